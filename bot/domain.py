@@ -1,0 +1,286 @@
+"""The plain data that flows through the pipeline.
+
+Every layer (corpus loader, normaliser, matcher, comparer, composer, store, adapters) speaks in
+these frozen dataclasses; nothing passes untyped dicts between layers. JSON appears only at the
+edges (`CheckResult.to_json`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+SourceKind = Literal["primary", "secondary"]
+Verdict = Literal["match", "review", "no_match"]
+Field = Literal["venue", "date", "speaker", "speaker_role", "omitted", "unsupported", "reworded"]
+FIELDS: tuple[Field, ...] = (
+    "venue",
+    "date",
+    "speaker",
+    "speaker_role",
+    "omitted",
+    "unsupported",
+    "reworded",
+)
+
+
+# --- the verified corpus -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    url: str
+    publisher: str
+    kind: SourceKind
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One verified sentence. `id` is globally unique ("E3.2"); `quote_id` groups the sentences
+    of one continuous quote ("E3"); `position` orders the sentences within their event, so that
+    the sentence just before or after a quoted one can be named when a post drops it."""
+
+    id: str
+    quote_id: str
+    event_id: str
+    position: int
+    text: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class Event:
+    """A verified occasion on which the speaker said something: a talk, an interview, a post."""
+
+    id: str
+    speaker: str
+    speaker_role: str
+    event: str
+    venue: str
+    city: str
+    country: str
+    date: date
+    organiser: str
+    sources: tuple[Source, ...]
+    sentences: tuple[Sentence, ...]
+    venue_aliases: tuple[str, ...] = ()
+    date_note: str = ""
+    path: str = ""
+
+    @property
+    def primary_source(self) -> Source:
+        """The primary source when there is one, else the first listed."""
+        for source in self.sources:
+            if source.kind == "primary":
+                return source
+        return self.sources[0]
+
+    @property
+    def place(self) -> str:
+        """"ai-PULSE 2025, Station F, Paris" — the words a reply uses for where it was said."""
+        parts = [self.event]
+        for part in (self.venue, self.city):
+            if part and all(part.lower() not in p.lower() for p in parts):
+                parts.append(part)
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Circulating:
+    """A sentence that circulates as a quote but that no verified source contains."""
+
+    id: str
+    text: str
+    lang: str
+    attributed_to: str
+    note: str
+    seen_at: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Role:
+    """A title the speaker held. `held_on` is the last date on which a source confirms it;
+    `ended_by` the first date by which a source shows it was over (None: still held, or
+    unknown). Between the two the record is silent, and no role claim is judged there."""
+
+    title: str
+    org: str
+    start: date | None
+    held_on: date | None
+    ended_by: date | None
+
+
+@dataclass(frozen=True)
+class Speaker:
+    name: str
+    aliases: tuple[str, ...]
+    roles: tuple[Role, ...]
+
+
+@dataclass(frozen=True)
+class Corpus:
+    events: tuple[Event, ...]
+    circulating: tuple[Circulating, ...]
+    speakers: tuple[Speaker, ...]
+    version: str  # a hash of every corpus file's bytes: the index cache key
+
+    def sentences(self) -> tuple[Sentence, ...]:
+        return tuple(s for e in self.events for s in e.sentences)
+
+    def event(self, event_id: str) -> Event:
+        for e in self.events:
+            if e.id == event_id:
+                return e
+        raise KeyError(event_id)
+
+    def speaker(self, name: str) -> Speaker | None:
+        for s in self.speakers:
+            if s.name == name:
+                return s
+        return None
+
+
+# --- a post and its normalised form ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Post:
+    id: str
+    text: str
+    created_at: datetime | None = None
+    lang: str | None = None
+    url: str | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A sentence of the post's prose. `quoted` is True when the post presents it as a quote
+    (inside quote marks); `start`/`end` are offsets into `NormalisedPost.prose`."""
+
+    text: str
+    quoted: bool
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class NormalisedPost:
+    text: str  # NFKC, controls removed, quote marks unified
+    prose: str  # `text` without URLs, handles, hashtags and emoji
+    framing: str  # `prose` with the quoted spans blanked out: who said it, where, when
+    segments: tuple[Segment, ...]
+    urls: tuple[str, ...] = ()
+    handles: tuple[str, ...] = ()
+    hashtags: tuple[str, ...] = ()
+    lang: str | None = None
+
+
+# --- matching and the result ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """The best corpus sentence for one segment of the post."""
+
+    segment: Segment
+    sentence_id: str  # a verified Sentence.id, or a Circulating.id
+    circulating: bool
+    score: float  # the combined score that the thresholds apply to
+    embedding: float  # cosine similarity
+    lexical: float  # share of the sentence's content words found in the segment
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    field: Field
+    claimed: str | None = None
+    verified: str | None = None
+
+    def to_json(self) -> dict[str, str]:
+        out: dict[str, str] = {"field": self.field}
+        if self.claimed is not None:
+            out["claimed"] = self.claimed
+        if self.verified is not None:
+            out["verified"] = self.verified
+        return out
+
+
+@dataclass(frozen=True)
+class MatchInfo:
+    quote: str
+    quote_id: str
+    speaker: str
+    speaker_role: str
+    event: str
+    venue: str
+    city: str
+    date: date
+    source_url: str
+    source_kind: SourceKind
+    event_id: str = ""
+    publisher: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "quote": self.quote,
+            "quote_id": self.quote_id,
+            "speaker": self.speaker,
+            "speaker_role": self.speaker_role,
+            "event": self.event,
+            "venue": self.venue,
+            "city": self.city,
+            "date": self.date.isoformat(),
+            "source_url": self.source_url,
+            "source_kind": self.source_kind,
+        }
+
+
+@dataclass(frozen=True)
+class LinkFacet:
+    """A link in a Bluesky post, as UTF-8 byte offsets into the post's text."""
+
+    byte_start: int
+    byte_end: int
+    uri: str
+
+
+@dataclass(frozen=True)
+class BlueskyPost:
+    text: str
+    links: tuple[LinkFacet, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reply:
+    bluesky: tuple[BlueskyPost, ...]
+    telegram: str
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    post: Post
+    verdict: Verdict
+    score: float
+    match: MatchInfo | None
+    discrepancies: tuple[Discrepancy, ...]
+    reply: Reply
+    alignments: tuple[Alignment, ...] = ()
+    gated: bool = True  # False: the gate turned the post away before the model saw it
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract of `factbot check --jsonl` (SPEC.md)."""
+        return {
+            "id": self.post.id,
+            "verdict": self.verdict,
+            "score": round(self.score, 4),
+            "match": self.match.to_json() if self.match else None,
+            "discrepancies": [d.to_json() for d in self.discrepancies],
+            "reply": {
+                "bluesky": [p.text for p in self.reply.bluesky],
+                "telegram": self.reply.telegram,
+            },
+        }
