@@ -1,0 +1,252 @@
+"""`factbot`: the command line. Builds every client once here and passes it in.
+
+    factbot check "TEXT"              a readable verdict
+    factbot check --jsonl PATH|-      the JSON contract of SPEC.md, one result per input line
+    factbot corpus validate           every corpus problem as file:line: message
+    factbot run                       the main job (for now: the bundled sample feed, dry run)
+
+Exit codes: 0 done, 1 unexpected failure, 2 bad config, corpus or input file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from tqdm import tqdm
+
+from bot.config import PROJECT_ROOT, Config, ConfigError, load_config
+from bot.corpus import CorpusError, validate_corpus
+from bot.domain import CheckResult, Post
+from bot.pipeline import Checker, build_checker
+from bot.store import Store
+
+log = logging.getLogger("factbot")
+
+BATCH = 32
+DEFAULT_FEED = PROJECT_ROOT / "samples" / "feed.jsonl"
+
+
+class InputError(Exception):
+    """A bad line of JSONL input: answered with an error object, never a crash."""
+
+
+def parse_post(line: str, number: int) -> Post:
+    try:
+        raw = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"line {number}: not valid JSON: {exc.msg}") from exc
+    if not isinstance(raw, dict):
+        raise InputError(f"line {number}: expected a JSON object")
+    text, post_id = raw.get("text"), raw.get("id", f"line-{number}")
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(f"line {number}: \"text\" must be a non-empty string")
+    if not isinstance(post_id, str | int):
+        raise InputError(f"line {number}: \"id\" must be a string")
+    lang = raw.get("lang")
+    if lang is not None and not isinstance(lang, str):
+        raise InputError(f"line {number}: \"lang\" must be a string")
+    return Post(
+        id=str(post_id),
+        text=text,
+        created_at=parse_time(raw.get("created_at"), number),
+        lang=lang,
+        url=raw.get("url") if isinstance(raw.get("url"), str) else None,
+        author=raw.get("author") if isinstance(raw.get("author"), str) else None,
+    )
+
+
+def parse_time(value: Any, number: int) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise InputError(
+            f"line {number}: \"created_at\" {value!r} is not an ISO 8601 date-time"
+        ) from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _error_id(line: str) -> str | None:
+    try:
+        raw = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    value = raw.get("id") if isinstance(raw, dict) else None
+    return str(value) if isinstance(value, str | int) else None
+
+
+def check_lines(
+    checker: Checker, store: Store | None, lines: Iterable[str]
+) -> Iterator[dict[str, Any]]:
+    """One contract object per non-blank input line, in input order, checked in batches."""
+    pending: list[tuple[int, Post | dict[str, Any]]] = []
+
+    def flush() -> Iterator[dict[str, Any]]:
+        posts = [p for _, p in pending if isinstance(p, Post)]
+        results = iter(checker.check_many(posts)) if posts else iter(())
+        done: list[CheckResult] = []
+        for _, item in pending:
+            if isinstance(item, Post):
+                result = next(results)
+                done.append(result)
+                yield result.to_json()
+            else:
+                yield item
+        if store is not None and done:
+            store.record_checks(done, checker.corpus.version, checker.model)
+        pending.clear()
+
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            pending.append((number, parse_post(line, number)))
+        except InputError as exc:
+            pending.append((number, {"id": _error_id(line), "error": str(exc), "line": number}))
+        if len(pending) >= BATCH:
+            yield from flush()
+    yield from flush()
+
+
+def describe(result: CheckResult) -> str:
+    """A readable verdict for a person at a terminal."""
+    lines = [f"verdict: {result.verdict} (score {result.score:.2f})"]
+    m = result.match
+    if m is not None:
+        lines += [
+            f"verified: \u201c{m.quote}\u201d",
+            f"  {m.speaker} ({m.speaker_role}), {m.event}, {m.venue}, {m.city}, "
+            f"{m.date.isoformat()}",
+            f"  source: {m.source_url} ({m.source_kind})",
+        ]
+    if result.discrepancies:
+        lines.append("what the post changed:")
+        for d in result.discrepancies:
+            parts = [f"  - {d.field}:"]
+            if d.claimed is not None:
+                parts.append(f"post says \u201c{d.claimed}\u201d")
+            if d.verified is not None:
+                parts.append(f"verified \u201c{d.verified}\u201d")
+            lines.append(" ".join(parts))
+    n = len(result.reply.bluesky)
+    lines.append(f"reply on Bluesky ({n} post{'s' if n != 1 else ''}):")
+    lines += [f"  [{i}] {p.text}" for i, p in enumerate(result.reply.bluesky, start=1)]
+    return "\n".join(lines)
+
+
+def _open_input(path: str) -> TextIO:
+    if path == "-":
+        return sys.stdin
+    return open(path, encoding="utf-8")  # noqa: SIM115 - closed by the caller
+
+
+def cmd_check(args: argparse.Namespace, config: Config) -> int:
+    if args.jsonl is None and args.text is None:
+        print("factbot check: give TEXT or --jsonl PATH (- for stdin)", file=sys.stderr)
+        return 2
+    checker = build_checker(config)
+    store = None if args.no_store else Store(config.store.path)
+    if args.jsonl is not None:
+        try:
+            source = _open_input(args.jsonl)
+        except OSError as exc:
+            print(f"factbot check: cannot read {args.jsonl}: {exc.strerror}", file=sys.stderr)
+            return 2
+        with source:
+            bar = tqdm(source, desc="checking", unit=" posts", file=sys.stderr, disable=None)
+            for obj in check_lines(checker, store, bar):
+                print(json.dumps(obj, ensure_ascii=False), flush=True)
+        return 0
+    created = parse_time(args.created_at, 0) if args.created_at else datetime.now(UTC)
+    post = Post(id="cli", text=args.text, created_at=created, lang=args.lang)
+    result = checker.check(post)
+    if store is not None:
+        store.record_checks([result], checker.corpus.version, checker.model)
+    print(describe(result))
+    return 0
+
+
+def cmd_corpus(args: argparse.Namespace, config: Config) -> int:
+    directory = Path(args.corpus) if args.corpus else config.corpus.path
+    problems = validate_corpus(directory)
+    for p in problems:
+        print(p)
+    if problems:
+        print(f"{len(problems)} problem(s) in {directory}", file=sys.stderr)
+        return 2
+    print(f"corpus OK: {directory}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    """The embedded default: check the bundled sample feed and print each reply (dry run)."""
+    feed = Path(args.feed) if args.feed else DEFAULT_FEED
+    checker = build_checker(config)
+    store = Store(config.store.path)
+    with open(feed, encoding="utf-8") as lines:
+        for obj in check_lines(checker, store, lines):
+            if "error" in obj:
+                print(f"[{obj['id']}] skipped: {obj['error']}")
+                continue
+            posts = obj["reply"]["bluesky"]
+            print(f"[{obj['id']}] {obj['verdict']} (score {obj['score']:.2f})")
+            for i, text in enumerate(posts, start=1):
+                print(f"  reply {i}/{len(posts)}: {text}")
+    print(f"checked {feed}; audit trail in {config.store.path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="factbot", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", help="config TOML (default: ./config.toml if present)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="check a text, or a JSONL file of posts")
+    check.add_argument("text", nargs="?", help="the post's text")
+    check.add_argument("--jsonl", metavar="PATH", help="posts as JSONL; - reads stdin")
+    check.add_argument("--created-at", help="when the post was written (ISO 8601; default now)")
+    check.add_argument("--lang", help="the post's language, if known")
+    check.add_argument("--no-store", action="store_true", help="do not write the audit trail")
+    check.set_defaults(func=cmd_check)
+    corpus = sub.add_parser("corpus", help="work with the verified corpus")
+    corpus_sub = corpus.add_subparsers(dest="corpus_command", required=True)
+    validate = corpus_sub.add_parser("validate", help="report every problem as file:line: msg")
+    validate.add_argument("--corpus", help="the corpus folder (default: from config)")
+    validate.set_defaults(func=cmd_corpus)
+    run = sub.add_parser("run", help="run the main job")
+    run.add_argument("--feed", help="a JSONL replay feed (default: the bundled sample)")
+    run.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        path = Path(args.config) if args.config else None
+        if path is None and Path("config.toml").exists():
+            path = Path("config.toml")
+        config = load_config(path)
+        return int(args.func(args, config))
+    except ConfigError as exc:
+        print(f"factbot: config error: {exc}", file=sys.stderr)
+        return 2
+    except CorpusError as exc:
+        print(f"factbot: the corpus has problems, nothing loaded:\n{exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""Compare: for a matched post, name what it changed against the verified source.
+
+Claims about who, where, when and with what title are read from the post's framing (its words
+outside the quote marks); wording is judged on the quoted sentences. Pure: the post's
+`created_at` is the only clock."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.config import CompareConfig, MatchConfig
+from bot.domain import Corpus, Discrepancy, Event, MatchInfo, NormalisedPost, Sentence, Speaker
+from bot.extract import Person, Place, find_dates, find_people, find_places, find_roles
+from bot.match import SegmentMatch, explained_by_circulating
+
+
+@dataclass(frozen=True)
+class Comparison:
+    match: MatchInfo
+    discrepancies: tuple[Discrepancy, ...]
+
+
+def corpus_places(corpus: Corpus) -> tuple[Place, ...]:
+    """Every event of the corpus as a gazetteer entry, so that a post naming it is understood."""
+    out = []
+    for e in corpus.events:
+        names = (e.event, e.venue, *e.venue_aliases)
+        out.append(Place(name=e.event, aliases=tuple(n for n in names if n)))
+    return tuple(out)
+
+
+def corpus_people(corpus: Corpus) -> tuple[Person, ...]:
+    return tuple(Person(name=s.name, aliases=s.aliases) for s in corpus.speakers)
+
+
+def compare(
+    post: NormalisedPost,
+    created_at: datetime | None,
+    matches: Sequence[SegmentMatch],
+    best_sentence: str,
+    corpus: Corpus,
+    match_cfg: MatchConfig,
+    cfg: CompareConfig,
+) -> Comparison:
+    sentences = {s.id: s for s in corpus.sentences()}
+    sentence = sentences[best_sentence]
+    event = corpus.event(sentence.event_id)
+    supported = {
+        m.verified.sentence_id
+        for m in matches
+        if m.verified.score >= match_cfg.support and not explained_by_circulating(m, match_cfg)
+    }
+    found: list[Discrepancy] = []
+    found += _venue(post.framing, event, corpus)
+    found += _date(post.framing, created_at, event, cfg)
+    speaker = corpus.speaker(event.speaker)
+    found += _speaker(post.framing, event, corpus)
+    found += _role(post.framing, event, speaker)
+    omitted = _omitted(event, supported)
+    found += [Discrepancy("omitted", verified=s.text) for s in omitted]
+    found += unsupported(matches, match_cfg, cfg)
+    found += _reworded(matches, sentences, event, post.lang, match_cfg, cfg)
+    quote_sentences = [
+        s
+        for s in event.sentences
+        if s.quote_id == sentence.quote_id and (s.id in supported or s in omitted)
+    ] or [sentence]
+    source = event.primary_source
+    info = MatchInfo(
+        quote=" ".join(s.text for s in quote_sentences),
+        quote_id=sentence.quote_id,
+        speaker=event.speaker,
+        speaker_role=event.speaker_role,
+        event=event.event,
+        venue=event.venue,
+        city=event.city,
+        date=event.date,
+        source_url=source.url,
+        source_kind=source.kind,
+        event_id=event.id,
+        publisher=source.publisher,
+    )
+    return Comparison(info, tuple(found))
+
+
+def _consistent(name: str, event: Event) -> bool:
+    words = {w.lower() for w in (event.event, event.venue, event.city, event.country)}
+    words |= {a.lower() for a in event.venue_aliases}
+    return name.lower() in words
+
+
+def _venue(framing: str, event: Event, corpus: Corpus) -> list[Discrepancy]:
+    mentions = find_places(framing, corpus_places(corpus))
+    if not mentions or any(
+        _consistent(m.place, event) or _consistent(m.surface, event) for m in mentions
+    ):
+        return []
+    return [Discrepancy("venue", claimed=mentions[0].surface, verified=event.place)]
+
+
+def _date(
+    framing: str, created_at: datetime | None, event: Event, cfg: CompareConfig
+) -> list[Discrepancy]:
+    tolerance = timedelta(days=cfg.date_tolerance_days)
+    for claim in find_dates(framing, created_at):
+        if claim.earliest - tolerance <= event.date <= claim.latest + tolerance:
+            continue
+        claimed = claim.surface
+        if claim.relative:
+            claimed = f"{claim.surface} ({_span(claim.earliest, claim.latest)})"
+        return [Discrepancy("date", claimed=claimed, verified=event.date.isoformat())]
+    return []
+
+
+def _span(a: date, b: date) -> str:
+    return a.isoformat() if a == b else f"{a.isoformat()}..{b.isoformat()}"
+
+
+def _speaker(framing: str, event: Event, corpus: Corpus) -> list[Discrepancy]:
+    people = find_people(framing, corpus_people(corpus))
+    if not people or any(p.person == event.speaker for p in people):
+        return []
+    return [Discrepancy("speaker", claimed=people[0].person, verified=event.speaker)]
+
+
+def _role(framing: str, event: Event, speaker: Speaker | None) -> list[Discrepancy]:
+    if speaker is None:
+        return []
+    for claim in find_roles(framing):
+        claimed = f"{'former ' if claim.former else ''}{claim.title}, {claim.org}"
+        held = [
+            r
+            for r in speaker.roles
+            if r.org.lower() == claim.org.lower() and r.title.lower() == claim.title.lower()
+        ]
+        if not held:
+            return [Discrepancy("speaker_role", claimed=claimed, verified=event.speaker_role)]
+        role = held[0]
+        if role.start and event.date < role.start and not claim.former:
+            return [Discrepancy("speaker_role", claimed=claimed, verified=event.speaker_role)]
+        if claim.former and role.held_on and event.date <= role.held_on:
+            return [Discrepancy("speaker_role", claimed=claimed, verified=event.speaker_role)]
+        if not claim.former and role.ended_by and event.date >= role.ended_by:
+            return [Discrepancy("speaker_role", claimed=claimed, verified=event.speaker_role)]
+    return []
+
+
+def _omitted(event: Event, supported: set[str]) -> list[Sentence]:
+    """The sentence right after the last quoted one of a quote, when the post stops short."""
+    out = []
+    ordered = event.sentences
+    for i, s in enumerate(ordered[:-1]):
+        nxt = ordered[i + 1]
+        if s.id in supported and nxt.quote_id == s.quote_id and nxt.id not in supported:
+            out.append(nxt)
+    return out
+
+
+def unsupported(
+    matches: Sequence[SegmentMatch],
+    match_cfg: MatchConfig,
+    cfg: CompareConfig,
+) -> list[Discrepancy]:
+    """Sentences presented as quotes that match no verified sentence, and any sentence that is
+    closer to a known invented quote than to anything verified."""
+    out = []
+    for m in matches:
+        seg = m.verified.segment
+        invented = explained_by_circulating(m, match_cfg)
+        unquoted_ok = not seg.quoted and not invented
+        if unquoted_ok or len(seg.text.split()) < cfg.unsupported_min_words and not invented:
+            continue
+        if invented or m.verified.score < match_cfg.support:
+            out.append(Discrepancy("unsupported", claimed=seg.text))
+    return out
+
+
+def _reworded(
+    matches: Sequence[SegmentMatch],
+    sentences: dict[str, Sentence],
+    event: Event,
+    lang: str | None,
+    match_cfg: MatchConfig,
+    cfg: CompareConfig,
+) -> list[Discrepancy]:
+    """Quoted words that differ from the source. A translation is not a rewording: a quoted
+    sentence in another language than its source is left alone."""
+    out = []
+    for m in matches:
+        a = m.verified
+        if lang and sentences[a.sentence_id].lang != lang:
+            continue
+        if not a.segment.quoted or a.score < match_cfg.support or a.lexical >= cfg.reworded_below:
+            continue
+        if explained_by_circulating(m, match_cfg) or sentences[a.sentence_id].event_id != event.id:
+            continue
+        out.append(
+            Discrepancy("reworded", claimed=a.segment.text, verified=sentences[a.sentence_id].text)
+        )
+    return out

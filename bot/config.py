@@ -1,0 +1,194 @@
+"""Typed, frozen configuration loaded from TOML in `main()`.
+
+Every key has a default, so `factbot` runs with no config file at all (the embedded default).
+A config file may set any subset; an unknown key, a wrong type or a bad threshold order is an
+error that names the file, the key, the value and what was expected. Secrets never live here:
+they come only from the environment, read by the adapters that need them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.compose import ReplyTexts
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A bad configuration; the message names the file, the key, the value and what was
+    expected."""
+
+
+@dataclass(frozen=True)
+class CorpusConfig:
+    path: Path = PROJECT_ROOT / "corpus"
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    path: Path = Path(".factbot/factbot.db")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    embedders: tuple[str, ...] = ("minilm", "use")
+    weights: tuple[float, ...] = (0.5, 0.5)
+    combine: str = "auto"
+    batch_size: int = 32
+    threads: int = 2
+    cache_dir: Path = Path(".factbot/cache")
+
+
+@dataclass(frozen=True)
+class MatchConfig:
+    match: float = 0.62
+    review: float = 0.5
+    support: float = 0.5
+    circulating: float = 0.72
+    short_text_words: int = 6
+    lexical_weight: float = 0.35
+
+
+@dataclass(frozen=True)
+class CompareConfig:
+    date_tolerance_days: int = 3
+    reworded_below: float = 0.8
+    unsupported_min_words: int = 4
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    enabled: bool = True
+    min_phrases: int = 2
+
+
+@dataclass(frozen=True)
+class Config:
+    corpus: CorpusConfig = field(default_factory=CorpusConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    match: MatchConfig = field(default_factory=MatchConfig)
+    compare: CompareConfig = field(default_factory=CompareConfig)
+    gate: GateConfig = field(default_factory=GateConfig)
+    reply: ReplyTexts = field(default_factory=ReplyTexts)
+    source: str = "(defaults)"
+
+
+_COMBINE = ("auto", "mean", "max")
+_EMBEDDERS = ("minilm", "use")
+
+
+def load_config(path: Path | None) -> Config:
+    """Load `path` over the defaults; None gives the defaults. Relative paths in the file are
+    taken relative to the file's folder."""
+    if path is None:
+        return Config()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such file") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    sections: dict[str, Any] = {}
+    hints = typing.get_type_hints(Config)
+    for name, table in raw.items():
+        if name not in hints or name == "source":
+            known = ", ".join(f"[{n}]" for n in hints if n != "source")
+            raise ConfigError(f"{path}: unknown section [{name}]; expected one of {known}")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: {name} = {table!r}: expected a table [{name}]")
+        sections[name] = _section(path, name, hints[name], table)
+    config = Config(**sections, source=str(path))
+    _check(path, config)
+    return config
+
+
+def _section(path: Path, name: str, cls: type[Any], table: dict[str, Any]) -> Any:
+    hints = typing.get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in hints:
+            known = ", ".join(hints)
+            raise ConfigError(f"{path}: [{name}] unknown key {key!r}; expected one of: {known}")
+        values[key] = _coerce(path, f"[{name}] {key}", hints[key], value)
+    return cls(**values)
+
+
+def _coerce(path: Path, where: str, hint: Any, value: Any) -> Any:
+    def fail(expected: str) -> ConfigError:
+        return ConfigError(f"{path}: {where} = {value!r}: expected {expected}")
+
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise fail("true or false")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise fail("a whole number")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise fail("a number")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise fail("a string")
+        return value
+    if hint is Path:
+        if not isinstance(value, str) or not value:
+            raise fail("a path (a string)")
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else (path.parent / p)
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        item = typing.get_args(hint)[0]
+        if not isinstance(value, list):
+            raise fail(f"a list of {_name(item)}")
+        return tuple(_coerce(path, where, item, v) for v in value)
+    if origin in (typing.Union, types.UnionType):  # pragma: no cover - no optional keys yet
+        return value
+    raise fail(str(hint))  # pragma: no cover - a field type this loader does not know
+
+
+def _name(hint: Any) -> str:
+    return {str: "strings", float: "numbers", int: "whole numbers"}.get(hint, str(hint))
+
+
+def _check(path: Path, config: Config) -> None:
+    m = config.match
+    for key in ("match", "review", "support", "circulating", "lexical_weight"):
+        value = getattr(m, key)
+        if not 0.0 <= value <= 1.0:
+            raise ConfigError(f"{path}: [match] {key} = {value}: expected a number from 0 to 1")
+    if not m.review <= m.match:
+        raise ConfigError(
+            f"{path}: [match] review = {m.review}: expected review <= match ({m.match})"
+        )
+    model = config.model
+    for name in model.embedders:
+        if name not in _EMBEDDERS:
+            raise ConfigError(
+                f"{path}: [model] embedders = {list(model.embedders)!r}: "
+                f"expected names from {list(_EMBEDDERS)}"
+            )
+    if not model.embedders or len(model.weights) != len(model.embedders):
+        raise ConfigError(
+            f"{path}: [model] weights = {list(model.weights)!r}: "
+            "expected one weight per embedder"
+        )
+    if model.combine not in _COMBINE:
+        raise ConfigError(
+            f"{path}: [model] combine = {model.combine!r}: expected one of {list(_COMBINE)}"
+        )
+    for section in (config.model, config.compare, config.gate):
+        for f in dataclasses.fields(section):
+            value = getattr(section, f.name)
+            if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+                raise ConfigError(f"{path}: {f.name} = {value}: expected a number >= 0")

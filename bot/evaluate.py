@@ -1,0 +1,132 @@
+"""Accuracy on labelled posts: precision and recall per verdict and per discrepancy field, and
+what the gate lets through and wrongly drops. Used by the tests, `benchmarks/labelled.py` and
+(later) the operators' tuning tool."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from bot.domain import FIELDS, CheckResult, Post
+
+
+@dataclass(frozen=True)
+class Labelled:
+    post: Post
+    kind: str
+    verdict: str
+    event_id: str | None
+    fields: frozenset[str]
+
+
+@dataclass(frozen=True)
+class PR:
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+
+@dataclass
+class Report:
+    verdicts: dict[str, PR] = field(default_factory=dict)
+    fields: dict[str, PR] = field(default_factory=dict)
+    event_accuracy: float = 0.0  # matched posts whose event is the labelled one
+    gate_passed: int = 0  # posts the gate let through
+    gate_total: int = 0
+    gate_dropped_positives: int = 0  # labelled match/review posts the gate turned away
+    positives: int = 0
+    mistakes: list[str] = field(default_factory=list)
+
+    @property
+    def gate_recall(self) -> float:
+        return 1 - self.gate_dropped_positives / self.positives if self.positives else 1.0
+
+    def table(self) -> str:
+        rows = ["kind      name           precision  recall   tp  fp  fn"]
+        for kind, group in (("verdict", self.verdicts), ("field", self.fields)):
+            for name, pr in group.items():
+                rows.append(
+                    f"{kind:<9} {name:<14} {pr.precision:>9.3f} {pr.recall:>7.3f} "
+                    f"{pr.tp:>4} {pr.fp:>3} {pr.fn:>3}"
+                )
+        rows.append(f"event accuracy on matched posts: {self.event_accuracy:.3f}")
+        rows.append(
+            f"gate: passed {self.gate_passed}/{self.gate_total} posts; recall on "
+            f"match/review posts {self.gate_recall:.3f} "
+            f"({self.gate_dropped_positives} of {self.positives} wrongly dropped)"
+        )
+        return "\n".join(rows)
+
+
+def load_labelled(path: Path) -> list[Labelled]:
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        raw = json.loads(line)
+        expect = raw["expect"]
+        created = raw.get("created_at")
+        post = Post(
+            id=raw["id"],
+            text=raw["text"],
+            created_at=datetime.fromisoformat(created) if created else None,
+            lang=raw.get("lang"),
+        )
+        out.append(
+            Labelled(
+                post=post,
+                kind=raw.get("kind", ""),
+                verdict=expect["verdict"],
+                event_id=expect.get("event_id"),
+                fields=frozenset(expect.get("fields", ())),
+            )
+        )
+    return out
+
+
+def evaluate(items: Sequence[Labelled], results: Sequence[CheckResult]) -> Report:
+    """Compare results with labels. Verdict P/R is one-vs-rest per verdict; field P/R counts,
+    per post, whether the field was named (once) when expected."""
+    report = Report()
+    counts = {v: [0, 0, 0] for v in ("match", "review", "no_match")}
+    fcounts = {f: [0, 0, 0] for f in FIELDS}
+    events_ok = events_total = 0
+    for item, result in zip(items, results, strict=True):
+        got_v, want_v = result.verdict, item.verdict
+        for v, c in counts.items():
+            c[0] += got_v == v and want_v == v
+            c[1] += got_v == v and want_v != v
+            c[2] += got_v != v and want_v == v
+        got_f = {d.field for d in result.discrepancies}
+        for f, c in fcounts.items():
+            c[0] += f in got_f and f in item.fields
+            c[1] += f in got_f and f not in item.fields
+            c[2] += f not in got_f and f in item.fields
+        if want_v != "no_match" and result.match is not None and item.event_id:
+            events_total += 1
+            events_ok += result.match.event_id == item.event_id
+        report.gate_total += 1
+        report.gate_passed += result.gated
+        if want_v != "no_match":
+            report.positives += 1
+            report.gate_dropped_positives += not result.gated
+        if got_v != want_v or got_f != item.fields:
+            report.mistakes.append(
+                f"{item.post.id} [{item.kind}] want {want_v} {sorted(item.fields)} "
+                f"got {got_v} {sorted(got_f)} score={result.score:.3f}"
+            )
+    report.verdicts = {v: PR(*c) for v, c in counts.items()}
+    report.fields = {f: PR(*c) for f, c in fcounts.items()}
+    report.event_accuracy = events_ok / events_total if events_total else 1.0
+    return report

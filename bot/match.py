@@ -1,0 +1,130 @@
+"""Match: align each sentence of a post with its nearest corpus sentence, then decide.
+
+Scores: the cosine of the post's sentence and the corpus sentence under each model, combined
+(weighted mean for English; the multilingual model alone for other languages, where the English
+model's cosines are noise), then raised by lexical evidence — the share of the verified
+sentence's content words that the post repeats — but never lowered by its absence, since a
+translation shares no words with its source."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.config import MatchConfig, ModelConfig
+from bot.domain import Alignment, NormalisedPost, Segment, Verdict
+from bot.embed import Embedder, Matrix
+from bot.index import Index
+from bot.lexical import containment, tokens
+
+_TOP_K = 8  # lexical evidence is computed for the best few candidates only
+
+
+@dataclass(frozen=True)
+class SegmentMatch:
+    """The best verified sentence for one segment, and the best circulating one if any."""
+
+    verified: Alignment
+    circulating: Alignment | None
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: Verdict
+    score: float
+    best: Alignment | None
+
+
+class Matcher:
+    def __init__(
+        self,
+        index: Index,
+        embedders: Mapping[str, Embedder],
+        circulating_ids: frozenset[str],
+        match: MatchConfig,
+        model: ModelConfig,
+    ) -> None:
+        self.index = index
+        self.embedders = dict(embedders)
+        self.cfg = match
+        self.weights = dict(zip(model.embedders, model.weights, strict=True))
+        self.combine = model.combine
+        is_circ = np.array([d.id in circulating_ids for d in index.docs], dtype=bool)
+        self.circulating_mask = is_circ
+
+    def align_many(self, posts: Sequence[NormalisedPost]) -> list[tuple[SegmentMatch, ...]]:
+        """Align every segment of every post; all segments are embedded in one batch per
+        model."""
+        queries = [(p, s) for p in posts for s in p.segments]
+        if not queries:
+            return [() for _ in posts]
+        texts = [s.text for _, s in queries]
+        vectors = {name: e.encode(texts) for name, e in self.embedders.items()}
+        cosines = self.index.cosines(vectors)
+        rows = iter(range(len(queries)))
+        out: list[tuple[SegmentMatch, ...]] = []
+        for post in posts:
+            matches = []
+            for segment in post.segments:
+                row = next(rows)
+                emb = self._combined({n: c[row] for n, c in cosines.items()}, post.lang)
+                matches.append(self._best(segment, emb))
+            out.append(tuple(matches))
+        return out
+
+    def _combined(self, cos: Mapping[str, Matrix], lang: str | None) -> Matrix:
+        if self.combine == "auto" and lang not in (None, "en") and "use" in cos:
+            return cos["use"]
+        if self.combine == "max":
+            return np.max(np.stack(list(cos.values())), axis=0)
+        total = sum(self.weights[n] for n in cos)
+        return sum((self.weights[n] / total) * c for n, c in cos.items())  # type: ignore[return-value]
+
+    def _best(self, segment: Segment, emb: Matrix) -> SegmentMatch:
+        seg_tokens = tokens(segment.text)
+        lam = self.cfg.lexical_weight
+        best: dict[bool, Alignment] = {}
+        for circ in (False, True):
+            mask = self.circulating_mask == circ
+            if not mask.any():
+                continue
+            candidates = np.flatnonzero(mask)
+            top = candidates[np.argsort(-emb[candidates])[:_TOP_K]]
+            for i in top:
+                e = float(emb[i])
+                lex = containment(seg_tokens, self.index.tokens[i])
+                score = max(e, (1 - lam) * e + lam * lex)
+                if circ not in best or score > best[circ].score:
+                    best[circ] = Alignment(
+                        segment=segment,
+                        sentence_id=self.index.docs[i].id,
+                        circulating=circ,
+                        score=score,
+                        embedding=e,
+                        lexical=lex,
+                    )
+        return SegmentMatch(verified=best[False], circulating=best.get(True))
+
+
+def decide(matches: Sequence[SegmentMatch], prose_words: int, cfg: MatchConfig) -> Decision:
+    """The verdict from the best verified alignment. Short posts never publish on their own:
+    a match on fewer than `short_text_words` words of prose goes to review."""
+    candidates = [m.verified for m in matches if not explained_by_circulating(m, cfg)]
+    if not candidates:
+        return Decision("no_match", 0.0, None)
+    best = max(candidates, key=lambda a: a.score)
+    if best.score >= cfg.match:
+        verdict: Verdict = "review" if prose_words < cfg.short_text_words else "match"
+    elif best.score >= cfg.review:
+        verdict = "review"
+    else:
+        verdict = "no_match"
+    return Decision(verdict, best.score, best if verdict != "no_match" else None)
+
+
+def explained_by_circulating(m: SegmentMatch, cfg: MatchConfig) -> bool:
+    """True when a segment is closer to a known invented sentence than to any verified one."""
+    c = m.circulating
+    return c is not None and c.score >= cfg.circulating and c.score > m.verified.score

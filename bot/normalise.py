@@ -1,0 +1,334 @@
+"""Normalise a post: clean text, prose apart from links and tags, quoted spans, sentences.
+
+`normalise` is pure and total: any string gives a `NormalisedPost`, and normalising the result's
+`text` again gives the same text, prose and segments. Cleaning is NFKC, then invisible and bidi
+control characters removed, quote marks unified to `"` and `'`, and whitespace collapsed (runs of
+spaces to one space, line breaks kept as one `\\n`, since a line of a list is a sentence).
+
+Quoted spans are found in the prose: `"` marks pair up in order; `'` marks count as quote marks
+only in the place of one (an opening `'` after a space, colon, dash or bracket; a closing `'`
+before a space or punctuation), so the apostrophes of "it's", "LeCun's" or "goin'" are not.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+
+import emoji
+
+from bot.domain import NormalisedPost, Segment
+
+# --- cleaning -------------------------------------------------------------------------------
+
+_INVISIBLE = re.compile(
+    "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ud800-\udfff]"
+)
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")  # keeps whitespace controls
+_LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+_SPACES = re.compile(r"[^\S\n]+")
+_AROUND_NEWLINES = re.compile(r" ?\n[\n ]*")
+_FRENCH_QUOTE = re.compile(r"«\s*([^«»]*?)\s*»")
+_GERMAN_QUOTE = re.compile(r"»\s*([^«»]*?)\s*«")
+_QUOTES = str.maketrans(
+    dict.fromkeys("“”„‟「」『』〝〞〟＂«»", '"') | dict.fromkeys("‘’‚‛ʼ", "'")
+)
+
+
+def _squash(text: str) -> str:
+    """Spaces and tabs to one space, line breaks to one `\\n`, no space at either end."""
+    text = _SPACES.sub(" ", _LINE_BREAK.sub("\n", text))
+    return _AROUND_NEWLINES.sub("\n", text).strip()
+
+
+def _clean_once(text: str) -> str:
+    text = _CONTROL.sub("", _INVISIBLE.sub("", text))
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    text = _GERMAN_QUOTE.sub(r'"\1"', _FRENCH_QUOTE.sub(r'"\1"', text))
+    return _squash(text.translate(_QUOTES))
+
+
+def clean(text: str) -> str:
+    """The cleaned `text` of a post. Applied until nothing changes (one pass in practice), so
+    that cleaning is idempotent even where NFKC meets a removed character."""
+    for _ in range(4):
+        cleaned = _clean_once(text)
+        if cleaned == text:
+            break
+        text = cleaned
+    return text
+
+
+# --- URLs, handles, hashtags, emoji -----------------------------------------------------------
+
+_NOT_URL = "\\s\"<>\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef"
+_TLDS = "com|org|net|edu|gov|io|ai|co|eu|fr|de|uk|es|it|jp|cn|me|tv|ly|app|dev|news|social|info"
+_URL = re.compile(
+    rf"\b(?:https?://|www\.)[^{_NOT_URL}]+"
+    rf"|(?<![\w@./-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{_TLDS})/[^{_NOT_URL}]*",
+    re.IGNORECASE,
+)
+_HANDLE = re.compile(
+    r"(?<![\w@])@[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+    r"(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?"
+)
+_HASHTAG = re.compile(r"(?<![\w#&])#(?=\w*[^\W\d_])\w+")
+_EMOJI_LEFTOVERS = re.compile("[\ufe0e\ufe0f\u20e3\U000e0020-\U000e007f]")
+_BRACKETS = {")": "(", "]": "[", "}": "{"}
+
+
+def _url_end(url: str) -> int:
+    """Length of `url` without trailing punctuation or an unbalanced closing bracket."""
+    end = len(url)
+    while end:
+        last = url[end - 1]
+        if last in ".,;:!?'\"" or (
+            last in _BRACKETS and url.count(_BRACKETS[last], 0, end) < url.count(last, 0, end)
+        ):
+            end -= 1
+        else:
+            break
+    return end
+
+
+def _entities(text: str) -> tuple[list[tuple[int, int]], list[str], list[str], list[str]]:
+    """Spans to keep out of the prose (URLs first, then handles, hashtags, emoji) and the
+    URLs, handles and hashtags themselves."""
+    spans: list[tuple[int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        return end > start and all(end <= s or start >= e for s, e in spans)
+
+    found: list[list[str]] = [[], [], []]
+    for kind, pattern in enumerate((_URL, _HANDLE, _HASHTAG)):
+        for m in pattern.finditer(text):
+            end = m.start() + (_url_end(m.group()) if pattern is _URL else len(m.group()))
+            if free(m.start(), end):
+                spans.append((m.start(), end))
+                found[kind].append(text[m.start() : end])
+    for e in emoji.emoji_list(text):
+        if free(e["match_start"], e["match_end"]):
+            spans.append((e["match_start"], e["match_end"]))
+    return sorted(spans), found[0], found[1], found[2]
+
+
+def _prose(text: str, spans: list[tuple[int, int]]) -> str:
+    pieces, pos = [], 0
+    for start, end in spans:
+        pieces.append(text[pos:start])
+        pos = end
+    pieces.append(text[pos:])
+    return _squash(_EMOJI_LEFTOVERS.sub("", " ".join(pieces)))
+
+
+# --- quoted spans ------------------------------------------------------------------------------
+
+_CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0002ffff"
+_HAS_CJK = re.compile(f"[{_CJK}]")
+_OPENING_CONTEXT = re.compile(f"[\\s(\\[{{\"—–\\-:/{_CJK}]")
+_ELISION = re.compile(r"'(?:cause|cos|coz|cuz|em|til|tis|twas|n|bout|round|nuff|\d\ds?)\b", re.I)
+
+
+def _is_punct(ch: str) -> bool:
+    return unicodedata.category(ch).startswith("P") or bool(_HAS_CJK.match(ch))
+
+
+def _double_spans(prose: str) -> list[tuple[int, int]]:
+    """`"` marks pair in order; one opens only before a non-space; an unclosed one opens a quote
+    that runs to the end of the prose."""
+    spans: list[tuple[int, int]] = []
+    open_at: int | None = None
+    for i, ch in enumerate(prose):
+        if ch != '"':
+            continue
+        if open_at is not None:
+            spans.append((open_at, i + 1))
+            open_at = None
+        elif i + 1 < len(prose) and not prose[i + 1].isspace():
+            open_at = i
+    if open_at is not None:
+        spans.append((open_at, len(prose)))
+    return spans
+
+
+def _single_spans(prose: str, skip: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """`'` used as quote marks, within one line. A closing `'` followed by a lowercase word
+    ("goin' home", "researchers' models") is weak: a later strong one (before end, punctuation
+    or a capital) closes the quote instead, unless a new quote opens first."""
+    newlines = [i for i, ch in enumerate(prose) if ch == "\n"]
+    spans: list[tuple[int, int]] = []
+    open_at: int | None = None
+    weak: int | None = None
+
+    def close(at: int) -> None:
+        nonlocal open_at, weak
+        if open_at is not None:
+            spans.append((open_at, at + 1))
+        open_at, weak = None, None
+
+    for i, ch in enumerate(prose):
+        if ch != "'" or any(s <= i < e for s, e in skip):
+            continue
+        prev = prose[i - 1] if i else " "
+        after = prose[i + 1] if i + 1 < len(prose) else ""
+        if open_at is not None and bisect.bisect(newlines, open_at) != bisect.bisect(newlines, i):
+            if weak is not None:
+                close(weak)
+            open_at, weak = None, None
+        opener = (
+            bool(_OPENING_CONTEXT.match(prev))
+            and after != ""
+            and not after.isspace()
+            and after != "'"
+            and not _ELISION.match(prose, i)
+        )
+        closer = not prev.isspace() and (after == "" or after.isspace() or _is_punct(after))
+        if open_at is None:
+            if opener:
+                open_at = i
+        elif closer:
+            rest = prose[i + 1 :].lstrip(" ")
+            if after.isspace() and rest[:1].islower():
+                weak = i if weak is None else weak
+            else:
+                close(i)
+        elif opener and weak is not None:
+            close(weak)
+            open_at = i
+    if weak is not None:
+        close(weak)
+    return spans
+
+
+def _quote_spans(prose: str) -> list[tuple[int, int]]:
+    """Non-overlapping quoted spans, marks included; an outer span swallows inner ones."""
+    double = _double_spans(prose)
+    spans = sorted(double + _single_spans(prose, double), key=lambda s: (s[0], -s[1]))
+    kept: list[tuple[int, int]] = []
+    for start, end in spans:
+        if not kept or start >= kept[-1][1]:
+            kept.append((start, end))
+    return kept
+
+
+# --- sentences ---------------------------------------------------------------------------------
+
+_TERMINATOR = re.compile(f"[。！？]+|[!?]+(?=[{_CJK}])|\\.{{2,}}|[.!?؟।]+")
+_CLOSERS = re.compile("[\"')\\]}」』]*")
+_ABBREVIATIONS = frozenset(
+    "dr mr mrs ms mme mlle prof st sr jr vs cf e.g i.e approx incl ca viz al gen gov sen rep "
+    "lt col mt ft jan feb mar apr jun jul aug sep sept oct nov dec bzw usw z.b d.h".split()
+)
+_NUMBERED = frozenset("no nr vol pp p art".split())
+_ACRONYM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
+_TOKEN_OPENERS = "([{\"'"
+_LEADING = re.compile(r"(?:[\s\"]|[•‣◦▪▸►*>–—-](?=\s)|'(?![^\W\d_]))+")
+_TRAILING = re.compile(r"(?:[\s\"]|(?<![^\W\d_])')+$")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _ends_sentence(line: str, start: int, end: int, next_char: str) -> bool:
+    """Whether the terminator at line[start:end] ends a sentence, given the next visible char."""
+    mark = line[start:end]
+    if "!" in mark or "?" in mark or "。" in mark or "！" in mark or "？" in mark:
+        return True
+    if len(mark) > 1:  # an ellipsis: only before a capital or a CJK character, never "[...]"
+        inside_brackets = start > 0 and line[start - 1] in "[("
+        return not inside_brackets and (next_char.isupper() or bool(_HAS_CJK.match(next_char)))
+    token = line[:start].rsplit(None, 1)[-1].lstrip(_TOKEN_OPENERS) if line[:start] else ""
+    lowered = token.lower()
+    if lowered in _ABBREVIATIONS or _ACRONYM.fullmatch(token):
+        return False
+    if len(token) == 1 and token.isupper() and token != "I":  # an initial: "Yann A. LeCun"
+        return False
+    if lowered in _NUMBERED and next_char.isdigit():
+        return False
+    return not next_char.islower()
+
+
+def _sentence_bounds(line: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of the sentences of one line without line breaks."""
+    start = 0
+    for m in _TERMINATOR.finditer(line):
+        end = _CLOSERS.match(line, m.end()).end()  # type: ignore[union-attr]
+        cjk = m.group()[0] in "。！？" or (m.end() < len(line) and _HAS_CJK.match(line[m.end()]))
+        if end < len(line) and not cjk and not line[end].isspace():
+            continue
+        next_char = line[end:].lstrip()[:1]
+        if end < len(line) and not _ends_sentence(line, m.start(), m.end(), next_char):
+            continue
+        yield start, end
+        start = end
+    if start < len(line):
+        yield start, len(line)
+
+
+def _segments(prose: str, start: int, end: int, quoted: bool) -> Iterator[Segment]:
+    line_start = start
+    for line in prose[start:end].split("\n"):
+        for a, b in _sentence_bounds(line):
+            piece = line[a:b]
+            lead = _LEADING.match(piece)
+            a += lead.end() if lead else 0
+            trail = _TRAILING.search(line, a, b)
+            b = trail.start() if trail else b
+            if a < b and _LETTER.search(line, a, b):
+                yield Segment(line[a:b], quoted, line_start + a, line_start + b)
+        line_start += len(line) + 1
+
+
+# --- language ----------------------------------------------------------------------------------
+
+
+@functools.cache
+def _classifier() -> Callable[[str], tuple[str, float]]:
+    import py3langid  # type: ignore[import-untyped]  # loaded on first use: it pulls in numpy
+
+    classify: Callable[[str], tuple[str, float]] = py3langid.classify
+    return classify
+
+
+def _language(prose: str, given: str | None) -> str | None:
+    """The given language (primary subtag, lowercase), else py3langid's guess on prose of three
+    words or more (or any CJK), else None."""
+    if given and given.strip():
+        return re.split(r"[-_]", given.strip().lower(), maxsplit=1)[0]
+    words = sum(1 for w in prose.split() if _LETTER.search(w))
+    if words < 3 and not _HAS_CJK.search(prose):
+        return None
+    return str(_classifier()(prose)[0])
+
+
+# --- the whole ---------------------------------------------------------------------------------
+
+
+def normalise(text: str, lang: str | None = None) -> NormalisedPost:
+    """Clean `text`, keep URLs/handles/hashtags/emoji out of the prose, blank the quoted spans
+    out of the framing and cut the prose into sentences (quoted ones marked as such)."""
+    cleaned = clean(text)
+    spans, urls, handles, hashtags = _entities(cleaned)
+    prose = _prose(cleaned, spans)
+    quotes = _quote_spans(prose)
+    framing, segments, pos = list(prose), [], 0
+    for start, end in quotes:
+        framing[start:end] = " " * (end - start)
+        closed = end - start > 1 and prose[end - 1] == prose[start] and end != len(prose) + 1
+        inner_end = end - 1 if closed and prose[end - 1] in "\"'" else end
+        segments += _segments(prose, pos, start, quoted=False)
+        segments += _segments(prose, start + 1, inner_end, quoted=True)
+        pos = end
+    segments += _segments(prose, pos, len(prose), quoted=False)
+    return NormalisedPost(
+        text=cleaned,
+        prose=prose,
+        framing="".join(framing),
+        segments=tuple(segments),
+        urls=tuple(urls),
+        handles=tuple(handles),
+        hashtags=tuple(hashtags),
+        lang=_language(prose, lang),
+    )

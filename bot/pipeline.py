@@ -1,0 +1,154 @@
+"""The one pipeline: normalise → gate → match → compare → compose.
+
+The CLI, the bots and the benchmarks all call `Checker.check_many`; there is no second copy.
+`build_checker` is called once from `main()` (it loads the corpus, the models and the index)
+and the checker is passed to whatever needs it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import regex
+
+from bot.compare import compare
+from bot.compose import compose_reply
+from bot.config import Config
+from bot.corpus import load_corpus
+from bot.domain import CheckResult, Corpus, Discrepancy, NormalisedPost, Post
+from bot.embed import Embedder, build_embedders
+from bot.gate import Gate
+from bot.index import Doc, Index
+from bot.match import Matcher, SegmentMatch, decide, explained_by_circulating
+from bot.normalise import normalise
+
+log = logging.getLogger(__name__)
+
+_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
+
+
+def prose_words(post: NormalisedPost) -> int:
+    """Words of prose; CJK text counts one word per two characters."""
+    return max(len(post.prose.split()), len(_CJK.findall(post.prose)) // 2)
+
+
+@dataclass(frozen=True)
+class Checker:
+    corpus: Corpus
+    matcher: Matcher
+    gate: Gate
+    config: Config
+    model: str  # the models used, as recorded in the audit trail
+
+    def check(self, post: Post) -> CheckResult:
+        return self.check_many([post])[0]
+
+    def check_many(self, posts: Sequence[Post]) -> list[CheckResult]:
+        """Check posts in one batch: every admitted post's sentences go to the models together."""
+        normalised = [normalise(p.text, p.lang) for p in posts]
+        decisions = [
+            self.gate.admits(n) if self.config.gate.enabled else None for n in normalised
+        ]
+        admitted = [i for i, d in enumerate(decisions) if d is None or d.admitted]
+        aligned = self.matcher.align_many([normalised[i] for i in admitted])
+        by_post: dict[int, tuple[SegmentMatch, ...]] = dict(zip(admitted, aligned, strict=True))
+        results = []
+        for i, post in enumerate(posts):
+            gate_reason = decisions[i].reason if decisions[i] else "gate off"  # type: ignore[union-attr]
+            if i not in by_post:
+                results.append(self._no_match(post, (), gate_reason, gated_out=True))
+                continue
+            results.append(self._finish(post, normalised[i], by_post[i], gate_reason))
+        return results
+
+    def _finish(
+        self,
+        post: Post,
+        normalised: NormalisedPost,
+        matches: tuple[SegmentMatch, ...],
+        gate_reason: str,
+    ) -> CheckResult:
+        cfg = self.config
+        decision = decide(matches, prose_words(normalised), cfg.match)
+        if decision.best is None:
+            # On a post with no verified match, only sentences close to a known invented quote
+            # are named: anything else is simply outside what the corpus covers.
+            invented = tuple(
+                Discrepancy("unsupported", claimed=m.verified.segment.text)
+                for m in matches
+                if explained_by_circulating(m, cfg.match)
+            )
+            return self._no_match(
+                post, invented, gate_reason, score=decision.score, matches=matches
+            )
+        comparison = compare(
+            normalised,
+            post.created_at,
+            matches,
+            decision.best.sentence_id,
+            self.corpus,
+            cfg.match,
+            cfg.compare,
+        )
+        reply = compose_reply(decision.verdict, comparison.match, comparison.discrepancies, cfg.reply)
+        return CheckResult(
+            post=post,
+            verdict=decision.verdict,
+            score=decision.score,
+            match=comparison.match,
+            discrepancies=comparison.discrepancies,
+            reply=reply,
+            alignments=tuple(m.verified for m in matches),
+            extra={
+                "gate": gate_reason,
+                "embedding": round(decision.best.embedding, 4),
+                "lexical": round(decision.best.lexical, 4),
+                "sentence_id": decision.best.sentence_id,
+            },
+        )
+
+    def _no_match(
+        self,
+        post: Post,
+        discrepancies: tuple[Discrepancy, ...],
+        gate_reason: str,
+        *,
+        gated_out: bool = False,
+        score: float = 0.0,
+        matches: Sequence[SegmentMatch] = (),
+    ) -> CheckResult:
+        reply = compose_reply("no_match", None, discrepancies, self.config.reply)
+        return CheckResult(
+            post=post,
+            verdict="no_match",
+            score=score,
+            match=None,
+            discrepancies=discrepancies,
+            reply=reply,
+            alignments=tuple(m.verified for m in matches),
+            gated=not gated_out,
+            extra={"gate": gate_reason},
+        )
+
+
+def corpus_docs(corpus: Corpus) -> list[Doc]:
+    """What the index holds: every verified sentence and every circulating one."""
+    docs = [Doc(s.id, s.text) for s in corpus.sentences()]
+    return docs + [Doc(c.id, c.text) for c in corpus.circulating]
+
+
+def build_checker(config: Config, embedders: Mapping[str, Embedder] | None = None) -> Checker:
+    """Load the corpus (refusing a bad one), the models and the cached index."""
+    corpus = load_corpus(config.corpus.path)
+    if embedders is None:
+        embedders = build_embedders(
+            config.model.embedders, config.model.threads, config.model.batch_size
+        )
+    index = Index.build(corpus_docs(corpus), embedders, config.model.cache_dir, corpus.version)
+    circulating = frozenset(c.id for c in corpus.circulating)
+    matcher = Matcher(index, embedders, circulating, config.match, config.model)
+    gate = Gate.from_corpus(corpus, min_phrases=config.gate.min_phrases)
+    model = "+".join(e.name for e in embedders.values())
+    log.info("checker ready: %d sentences, corpus %s", len(index.docs), corpus.version[:12])
+    return Checker(corpus, matcher, gate, config, model)

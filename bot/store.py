@@ -1,0 +1,93 @@
+"""The SQLite store, through sqlite-utils: an audit trail of every check.
+
+Schema changes are named migrations (sqlite-utils' `Migrations`), each applied once inside a
+transaction. WAL mode, so readers (`factbot status`, the tuning tool) never block the writer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from bot.domain import CheckResult
+
+migrations = Migrations("factbot")
+
+
+@migrations()
+def m001_checks(db: sqlite_utils.Database) -> None:
+    db["checks"].create(
+        {
+            "id": int,
+            "post_id": str,
+            "post_text": str,
+            "post_created_at": str,
+            "post_url": str,
+            "post_author": str,
+            "checked_at": str,
+            "corpus_version": str,
+            "model": str,
+            "verdict": str,
+            "score": float,
+            "quote_id": str,
+            "event_id": str,
+            "scores": str,  # JSON: embedding, lexical, gate decision, best sentence id
+            "discrepancies": str,  # JSON list, as in the check contract
+            "reply": str,  # JSON: {"bluesky": [...], "telegram": "..."}
+        },
+        pk="id",
+    )
+    db["checks"].create_index(["post_id"])
+    db["checks"].create_index(["checked_at"])
+
+
+class Store:
+    def __init__(self, path: Path | str) -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite_utils.Database(path)
+        if str(path) != ":memory:":
+            self.db.enable_wal()
+        migrations.apply(self.db)
+
+    def record_checks(
+        self, results: Sequence[CheckResult], corpus_version: str, model: str
+    ) -> None:
+        """Append one audit row per check, all in one transaction."""
+        now = datetime.now(UTC).isoformat()
+        rows = [_row(r, corpus_version, model, now) for r in results]
+        with self.db.conn:
+            self.db["checks"].insert_all(rows)
+
+    def checks(self) -> Iterator[dict[str, Any]]:
+        yield from self.db["checks"].rows_where(order_by="id")
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _row(r: CheckResult, corpus_version: str, model: str, now: str) -> dict[str, Any]:
+    contract = r.to_json()
+    return {
+        "post_id": r.post.id,
+        "post_text": r.post.text,
+        "post_created_at": r.post.created_at.isoformat() if r.post.created_at else None,
+        "post_url": r.post.url,
+        "post_author": r.post.author,
+        "checked_at": now,
+        "corpus_version": corpus_version,
+        "model": model,
+        "verdict": r.verdict,
+        "score": r.score,
+        "quote_id": r.match.quote_id if r.match else None,
+        "event_id": r.match.event_id if r.match else None,
+        "scores": json.dumps(r.extra, ensure_ascii=False),
+        "discrepancies": json.dumps(contract["discrepancies"], ensure_ascii=False),
+        "reply": json.dumps(contract["reply"], ensure_ascii=False),
+    }

@@ -1,0 +1,79 @@
+"""Shared fixtures. The real embedding models are loaded once per session; every test that
+opens a connection other than to loopback or a Unix socket fails."""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from bot.config import Config, ModelConfig  # noqa: E402
+from bot.embed import Embedder, build_embedders  # noqa: E402
+from bot.pipeline import Checker, build_checker  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+SEED_TEXT = (
+    "Yann LeCun just said something at Davos that nobody is talking about. Said this on stage, "
+    "in front of the world's most powerful people: 'The best open source AI models right now "
+    "come from China. Everybody in the research community is using Chinese models.' "
+    "OpenAI — increasingly closed. Anthropic — never open. Google — more closed every year. "
+    "Meta — changing direction. LeCun's warning was blunt: 'We are slowing down progress in "
+    "the West because of this.'"
+)
+
+
+def _is_local(address: Any) -> bool:
+    if isinstance(address, str | bytes):  # a Unix socket path
+        return True
+    host = address[0]
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_internet() -> Iterator[None]:
+    """Any connection that is not to loopback fails the test that made it."""
+    real = socket.socket.connect
+
+    def guarded(self: socket.socket, address: Any) -> Any:
+        if not _is_local(address):
+            raise AssertionError(f"test tried to reach the network: {address!r}")
+        return real(self, address)
+
+    socket.socket.connect = guarded  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = real  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session")
+def embedders() -> dict[str, Embedder]:
+    """The real packaged models, loaded once for the whole session."""
+    return build_embedders(["minilm", "use"], threads=2, batch_size=32)
+
+
+@pytest.fixture(scope="session")
+def config(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    cache = tmp_path_factory.mktemp("index-cache")
+    base = Config()
+    return dataclasses.replace(base, model=dataclasses.replace(ModelConfig(), cache_dir=cache))
+
+
+@pytest.fixture(scope="session")
+def checker(config: Config, embedders: dict[str, Embedder]) -> Checker:
+    """The real pipeline over the shipped corpus, with the real models."""
+    return build_checker(config, embedders)

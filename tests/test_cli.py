@@ -1,0 +1,119 @@
+"""The `factbot` command as a user runs it: a real process, real models, a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from conftest import ROOT, SEED_TEXT
+
+FACTBOT = [sys.executable, "-m", "bot.cli"]
+
+
+def run(args: list[str], tmp_path: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """Run factbot in tmp_path with a config that keeps its database and cache there."""
+    config = tmp_path / "config.toml"
+    if not config.exists():
+        config.write_text(
+            f'[corpus]\npath = "{ROOT / "corpus"}"\n'
+            '[store]\npath = "factbot.db"\n[model]\ncache_dir = "cache"\n',
+            encoding="utf-8",
+        )
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [*FACTBOT, "--config", str(config), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def jsonl_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, object]]]:
+    tmp = tmp_path_factory.mktemp("cli")
+    lines = [
+        json.dumps({"id": "seed", "text": SEED_TEXT, "created_at": "2026-05-12T09:00:00Z"}),
+        "{not json",
+        json.dumps({"id": "no-text"}),
+        "",
+        json.dumps({"id": "pasta", "text": "Pasta tonight!", "created_at": "2026-05-12"}),
+        json.dumps({"id": "bad-date", "text": "LeCun", "created_at": "yesterday-ish"}),
+    ]
+    proc = run(["check", "--jsonl", "-"], tmp, stdin="\n".join(lines) + "\n")
+    assert 0 == proc.returncode, proc.stderr
+    return tmp, [json.loads(line) for line in proc.stdout.splitlines()]
+
+
+def test_jsonl_answers_every_line_in_order(jsonl_run: tuple[Path, list[dict[str, object]]]) -> None:
+    """One result per non-blank input line, in input order; bad lines get an error object."""
+    _, out = jsonl_run
+    assert ["seed", None, "no-text", "pasta", "bad-date"] == [o["id"] for o in out]
+    assert ["match", None, None, "no_match", None] == [o.get("verdict") for o in out]
+    assert "line 2: not valid JSON" in str(out[1]["error"])
+    assert 'line 3: "text" must be a non-empty string' == out[2]["error"]
+    assert "is not an ISO 8601 date-time" in str(out[4]["error"])
+
+
+def test_jsonl_seed_follows_the_contract(jsonl_run: tuple[Path, list[dict[str, object]]]) -> None:
+    """The seed post's result carries the venue and omitted discrepancies of the contract."""
+    _, out = jsonl_run
+    seed = out[0]
+    match = seed["match"]
+    assert isinstance(match, dict)
+    assert ("2025-12-04", "Station F", "Paris") == (match["date"], match["venue"], match["city"])
+    discrepancies = seed["discrepancies"]
+    assert isinstance(discrepancies, list)
+    assert {"field": "venue", "claimed": "Davos", "verified": "ai-PULSE 2025, Station F, Paris"} in (
+        discrepancies
+    )
+    assert {"field": "omitted", "verified": "And it's not good."} in discrepancies
+
+
+def test_every_check_is_in_the_audit_trail(jsonl_run: tuple[Path, list[dict[str, object]]]) -> None:
+    """Checked posts (not the bad lines) are recorded in SQLite with corpus version and model."""
+    tmp, _ = jsonl_run
+    rows = list(sqlite_utils.Database(tmp / "factbot.db")["checks"].rows)
+    assert ["seed", "pasta"] == [r["post_id"] for r in rows]
+    assert all(len(r["corpus_version"]) == 64 and r["model"] for r in rows)
+
+
+def test_check_text_prints_a_readable_verdict(tmp_path: Path) -> None:
+    """`factbot check "TEXT"` prints the verdict, the verified wording and what changed."""
+    proc = run(["check", SEED_TEXT, "--created-at", "2026-05-12T09:00:00Z"], tmp_path)
+    assert 0 == proc.returncode, proc.stderr
+    assert proc.stdout.startswith("verdict: match")
+    assert "- venue: post says “Davos”" in proc.stdout
+
+
+def test_bad_corpus_is_refused_with_exit_code_2(tmp_path: Path) -> None:
+    """`corpus validate` lists problems as file:line: message and exits 2; check refuses too."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for f in (ROOT / "corpus").glob("*.toml"):
+        (corpus / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    bad = corpus / "ai-pulse-2025.toml"
+    bad.write_text(bad.read_text(encoding="utf-8").replace("2025-12-04", "2025-13-04"), "utf-8")
+    (tmp_path / "config.toml").write_text(f'[corpus]\npath = "{corpus}"\n', encoding="utf-8")
+    proc = run(["corpus", "validate"], tmp_path)
+    assert 2 == proc.returncode
+    assert f"{bad}:" in proc.stdout
+    proc = run(["check", "LeCun said open source is great"], tmp_path)
+    assert 2 == proc.returncode
+    assert "nothing loaded" in proc.stderr
+
+
+def test_bad_config_exits_2(tmp_path: Path) -> None:
+    """A config error names the file and exits 2 before any model loads."""
+    (tmp_path / "config.toml").write_text("[match]\nmatch = 'x'\n", encoding="utf-8")
+    proc = run(["check", "hello"], tmp_path)
+    assert 2 == proc.returncode
+    assert "config error" in proc.stderr and "[match] match = 'x'" in proc.stderr
