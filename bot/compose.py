@@ -192,7 +192,7 @@ def _verified(texts: ReplyTexts, match: MatchInfo, found: Sequence[Discrepancy])
         "city": _value(match.city),
         "place": _place(match),
         "date": human_date(match.date),
-        "link": _Seg(link_label(url), url),
+        "link": _Seg(link_label(url), url) if url else "",
         "secondary": tidy(texts.secondary) if match.source_kind == "secondary" else "",
     }
     lines = [

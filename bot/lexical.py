@@ -45,8 +45,14 @@ def tokens(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
+EVIDENCE_WORDS = 4  # a verified sentence with fewer content words gives weaker evidence
+
+
 def containment(post: frozenset[str], verified: frozenset[str]) -> float:
-    """The share of the verified sentence's content words that the post repeats (0..1)."""
+    """The share of the verified sentence's content words that the post repeats (0..1),
+    discounted for very short sentences: repeating both words of "Anthropic never was." is
+    weaker evidence than repeating eight words of a long sentence."""
     if not verified:
         return 0.0
-    return len(post & verified) / len(verified)
+    share = len(post & verified) / len(verified)
+    return share * min(1.0, len(verified) / EVIDENCE_WORDS)

@@ -110,18 +110,23 @@ class Matcher:
 
 def decide(matches: Sequence[SegmentMatch], prose_words: int, cfg: MatchConfig) -> Decision:
     """The verdict from the best verified alignment. Short posts never publish on their own:
-    a match on fewer than `short_text_words` words of prose goes to review."""
+    a match on fewer than `short_text_words` words of prose goes to review.
+
+    The alignment that names the source is the best one among the sentences the post presents
+    as quotes, when any of them reaches `support`: the quote is the claim being checked."""
     candidates = [m.verified for m in matches if not explained_by_circulating(m, cfg)]
     if not candidates:
         return Decision("no_match", 0.0, None)
     best = max(candidates, key=lambda a: a.score)
+    quoted = [a for a in candidates if a.segment.quoted and a.score >= cfg.support]
+    anchor = max(quoted, key=lambda a: a.score) if quoted else best
     if best.score >= cfg.match:
         verdict: Verdict = "review" if prose_words < cfg.short_text_words else "match"
     elif best.score >= cfg.review:
         verdict = "review"
     else:
         verdict = "no_match"
-    return Decision(verdict, best.score, best if verdict != "no_match" else None)
+    return Decision(verdict, best.score, anchor if verdict != "no_match" else None)
 
 
 def explained_by_circulating(m: SegmentMatch, cfg: MatchConfig) -> bool:

@@ -33,9 +33,7 @@ _SPACES = re.compile(r"[^\S\n]+")
 _AROUND_NEWLINES = re.compile(r" ?\n[\n ]*")
 _FRENCH_QUOTE = re.compile(r"«\s*([^«»]*?)\s*»")
 _GERMAN_QUOTE = re.compile(r"»\s*([^«»]*?)\s*«")
-_QUOTES = str.maketrans(
-    dict.fromkeys("“”„‟「」『』〝〞〟＂«»", '"') | dict.fromkeys("‘’‚‛ʼ", "'")
-)
+_QUOTES = str.maketrans(dict.fromkeys("“”„‟「」『』〝〞〟＂«»", '"') | dict.fromkeys("‘’‚‛ʼ", "'"))
 
 
 def _squash(text: str) -> str:
@@ -64,7 +62,7 @@ def clean(text: str) -> str:
 
 # --- URLs, handles, hashtags, emoji -----------------------------------------------------------
 
-_NOT_URL = "\\s\"<>\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef"
+_NOT_URL = '\\s"<>\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef'
 _TLDS = "com|org|net|edu|gov|io|ai|co|eu|fr|de|uk|es|it|jp|cn|me|tv|ly|app|dev|news|social|info"
 _URL = re.compile(
     rf"\b(?:https?://|www\.)[^{_NOT_URL}]+"
@@ -95,6 +93,20 @@ def _url_end(url: str) -> int:
     return end
 
 
+@functools.cache
+def _emoji_start() -> re.Pattern[str]:
+    """A character that can begin an emoji (keycaps "1️⃣" hold U+20E3): text without one has no
+    emoji, and the slow scan of the emoji package is skipped. Built on first use."""
+    points = sorted({ord(e[0]) for e in emoji.EMOJI_DATA if not e[0].isascii()} | {0x20E3})
+    ranges: list[list[int]] = []
+    for p in points:
+        if ranges and p == ranges[-1][1] + 1:
+            ranges[-1][1] = p
+        else:
+            ranges.append([p, p])
+    return re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in ranges) + "]")
+
+
 def _entities(text: str) -> tuple[list[tuple[int, int]], list[str], list[str], list[str]]:
     """Spans to keep out of the prose (URLs first, then handles, hashtags, emoji) and the
     URLs, handles and hashtags themselves."""
@@ -110,7 +122,7 @@ def _entities(text: str) -> tuple[list[tuple[int, int]], list[str], list[str], l
             if free(m.start(), end):
                 spans.append((m.start(), end))
                 found[kind].append(text[m.start() : end])
-    for e in emoji.emoji_list(text):
+    for e in emoji.emoji_list(text) if _emoji_start().search(text) else ():
         if free(e["match_start"], e["match_end"]):
             spans.append((e["match_start"], e["match_end"]))
     return sorted(spans), found[0], found[1], found[2]
@@ -129,7 +141,7 @@ def _prose(text: str, spans: list[tuple[int, int]]) -> str:
 
 _CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0002ffff"
 _HAS_CJK = re.compile(f"[{_CJK}]")
-_OPENING_CONTEXT = re.compile(f"[\\s(\\[{{\"—–\\-:/{_CJK}]")
+_OPENING_CONTEXT = re.compile(f'[\\s(\\[{{"—–\\-:/{_CJK}]')
 _ELISION = re.compile(r"'(?:cause|cos|coz|cuz|em|til|tis|twas|n|bout|round|nuff|\d\ds?)\b", re.I)
 
 
@@ -191,8 +203,10 @@ def _single_spans(prose: str, skip: list[tuple[int, int]]) -> list[tuple[int, in
             if opener:
                 open_at = i
         elif closer:
-            rest = prose[i + 1 :].lstrip(" ")
-            if after.isspace() and rest[:1].islower():
+            j = i + 1
+            while j < len(prose) and prose[j] == " ":
+                j += 1
+            if after == " " and j < len(prose) and prose[j].islower():
                 weak = i if weak is None else weak
             else:
                 close(i)
@@ -217,15 +231,18 @@ def _quote_spans(prose: str) -> list[tuple[int, int]]:
 
 # --- sentences ---------------------------------------------------------------------------------
 
-_TERMINATOR = re.compile(f"[。！？]+|[!?]+(?=[{_CJK}])|\\.{{2,}}|[.!?؟।]+")
+_TERMINATOR = re.compile(f"。+|[!?]+(?=[{_CJK}])|\\.{{2,}}|[.!?؟।]+")  # NFKC made ！？ ASCII
 _CLOSERS = re.compile("[\"')\\]}」』]*")
 _ABBREVIATIONS = frozenset(
-    "dr mr mrs ms mme mlle prof st sr jr vs cf e.g i.e approx incl ca viz al gen gov sen rep "
-    "lt col mt ft jan feb mar apr jun jul aug sep sept oct nov dec bzw usw z.b d.h".split()
+    {
+        *("dr", "mr", "mrs", "ms", "mme", "mlle", "prof", "st", "sr", "sra", "jr", "vs", "cf"),
+        *("e.g", "i.e", "approx", "incl", "ca", "viz", "al", "bzw", "usw", "z.b", "d.h", "ee"),
+        *("jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"),
+    }
 )
-_NUMBERED = frozenset("no nr vol pp p art".split())
+_NUMBERED = frozenset(("no", "nr", "vol", "pp", "p", "art"))  # "No. 1" is not an ending
 _ACRONYM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
-_TOKEN_OPENERS = "([{\"'"
+_OPENING_PUNCT = "([{\"'"
 _LEADING = re.compile(r"(?:[\s\"]|[•‣◦▪▸►*>–—-](?=\s)|'(?![^\W\d_]))+")
 _TRAILING = re.compile(r"(?:[\s\"]|(?<![^\W\d_])')+$")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -234,17 +251,21 @@ _LETTER = re.compile(r"[^\W\d_]")
 def _ends_sentence(line: str, start: int, end: int, next_char: str) -> bool:
     """Whether the terminator at line[start:end] ends a sentence, given the next visible char."""
     mark = line[start:end]
-    if "!" in mark or "?" in mark or "。" in mark or "！" in mark or "？" in mark:
+    if any(ch in mark for ch in "!?。؟।"):
         return True
     if len(mark) > 1:  # an ellipsis: only before a capital or a CJK character, never "[...]"
         inside_brackets = start > 0 and line[start - 1] in "[("
         return not inside_brackets and (next_char.isupper() or bool(_HAS_CJK.match(next_char)))
-    token = line[:start].rsplit(None, 1)[-1].lstrip(_TOKEN_OPENERS) if line[:start] else ""
-    lowered = token.lower()
-    if lowered in _ABBREVIATIONS or _ACRONYM.fullmatch(token):
+    space = line.rfind(" ", 0, start)
+    word = line[space + 1 : start].lstrip(_OPENING_PUNCT)
+    lowered = word.lower()
+    if lowered in _ABBREVIATIONS or _ACRONYM.fullmatch(word):
         return False
-    if len(token) == 1 and token.isupper() and token != "I":  # an initial: "Yann A. LeCun"
-        return False
+    if len(word) == 1 and word.isupper() and lowered != "i" and next_char.isupper():
+        # an initial ("by Y. LeCun"), unless a capitalised word precedes it ("Station F. He")
+        previous = line[line.rfind(" ", 0, max(space, 0)) + 1 : max(space, 0)]
+        if not previous[:1].isupper():
+            return False
     if lowered in _NUMBERED and next_char.isdigit():
         return False
     return not next_char.islower()
@@ -254,12 +275,17 @@ def _sentence_bounds(line: str) -> Iterator[tuple[int, int]]:
     """(start, end) of the sentences of one line without line breaks."""
     start = 0
     for m in _TERMINATOR.finditer(line):
-        end = _CLOSERS.match(line, m.end()).end()  # type: ignore[union-attr]
-        cjk = m.group()[0] in "。！？" or (m.end() < len(line) and _HAS_CJK.match(line[m.end()]))
-        if end < len(line) and not cjk and not line[end].isspace():
+        closers = _CLOSERS.match(line, m.end())
+        end = closers.end() if closers else m.end()
+        if end == len(line):
+            break
+        cjk = m.group()[0] == "。" or bool(_HAS_CJK.match(line[end]))
+        if not cjk and line[end] != " ":
             continue
-        next_char = line[end:].lstrip()[:1]
-        if end < len(line) and not _ends_sentence(line, m.start(), m.end(), next_char):
+        after = end
+        while after < len(line) and line[after] == " ":
+            after += 1
+        if not _ends_sentence(line, m.start(), m.end(), line[after : after + 1]):
             continue
         yield start, end
         start = end
@@ -295,8 +321,9 @@ def _classifier() -> Callable[[str], tuple[str, float]]:
 def _language(prose: str, given: str | None) -> str | None:
     """The given language (primary subtag, lowercase), else py3langid's guess on prose of three
     words or more (or any CJK), else None."""
-    if given and given.strip():
-        return re.split(r"[-_]", given.strip().lower(), maxsplit=1)[0]
+    primary = re.split(r"[-_]", (given or "").strip().lower(), maxsplit=1)[0]
+    if primary:
+        return primary
     words = sum(1 for w in prose.split() if _LETTER.search(w))
     if words < 3 and not _HAS_CJK.search(prose):
         return None
@@ -313,11 +340,13 @@ def normalise(text: str, lang: str | None = None) -> NormalisedPost:
     spans, urls, handles, hashtags = _entities(cleaned)
     prose = _prose(cleaned, spans)
     quotes = _quote_spans(prose)
-    framing, segments, pos = list(prose), [], 0
+    framing = list(prose)
+    segments: list[Segment] = []
+    pos = 0
     for start, end in quotes:
         framing[start:end] = " " * (end - start)
-        closed = end - start > 1 and prose[end - 1] == prose[start] and end != len(prose) + 1
-        inner_end = end - 1 if closed and prose[end - 1] in "\"'" else end
+        closed = end - start > 1 and prose[end - 1] == prose[start]
+        inner_end = end - 1 if closed else end  # a `"` left open runs to the end
         segments += _segments(prose, pos, start, quoted=False)
         segments += _segments(prose, start + 1, inner_end, quoted=True)
         pos = end
