@@ -6,14 +6,19 @@ outside the quote marks); wording is judged on the quoted sentences. Pure: the p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.config import CompareConfig, MatchConfig
 from bot.domain import Corpus, Discrepancy, Event, MatchInfo, NormalisedPost, Sentence, Speaker
 from bot.extract import Person, Place, find_dates, find_people, find_places, find_roles
+from bot.lexical import containment, tokens
 from bot.match import SegmentMatch, explained_by_circulating
+
+# Given sentence ids, the best score any part of the post reaches against each of them.
+Coverage = Callable[[Sequence[str]], Mapping[str, float]]
+_COVERED_WORDS = 0.6  # a dropped sentence whose content words the post mostly repeats is not
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ def compare(
     corpus: Corpus,
     match_cfg: MatchConfig,
     cfg: CompareConfig,
+    coverage: Coverage | None = None,
 ) -> Comparison:
     sentences = {s.id: s for s in corpus.sentences()}
     sentence = sentences[best_sentence]
@@ -59,6 +65,15 @@ def compare(
     found += _speaker(post.framing, event, corpus)
     found += _role(post.framing, event, speaker)
     omitted = _omitted(event, supported)
+    if omitted:
+        covered = coverage([s.id for s in omitted]) if coverage else {}
+        words = tokens(post.prose)
+        omitted = [
+            s
+            for s in omitted
+            if covered.get(s.id, 0.0) < match_cfg.support
+            and containment(words, tokens(s.text)) < _COVERED_WORDS
+        ]
     found += [Discrepancy("omitted", verified=s.text) for s in omitted]
     found += unsupported(matches, match_cfg, cfg)
     found += _reworded(matches, sentences, event, post.lang, match_cfg, cfg)

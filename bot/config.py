@@ -52,6 +52,7 @@ class MatchConfig:
     review: float = 0.5
     support: float = 0.5
     circulating: float = 0.72
+    unattributed: float = 0.75
     short_text_words: int = 6
     lexical_weight: float = 0.35
 
@@ -163,7 +164,7 @@ def _name(hint: Any) -> str:
 
 def _check(path: Path, config: Config) -> None:
     m = config.match
-    for key in ("match", "review", "support", "circulating", "lexical_weight"):
+    for key in ("match", "review", "support", "circulating", "unattributed", "lexical_weight"):
         value = getattr(m, key)
         if not 0.0 <= value <= 1.0:
             raise ConfigError(f"{path}: [match] {key} = {value}: expected a number from 0 to 1")

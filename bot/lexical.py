@@ -49,10 +49,13 @@ EVIDENCE_WORDS = 4  # a verified sentence with fewer content words gives weaker 
 
 
 def containment(post: frozenset[str], verified: frozenset[str]) -> float:
-    """The share of the verified sentence's content words that the post repeats (0..1),
-    discounted for very short sentences: repeating both words of "Anthropic never was." is
-    weaker evidence than repeating eight words of a long sentence."""
+    """The share of the verified sentence's content words that the post repeats (0..1)."""
     if not verified:
         return 0.0
-    share = len(post & verified) / len(verified)
-    return share * min(1.0, len(verified) / EVIDENCE_WORDS)
+    return len(post & verified) / len(verified)
+
+
+def evidence(post: frozenset[str], verified: frozenset[str]) -> float:
+    """`containment`, discounted for very short sentences: repeating both words of "Anthropic
+    never was." is weaker evidence of a match than repeating eight words of a long sentence."""
+    return containment(post, verified) * min(1.0, len(verified) / EVIDENCE_WORDS)

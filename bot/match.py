@@ -17,7 +17,7 @@ from bot.config import MatchConfig, ModelConfig
 from bot.domain import Alignment, NormalisedPost, Segment, Verdict
 from bot.embed import Embedder, Matrix
 from bot.index import Index
-from bot.lexical import containment, tokens
+from bot.lexical import containment, evidence, tokens
 
 _TOP_K = 8  # lexical evidence is computed for the best few candidates only
 
@@ -95,7 +95,8 @@ class Matcher:
             for i in top:
                 e = float(emb[i])
                 lex = containment(seg_tokens, self.index.tokens[i])
-                score = max(e, (1 - lam) * e + lam * lex)
+                boost = evidence(seg_tokens, self.index.tokens[i])
+                score = max(e, (1 - lam) * e + lam * boost)
                 if circ not in best or score > best[circ].score:
                     best[circ] = Alignment(
                         segment=segment,
@@ -108,9 +109,35 @@ class Matcher:
         return SegmentMatch(verified=best[False], circulating=best.get(True))
 
 
-def decide(matches: Sequence[SegmentMatch], prose_words: int, cfg: MatchConfig) -> Decision:
+    def best_scores(
+        self, texts: Sequence[str], lang: str | None, sentence_ids: Sequence[str]
+    ) -> dict[str, float]:
+        """The best score any of `texts` reaches against each of `sentence_ids`."""
+        if not texts or not sentence_ids:
+            return {}
+        vectors = {name: e.encode(texts) for name, e in self.embedders.items()}
+        cosines = self.index.cosines(vectors)
+        columns = [self.index.position[i] for i in sentence_ids]
+        out = dict.fromkeys(sentence_ids, 0.0)
+        for row, text in enumerate(texts):
+            emb = self._combined({n: c[row] for n, c in cosines.items()}, lang)
+            text_tokens = tokens(text)
+            for sid, col in zip(sentence_ids, columns, strict=True):
+                e = float(emb[col])
+                boost = evidence(text_tokens, self.index.tokens[col])
+                score = max(e, (1 - self.cfg.lexical_weight) * e + self.cfg.lexical_weight * boost)
+                out[sid] = max(out[sid], score)
+        return out
+
+
+def decide(
+    matches: Sequence[SegmentMatch], prose_words: int, attributed: bool, cfg: MatchConfig
+) -> Decision:
     """The verdict from the best verified alignment. Short posts never publish on their own:
     a match on fewer than `short_text_words` words of prose goes to review.
+
+    A post that names no speaker of the corpus is someone's own opinion unless it repeats a
+    verified sentence closely: it needs `unattributed` to count at all.
 
     The alignment that names the source is the best one among the sentences the post presents
     as quotes, when any of them reaches `support`: the quote is the claim being checked."""
@@ -120,8 +147,10 @@ def decide(matches: Sequence[SegmentMatch], prose_words: int, cfg: MatchConfig) 
     best = max(candidates, key=lambda a: a.score)
     quoted = [a for a in candidates if a.segment.quoted and a.score >= cfg.support]
     anchor = max(quoted, key=lambda a: a.score) if quoted else best
-    if best.score >= cfg.match:
-        verdict: Verdict = "review" if prose_words < cfg.short_text_words else "match"
+    if not attributed and best.score < cfg.unattributed:
+        verdict: Verdict = "no_match"
+    elif best.score >= cfg.match:
+        verdict = "review" if prose_words < cfg.short_text_words else "match"
     elif best.score >= cfg.review:
         verdict = "review"
     else:

@@ -9,15 +9,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import regex
 
-from bot.compare import compare
+from bot.compare import compare, corpus_people
 from bot.compose import compose_reply
 from bot.config import Config
 from bot.corpus import load_corpus
 from bot.domain import CheckResult, Corpus, Discrepancy, NormalisedPost, Post
 from bot.embed import Embedder, build_embedders
+from bot.extract import Person, find_people
 from bot.gate import Gate
 from bot.index import Doc, Index
 from bot.match import Matcher, SegmentMatch, decide, explained_by_circulating
@@ -26,6 +28,16 @@ from bot.normalise import normalise
 log = logging.getLogger(__name__)
 
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
+
+
+_CLAUSE = regex.compile(r"[,;:()\u2014\u2013]+|(?<=[.!?\u3002\uff01\uff1f\uff0c])")
+
+
+def clauses(post: NormalisedPost) -> list[str]:
+    """The post's clauses (split at commas, semicolons, dashes): a paraphrase often folds two
+    source sentences into one, so coverage of a sentence is judged clause by clause."""
+    parts = (p.strip() for p in _CLAUSE.split(post.prose))
+    return [p for p in parts if len(p.split()) >= 2 or _CJK.search(p)]
 
 
 def prose_words(post: NormalisedPost) -> int:
@@ -40,6 +52,14 @@ class Checker:
     gate: Gate
     config: Config
     model: str  # the models used, as recorded in the audit trail
+
+    @cached_property
+    def people(self) -> tuple[Person, ...]:
+        return corpus_people(self.corpus)
+
+    @cached_property
+    def speaker_names(self) -> frozenset[str]:
+        return frozenset(s.name for s in self.corpus.speakers)
 
     def check(self, post: Post) -> CheckResult:
         return self.check_many([post])[0]
@@ -70,7 +90,8 @@ class Checker:
         gate_reason: str,
     ) -> CheckResult:
         cfg = self.config
-        decision = decide(matches, prose_words(normalised), cfg.match)
+        attributed = self.names_a_speaker(normalised)
+        decision = decide(matches, prose_words(normalised), attributed, cfg.match)
         if decision.best is None:
             # On a post with no verified match, only sentences close to a known invented quote
             # are named: anything else is simply outside what the corpus covers.
@@ -90,6 +111,7 @@ class Checker:
             self.corpus,
             cfg.match,
             cfg.compare,
+            coverage=lambda ids: self.matcher.best_scores(clauses(normalised), normalised.lang, ids),
         )
         reply = compose_reply(decision.verdict, comparison.match, comparison.discrepancies, cfg.reply)
         return CheckResult(
@@ -107,6 +129,11 @@ class Checker:
                 "sentence_id": decision.best.sentence_id,
             },
         )
+
+    def names_a_speaker(self, post: NormalisedPost) -> bool:
+        """Does the post name one of the corpus's speakers (any alias, any script, handles)?"""
+        people = find_people(post.text, self.people)
+        return any(p.person in self.speaker_names for p in people)
 
     def _no_match(
         self,
