@@ -46,12 +46,12 @@ def parse_post(line: str, number: int) -> Post:
         raise InputError(f"line {number}: expected a JSON object")
     text, post_id = raw.get("text"), raw.get("id", f"line-{number}")
     if not isinstance(text, str) or not text.strip():
-        raise InputError(f"line {number}: \"text\" must be a non-empty string")
+        raise InputError(f'line {number}: "text" must be a non-empty string')
     if not isinstance(post_id, str | int):
-        raise InputError(f"line {number}: \"id\" must be a string")
+        raise InputError(f'line {number}: "id" must be a string')
     lang = raw.get("lang")
     if lang is not None and not isinstance(lang, str):
-        raise InputError(f"line {number}: \"lang\" must be a string")
+        raise InputError(f'line {number}: "lang" must be a string')
     return Post(
         id=str(post_id),
         text=text,
@@ -69,7 +69,7 @@ def parse_time(value: Any, number: int) -> datetime | None:
         parsed = datetime.fromisoformat(str(value))
     except ValueError as exc:
         raise InputError(
-            f"line {number}: \"created_at\" {value!r} is not an ISO 8601 date-time"
+            f'line {number}: "created_at" {value!r} is not an ISO 8601 date-time'
         ) from exc
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
@@ -145,7 +145,7 @@ def describe(result: CheckResult) -> str:
 def _open_input(path: str) -> TextIO:
     if path == "-":
         return sys.stdin
-    return open(path, encoding="utf-8")  # noqa: SIM115 - closed by the caller
+    return open(path, encoding="utf-8")
 
 
 def cmd_check(args: argparse.Namespace, config: Config) -> int:

@@ -185,7 +185,7 @@ def unsupported(
         seg = m.verified.segment
         invented = explained_by_circulating(m, match_cfg)
         unquoted_ok = not seg.quoted and not invented
-        if unquoted_ok or len(seg.text.split()) < cfg.unsupported_min_words and not invented:
+        if unquoted_ok or (len(seg.text.split()) < cfg.unsupported_min_words and not invented):
             continue
         if invented or m.verified.score < match_cfg.support:
             out.append(Discrepancy("unsupported", claimed=seg.text))

@@ -181,8 +181,7 @@ def _check(path: Path, config: Config) -> None:
             )
     if not model.embedders or len(model.weights) != len(model.embedders):
         raise ConfigError(
-            f"{path}: [model] weights = {list(model.weights)!r}: "
-            "expected one weight per embedder"
+            f"{path}: [model] weights = {list(model.weights)!r}: expected one weight per embedder"
         )
     if model.combine not in _COMBINE:
         raise ConfigError(

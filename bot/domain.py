@@ -79,7 +79,7 @@ class Event:
 
     @property
     def place(self) -> str:
-        """"ai-PULSE 2025, Station F, Paris" — the words a reply uses for where it was said."""
+        """ "ai-PULSE 2025, Station F, Paris" — the words a reply uses for where it was said."""
         parts = [self.event]
         for part in (self.venue, self.city):
             if part and all(part.lower() not in p.lower() for p in parts):

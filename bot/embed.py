@@ -37,7 +37,8 @@ def _normalised(vectors: Any) -> Matrix:
         out = out.reshape(1, -1)
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return out / norms
+    normalised: Matrix = out / norms
+    return normalised
 
 
 class MiniLMEmbedder:
@@ -89,7 +90,10 @@ class UseEmbedder:
         return _normalised(np.concatenate(chunks, axis=0))
 
 
-_FACTORIES = {"minilm": MiniLMEmbedder, "use": UseEmbedder}
+_FACTORIES: dict[str, type[MiniLMEmbedder] | type[UseEmbedder]] = {
+    "minilm": MiniLMEmbedder,
+    "use": UseEmbedder,
+}
 
 
 def build_embedders(

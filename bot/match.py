@@ -78,9 +78,11 @@ class Matcher:
         if self.combine == "auto" and lang not in (None, "en") and "use" in cos:
             return cos["use"]
         if self.combine == "max":
-            return np.max(np.stack(list(cos.values())), axis=0)
+            highest: Matrix = np.max(np.stack(list(cos.values())), axis=0)
+            return highest
         total = sum(self.weights[n] for n in cos)
-        return sum((self.weights[n] / total) * c for n, c in cos.items())  # type: ignore[return-value]
+        mean: Matrix = np.sum([(self.weights[n] / total) * c for n, c in cos.items()], axis=0)
+        return mean
 
     def _best(self, segment: Segment, emb: Matrix) -> SegmentMatch:
         seg_tokens = tokens(segment.text)
@@ -107,7 +109,6 @@ class Matcher:
                         lexical=lex,
                     )
         return SegmentMatch(verified=best[False], circulating=best.get(True))
-
 
     def best_scores(
         self, texts: Sequence[str], lang: str | None, sentence_ids: Sequence[str]

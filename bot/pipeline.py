@@ -67,9 +67,7 @@ class Checker:
     def check_many(self, posts: Sequence[Post]) -> list[CheckResult]:
         """Check posts in one batch: every admitted post's sentences go to the models together."""
         normalised = [normalise(p.text, p.lang) for p in posts]
-        decisions = [
-            self.gate.admits(n) if self.config.gate.enabled else None for n in normalised
-        ]
+        decisions = [self.gate.admits(n) if self.config.gate.enabled else None for n in normalised]
         admitted = [i for i, d in enumerate(decisions) if d is None or d.admitted]
         aligned = self.matcher.align_many([normalised[i] for i in admitted])
         by_post: dict[int, tuple[SegmentMatch, ...]] = dict(zip(admitted, aligned, strict=True))
@@ -111,9 +109,13 @@ class Checker:
             self.corpus,
             cfg.match,
             cfg.compare,
-            coverage=lambda ids: self.matcher.best_scores(clauses(normalised), normalised.lang, ids),
+            coverage=lambda ids: self.matcher.best_scores(
+                clauses(normalised), normalised.lang, ids
+            ),
         )
-        reply = compose_reply(decision.verdict, comparison.match, comparison.discrepancies, cfg.reply)
+        reply = compose_reply(
+            decision.verdict, comparison.match, comparison.discrepancies, cfg.reply
+        )
         return CheckResult(
             post=post,
             verdict=decision.verdict,

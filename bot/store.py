@@ -22,7 +22,8 @@ migrations = Migrations("factbot")
 
 @migrations()
 def m001_checks(db: sqlite_utils.Database) -> None:
-    db["checks"].create(
+    checks = db.table("checks")
+    checks.create(
         {
             "id": int,
             "post_id": str,
@@ -43,8 +44,8 @@ def m001_checks(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["checks"].create_index(["post_id"])
-    db["checks"].create_index(["checked_at"])
+    checks.create_index(["post_id"])
+    checks.create_index(["checked_at"])
 
 
 class Store:
@@ -63,7 +64,7 @@ class Store:
         now = datetime.now(UTC).isoformat()
         rows = [_row(r, corpus_version, model, now) for r in results]
         with self.db.conn:
-            self.db["checks"].insert_all(rows)
+            self.db.table("checks").insert_all(rows)
 
     def checks(self) -> Iterator[dict[str, Any]]:
         yield from self.db["checks"].rows_where(order_by="id")

@@ -16,9 +16,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from bot.config import Config, ModelConfig  # noqa: E402
-from bot.embed import Embedder, build_embedders  # noqa: E402
-from bot.pipeline import Checker, build_checker  # noqa: E402
+from bot.config import Config, ModelConfig
+from bot.embed import Embedder, build_embedders
+from bot.pipeline import Checker, build_checker
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

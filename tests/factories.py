@@ -10,7 +10,7 @@ from bot.domain import Post
 def make_post(
     text: str,
     *,
-    id: str = "p1",  # noqa: A002 - mirrors the contract's field name
+    id: str = "p1",
     created_at: str | None = "2026-05-12T09:00:00Z",
     lang: str | None = None,
 ) -> Post:

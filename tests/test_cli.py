@@ -72,9 +72,11 @@ def test_jsonl_seed_follows_the_contract(jsonl_run: tuple[Path, list[dict[str, o
     assert ("2025-12-04", "Station F", "Paris") == (match["date"], match["venue"], match["city"])
     discrepancies = seed["discrepancies"]
     assert isinstance(discrepancies, list)
-    assert {"field": "venue", "claimed": "Davos", "verified": "ai-PULSE 2025, Station F, Paris"} in (
-        discrepancies
-    )
+    assert {
+        "field": "venue",
+        "claimed": "Davos",
+        "verified": "ai-PULSE 2025, Station F, Paris",
+    } in (discrepancies)
     assert {"field": "omitted", "verified": "And it's not good."} in discrepancies
 
 

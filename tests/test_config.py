@@ -49,13 +49,13 @@ def test_relative_paths_follow_the_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[match]\nmatch = \"high\"\n", "[match] match = 'high': expected a number"),
+        ('[match]\nmatch = "high"\n', "[match] match = 'high': expected a number"),
         ("[match]\nmatchh = 0.5\n", "[match] unknown key 'matchh'"),
         ("[matching]\nmatch = 0.5\n", "unknown section [matching]"),
         ("[match]\nmatch = 0.4\nreview = 0.6\n", "[match] review = 0.6: expected review <= match"),
         ("[match]\nmatch = 1.5\n", "[match] match = 1.5: expected a number from 0 to 1"),
         ("[gate]\nenabled = 1\n", "[gate] enabled = 1: expected true or false"),
-        ("[model]\nembedders = [\"bert\"]\n", "expected names from ['minilm', 'use']"),
+        ('[model]\nembedders = ["bert"]\n', "expected names from ['minilm', 'use']"),
         ("[model]\nweights = [1.0]\n", "[model] weights = [1.0]: expected one weight per"),
         ("[match\n", "not valid TOML"),
     ],

@@ -60,7 +60,7 @@ def test_seed_reply_never_restates_invented_sentences_as_fact(checker: Checker) 
 def test_faithful_quote_has_no_discrepancies(checker: Checker) -> None:
     """A correctly attributed, correctly quoted post has no discrepancies."""
     text = (
-        "At ai-PULSE in Paris on 4 December 2025, Yann LeCun said: \"So the best open source "
+        'At ai-PULSE in Paris on 4 December 2025, Yann LeCun said: "So the best open source '
         "models at the moment in the LLM world are all Chinese. And it's not good.\""
     )
     result = checker.check(make_post(text, created_at="2025-12-05T10:00:00Z"))
@@ -78,7 +78,7 @@ def test_invented_quote_alone_is_no_match_but_named(checker: Checker) -> None:
     """A post that only quotes a known invented sentence gets no_match, and the reply says no
     verified source contains it."""
     result = checker.check(
-        make_post("Yann LeCun: \"Everybody in the research community is using Chinese models.\"")
+        make_post('Yann LeCun: "Everybody in the research community is using Chinese models."')
     )
     assert "no_match" == result.verdict
     assert None is result.match
