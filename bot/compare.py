@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from bot.config import CompareConfig, MatchConfig
 from bot.domain import Corpus, Discrepancy, Event, MatchInfo, NormalisedPost, Sentence, Speaker
 from bot.extract import Person, Place, find_dates, find_people, find_places, find_roles
-from bot.lexical import containment, tokens
+from bot.lexical import containment, tokens, verbatim_share
 from bot.match import SegmentMatch, explained_by_circulating
 
 # Given sentence ids, the best score any part of the post reaches against each of them.
@@ -75,7 +75,7 @@ def compare(
             and containment(words, tokens(s.text)) < _COVERED_WORDS
         ]
     found += [Discrepancy("omitted", verified=s.text) for s in omitted]
-    found += unsupported(matches, match_cfg, cfg)
+    found += unsupported(matches, sentences, match_cfg, cfg)
     found += _reworded(matches, sentences, event, post.lang, match_cfg, cfg)
     quote_sentences = [
         s
@@ -163,18 +163,31 @@ def _role(framing: str, event: Event, speaker: Speaker | None) -> list[Discrepan
 
 
 def _omitted(event: Event, supported: set[str]) -> list[Sentence]:
-    """The sentence right after the last quoted one of a quote, when the post stops short."""
+    """The closing sentence of a quote, when the post quotes the sentence just before it and
+    stops short: the pattern of a dropped qualifier ("... are all Chinese." without "And it's
+    not good."). A sentence in the middle of a long passage is not named: a post that quotes
+    the start of a long post has not "dropped" its every next sentence."""
     out = []
     ordered = event.sentences
     for i, s in enumerate(ordered[:-1]):
         nxt = ordered[i + 1]
-        if s.id in supported and nxt.quote_id == s.quote_id and nxt.id not in supported:
-            out.append(nxt)
+        closing = i + 2 == len(ordered) or ordered[i + 2].quote_id != nxt.quote_id
+        if s.id in supported and nxt.quote_id == s.quote_id and closing:
+            if nxt.id not in supported:
+                out.append(nxt)
     return out
+
+
+def _verbatim(
+    text: str, m: SegmentMatch, sentences: Mapping[str, Sentence], cfg: CompareConfig
+) -> bool:
+    verified = sentences.get(m.verified.sentence_id)
+    return verified is not None and verbatim_share(text, verified.text) >= cfg.reworded_below
 
 
 def unsupported(
     matches: Sequence[SegmentMatch],
+    sentences: Mapping[str, Sentence],
     match_cfg: MatchConfig,
     cfg: CompareConfig,
 ) -> list[Discrepancy]:
@@ -187,7 +200,9 @@ def unsupported(
         unquoted_ok = not seg.quoted and not invented
         if unquoted_ok or (len(seg.text.split()) < cfg.unsupported_min_words and not invented):
             continue
-        if invented or m.verified.score < match_cfg.support:
+        if invented:
+            out.append(Discrepancy("unsupported", claimed=seg.text))
+        elif m.verified.score < match_cfg.quoted and not _verbatim(seg.text, m, sentences, cfg):
             out.append(Discrepancy("unsupported", claimed=seg.text))
     return out
 
@@ -207,7 +222,9 @@ def _reworded(
         a = m.verified
         if lang and sentences[a.sentence_id].lang != lang:
             continue
-        if not a.segment.quoted or a.score < match_cfg.support or a.lexical >= cfg.reworded_below:
+        if not a.segment.quoted or a.score < match_cfg.quoted:
+            continue  # below `quoted` the sentence is unsupported, not reworded
+        if verbatim_share(a.segment.text, sentences[a.sentence_id].text) >= cfg.reworded_below:
             continue
         if explained_by_circulating(m, match_cfg) or sentences[a.sentence_id].event_id != event.id:
             continue

@@ -51,6 +51,7 @@ class MatchConfig:
     match: float = 0.62
     review: float = 0.5
     support: float = 0.5
+    quoted: float = 0.6
     circulating: float = 0.72
     unattributed: float = 0.75
     short_text_words: int = 6
@@ -61,7 +62,7 @@ class MatchConfig:
 class CompareConfig:
     date_tolerance_days: int = 3
     reworded_below: float = 0.8
-    unsupported_min_words: int = 4
+    unsupported_min_words: int = 5
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,15 @@ def _name(hint: Any) -> str:
 
 def _check(path: Path, config: Config) -> None:
     m = config.match
-    for key in ("match", "review", "support", "circulating", "unattributed", "lexical_weight"):
+    for key in (
+        "match",
+        "review",
+        "support",
+        "quoted",
+        "circulating",
+        "unattributed",
+        "lexical_weight",
+    ):
         value = getattr(m, key)
         if not 0.0 <= value <= 1.0:
             raise ConfigError(f"{path}: [match] {key} = {value}: expected a number from 0 to 1")

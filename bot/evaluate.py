@@ -47,6 +47,7 @@ class Report:
     gate_dropped_positives: int = 0  # labelled match/review posts the gate turned away
     positives: int = 0
     mistakes: list[str] = field(default_factory=list)
+    false_matches: list[str] = field(default_factory=list)  # labelled no_match, got match
 
     @property
     def gate_recall(self) -> float:
@@ -121,6 +122,8 @@ def evaluate(items: Sequence[Labelled], results: Sequence[CheckResult]) -> Repor
         if want_v != "no_match":
             report.positives += 1
             report.gate_dropped_positives += not result.gated
+        if want_v == "no_match" and got_v == "match":
+            report.false_matches.append(item.post.id)
         if got_v != want_v or got_f != item.fields:
             report.mistakes.append(
                 f"{item.post.id} [{item.kind}] want {want_v} {sorted(item.fields)} "

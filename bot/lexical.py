@@ -4,6 +4,7 @@ post actually repeats. Pure functions; CJK text is compared as character bigrams
 from __future__ import annotations
 
 import itertools
+from difflib import SequenceMatcher
 
 import regex
 
@@ -58,6 +59,26 @@ def containment(post: frozenset[str], verified: frozenset[str]) -> float:
 
 
 def evidence(post: frozenset[str], verified: frozenset[str]) -> float:
-    """`containment`, discounted for very short sentences: repeating both words of "Anthropic
-    never was." is weaker evidence of a match than repeating eight words of a long sentence."""
-    return containment(post, verified) * min(1.0, len(verified) / EVIDENCE_WORDS)
+    """Shared wording either way round — the post repeats the verified sentence, or quotes a
+    fragment of a longer one — discounted for very few words: repeating both words of
+    "Anthropic never was." is weaker evidence than repeating eight words of a long sentence."""
+    shared = len(post & verified)
+    if not shared:
+        return 0.0
+    whole = shared / len(verified) * min(1.0, len(verified) / EVIDENCE_WORDS)
+    fragment = shared / len(post) * min(1.0, len(post) / EVIDENCE_WORDS)
+    return max(whole, fragment)
+
+
+_RUN_WORD = regex.compile(r"[\p{L}\p{N}]+")
+
+
+def verbatim_share(quoted: str, verified: str) -> float:
+    """The share of the quoted words that stand, in the same order, in the verified sentence
+    (0..1). A faithful fragment of a longer sentence scores 1; a rewording scores low."""
+    a = _RUN_WORD.findall(quoted.lower())
+    b = _RUN_WORD.findall(verified.lower())
+    if not a:
+        return 0.0
+    blocks = SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+    return sum(block.size for block in blocks if block.size >= 2) / len(a)

@@ -1,0 +1,67 @@
+"""Accuracy on labelled posts with the real models: the quality bars of SPEC.md.
+
+The figures themselves are printed by `benchmarks/labelled.py`; these tests pin floors under
+them so that a change that makes the bot worse fails."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import DATA
+
+from bot.evaluate import Report, evaluate, load_labelled
+from bot.pipeline import Checker
+
+
+@pytest.fixture(scope="module")
+def report(checker: Checker) -> Report:
+    items = load_labelled(DATA / "labelled.jsonl")
+    assert len(items) >= 40
+    return evaluate(items, checker.check_many([i.post for i in items]))
+
+
+def test_no_false_match_on_a_post_that_is_no_paraphrase(report: Report) -> None:
+    """SPEC: no false `match` on a post that is not a paraphrase of a corpus quote."""
+    assert [] == report.false_matches
+
+
+@pytest.mark.parametrize(
+    ("verdict", "precision", "recall"),
+    [("match", 0.97, 0.97), ("no_match", 0.95, 0.95), ("review", 0.6, 0.5)],
+)
+def test_verdict_precision_and_recall(
+    report: Report, verdict: str, precision: float, recall: float
+) -> None:
+    """Each verdict keeps its measured precision and recall (one-vs-rest)."""
+    pr = report.verdicts[verdict]
+    assert pr.precision >= precision, report.table()
+    assert pr.recall >= recall, report.table()
+
+
+@pytest.mark.parametrize("field", ["venue", "date", "speaker", "unsupported"])
+def test_every_venue_date_speaker_change_and_unsupported_sentence_is_named(
+    report: Report, field: str
+) -> None:
+    """SPEC: every venue/date/speaker change and every unsupported sentence named (recall 1),
+    and none invented (precision >= 0.9)."""
+    pr = report.fields[field]
+    assert 1.0 == pr.recall, report.table()
+    assert pr.precision >= 0.9, report.table()
+
+
+@pytest.mark.parametrize("field", ["speaker_role", "omitted", "reworded"])
+def test_other_fields_precision_and_recall(report: Report, field: str) -> None:
+    """The subtler changes keep their measured precision and recall."""
+    pr = report.fields[field]
+    assert pr.precision >= 0.9, report.table()
+    assert pr.recall >= 0.85, report.table()
+
+
+def test_matched_posts_name_the_right_event(report: Report) -> None:
+    """A matched post is traced to the verified event it paraphrases."""
+    assert report.event_accuracy >= 0.97, report.table()
+
+
+def test_gate_drops_no_labelled_paraphrase(report: Report) -> None:
+    """The cheap gate lets every labelled match/review post through, and turns some away."""
+    assert 1.0 == report.gate_recall, report.table()
+    assert report.gate_passed < report.gate_total
