@@ -172,9 +172,9 @@ def _omitted(event: Event, supported: set[str]) -> list[Sentence]:
     for i, s in enumerate(ordered[:-1]):
         nxt = ordered[i + 1]
         closing = i + 2 == len(ordered) or ordered[i + 2].quote_id != nxt.quote_id
-        if s.id in supported and nxt.quote_id == s.quote_id and closing:
-            if nxt.id not in supported:
-                out.append(nxt)
+        stops_short = s.id in supported and nxt.id not in supported
+        if stops_short and nxt.quote_id == s.quote_id and closing:
+            out.append(nxt)
     return out
 
 
@@ -196,13 +196,12 @@ def unsupported(
     out = []
     for m in matches:
         seg = m.verified.segment
-        invented = explained_by_circulating(m, match_cfg)
-        unquoted_ok = not seg.quoted and not invented
-        if unquoted_ok or (len(seg.text.split()) < cfg.unsupported_min_words and not invented):
-            continue
-        if invented:
+        if explained_by_circulating(m, match_cfg):
             out.append(Discrepancy("unsupported", claimed=seg.text))
-        elif m.verified.score < match_cfg.quoted and not _verbatim(seg.text, m, sentences, cfg):
+            continue
+        quote_like = seg.quoted and len(seg.text.split()) >= cfg.unsupported_min_words
+        weak = m.verified.score < match_cfg.quoted
+        if quote_like and weak and not _verbatim(seg.text, m, sentences, cfg):
             out.append(Discrepancy("unsupported", claimed=seg.text))
     return out
 
