@@ -50,7 +50,7 @@ class ModelConfig:
 class MatchConfig:
     match: float = 0.62
     review: float = 0.5
-    support: float = 0.5
+    support: float = 0.45
     quoted: float = 0.6
     circulating: float = 0.72
     unattributed: float = 0.75
