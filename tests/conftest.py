@@ -23,15 +23,6 @@ from bot.pipeline import Checker, build_checker
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 
-SEED_TEXT = (
-    "Yann LeCun just said something at Davos that nobody is talking about. Said this on stage, "
-    "in front of the world's most powerful people: 'The best open source AI models right now "
-    "come from China. Everybody in the research community is using Chinese models.' "
-    "OpenAI — increasingly closed. Anthropic — never open. Google — more closed every year. "
-    "Meta — changing direction. LeCun's warning was blunt: 'We are slowing down progress in "
-    "the West because of this.'"
-)
-
 
 def _is_local(address: Any) -> bool:
     if isinstance(address, str | bytes):  # a Unix socket path

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from factories import SEED_TEXT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,17 +13,6 @@ from bot.domain import NormalisedPost
 from bot.normalise import normalise
 
 # --- the viral post ------------------------------------------------------------------------------
-
-# The viral post of 12 May 2026 (conftest.SEED_TEXT; repeated so that these pure tests need
-# nothing from the model-loading conftest).
-SEED_TEXT = (
-    "Yann LeCun just said something at Davos that nobody is talking about. Said this on stage, "
-    "in front of the world's most powerful people: 'The best open source AI models right now "
-    "come from China. Everybody in the research community is using Chinese models.' "
-    "OpenAI — increasingly closed. Anthropic — never open. Google — more closed every year. "
-    "Meta — changing direction. LeCun's warning was blunt: 'We are slowing down progress in "
-    "the West because of this.'"
-)
 
 
 def quoted(post: NormalisedPost) -> list[str]:
