@@ -19,6 +19,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from bot.config import Config, ModelConfig
 from bot.embed import Embedder, build_embedders
 from bot.pipeline import Checker, build_checker
+from factories import SEED_TEXT
+
+__all__ = ["DATA", "ROOT", "SEED_TEXT"]  # SEED_TEXT is re-exported: tests import it from here
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
