@@ -16,10 +16,11 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+from factories import SEED_TEXT
+
 from bot.config import Config, ModelConfig
 from bot.embed import Embedder, build_embedders
 from bot.pipeline import Checker, build_checker
-from factories import SEED_TEXT
 
 __all__ = ["DATA", "ROOT", "SEED_TEXT"]  # SEED_TEXT is re-exported: tests import it from here
 
