@@ -161,6 +161,7 @@ class BotApiEmulator:
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _failures: dict[str, list[ApiError]] = field(default_factory=dict)
     _queries: dict[str, bool] = field(default_factory=dict)
+    _drops: list[str] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Condition = field(default_factory=threading.Condition)
     _server: ThreadingHTTPServer | None = None
@@ -176,6 +177,9 @@ class BotApiEmulator:
             def do_POST(self) -> None:
                 size = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(size)
+                if emulator._drop(self.path):
+                    self.close_connection = True  # hang up without an answer
+                    return
                 status, payload = emulator._handle(self.path, self.headers, body)
                 data = json.dumps(payload).encode()
                 self.send_response(status)
@@ -221,6 +225,20 @@ class BotApiEmulator:
             description = "Bad Request: emulated failure"
         with self._lock:
             self._failures.setdefault(method, []).append(ApiError(code, description, retry_after))
+
+    def disconnect_next(self, method: str) -> None:
+        """The next call of `method` is read, then the connection is closed unanswered."""
+        with self._lock:
+            self._drops.append(method)
+
+    def _drop(self, path: str) -> bool:
+        method = path.split("/")[-1].split("?")[0]
+        with self._lock:
+            if method in self._drops:
+                self._drops.remove(method)
+                self.calls.append(Call(method, {}, 0))
+                return True
+        return False
 
     def push_text(
         self, user_id: int, text: str, first_name: str = "Ann", date: int | None = None

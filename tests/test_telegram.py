@@ -14,6 +14,7 @@ import pytest
 from conftest import SEED_TEXT
 from factories import make_post
 from telegram import Update
+from telegram.error import BadRequest
 from telegram_emulator import BotApiEmulator, parse_html
 
 from bot.compose import compose_reply
@@ -256,6 +257,23 @@ async def test_failed_send_can_be_retried_later(bot: Running, checker: Checker) 
         await bot.outlet.publish_card(result)
     assert await bot.outlet.publish_card(result) is not None
     assert [400, 200] == bot.emu.statuses("sendMessage")
+
+
+async def test_dropped_connection_is_retried(bot: Running, checker: Checker) -> None:
+    """A request the server never answered (connection closed) is retried with backoff and
+    the message goes once."""
+    bot.emu.disconnect_next("sendMessage")
+    assert await bot.outlet.publish_card(checker.check(viral_post())) is not None
+    assert [0, 200] == bot.emu.statuses("sendMessage")
+
+
+async def test_malformed_html_is_refused_like_the_real_api(bot: Running) -> None:
+    """The emulator is strict where the Bot API is: an unclosed tag, an unknown tag or a bare
+    & is a 400 "can't parse entities", which PTB raises as BadRequest."""
+    for markup in ("<b>open", "<script>x</script>", "fish & chips", "<i>a</b>"):
+        with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
+            await bot.app.bot.send_message(USER, markup)
+    assert [400, 400, 400, 400] == bot.emu.statuses("sendMessage")
 
 
 def long_result() -> CheckResult:
