@@ -6,13 +6,16 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from factories import make_post
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from telegram_emulator import parse_html
 
 from bot.compose import compose_reply
+from bot.config import TelegramConfig
 from bot.domain import CheckResult, Discrepancy, MatchInfo
+from bot.telegram.app import MissingToken, build_application
 from bot.telegram.cards import channel_card, decided_card, decision_footer, review_card
 from bot.telegram.limits import Admit, UserLimiter
 
@@ -77,3 +80,12 @@ def test_limiter_admits_n_an_hour_then_one_notice() -> None:
     ]
     assert Admit.YES == limiter.admit(2, at[3])
     assert {Admit.YES} == {UserLimiter(0).admit(1, T0) for _ in range(50)}
+
+
+def test_the_token_comes_only_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No TELEGRAM_BOT_TOKEN, no application: the error says which variable to set."""
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    with pytest.raises(MissingToken, match="TELEGRAM_BOT_TOKEN"):
+        build_application(TelegramConfig())
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "42:from-env")
+    assert "42:from-env" == build_application(TelegramConfig()).bot.token
