@@ -72,6 +72,22 @@ class GateConfig:
 
 
 @dataclass(frozen=True)
+class TelegramConfig:
+    """The Telegram adapter (`bot/telegram/`). The token is read from TELEGRAM_BOT_TOKEN only.
+    Chats are "@username" or a numeric id as a string ("-1001234567890"); "" turns that feature
+    off."""
+
+    channel: str = ""
+    review_chat: str = ""
+    operators: tuple[int, ...] = ()
+    base_url: str = "https://api.telegram.org/bot"
+    checks_per_hour: int = 20
+    max_retries: int = 3
+    network_retries: int = 3
+    backoff_seconds: float = 1.0
+
+
+@dataclass(frozen=True)
 class Config:
     corpus: CorpusConfig = field(default_factory=CorpusConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
@@ -80,6 +96,7 @@ class Config:
     compare: CompareConfig = field(default_factory=CompareConfig)
     gate: GateConfig = field(default_factory=GateConfig)
     reply: ReplyTexts = field(default_factory=ReplyTexts)
+    telegram: TelegramConfig = field(default_factory=TelegramConfig)
     source: str = "(defaults)"
 
 
@@ -196,8 +213,23 @@ def _check(path: Path, config: Config) -> None:
         raise ConfigError(
             f"{path}: [model] combine = {model.combine!r}: expected one of {list(_COMBINE)}"
         )
-    for section in (config.model, config.compare, config.gate):
+    _check_telegram(path, config.telegram)
+    for section in (config.model, config.compare, config.gate, config.telegram):
         for f in dataclasses.fields(section):
             value = getattr(section, f.name)
             if isinstance(value, int) and not isinstance(value, bool) and value < 0:
                 raise ConfigError(f"{path}: {f.name} = {value}: expected a number >= 0")
+
+
+def _check_telegram(path: Path, telegram: TelegramConfig) -> None:
+    for key in ("channel", "review_chat"):
+        value = getattr(telegram, key)
+        if value and not (value.startswith("@") or value.lstrip("-").isdigit()):
+            raise ConfigError(
+                f'{path}: [telegram] {key} = {value!r}: expected "@username", a numeric chat '
+                'id as a string, or ""'
+            )
+    if not telegram.base_url.startswith(("https://", "http://")):
+        raise ConfigError(
+            f"{path}: [telegram] base_url = {telegram.base_url!r}: expected an http(s) URL"
+        )

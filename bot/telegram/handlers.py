@@ -1,0 +1,166 @@
+"""The bot's handlers, registered with one `register(app, deps)`.
+
+Private chats: /start, /help, /about, /check <text or bsky.app post URL>, and plain text
+(treated as /check), each check limited per user. The review chat: Approve / Reject presses,
+honoured only from `telegram.operators`. One error handler logs and tells the review chat."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import regex
+from telegram import Message, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+
+from bot.domain import CheckResult, Corpus, Post
+from bot.telegram.app import TelegramApp
+from bot.telegram.cards import brief, channel_card, esc, limit_notice
+from bot.telegram.limits import Admit, UserLimiter
+from bot.telegram.ports import ResolveError, TelegramDeps
+from bot.telegram.publish import CALLBACK, TelegramOutlet, chat_id
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+BSKY_POST = regex.compile(r"^https://bsky\.app/profile/[^/\s]+/post/[A-Za-z0-9]+/?$")
+
+HELP = (
+    "Send me a quote attributed to Yann LeCun, or a Bluesky post's link, and I answer with the "
+    "verified original: the exact words, where and when they were said, the source, and what "
+    "the post changed.\n\n"
+    "/check <i>text</i> — check a quote (plain text works too)\n"
+    "/check <i>https://bsky.app/profile/…/post/…</i> — check a Bluesky post\n"
+    "/about — what I know and my limits"
+)
+
+
+def about_text(corpus: Corpus, per_hour: int) -> str:
+    speakers = ", ".join(s.name for s in corpus.speakers) or "nobody yet"
+    limit = f" You can ask for {per_hour} checks an hour." if per_hour > 0 else ""
+    return (
+        "<b>factbot</b> answers viral paraphrases with the verified original.\n\n"
+        f"I know {len(corpus.events)} verified events "
+        f"({sum(len(e.sentences) for e in corpus.events)} sentences) of: {esc(speakers)}.\n\n"
+        "<b>Limits.</b> I only know what is in my verified corpus: when I find nothing, that "
+        "does not mean a quote is false, only that I can't vouch for it. Matching is automatic "
+        "and can be wrong; borderline matches are checked by an operator before I publish "
+        f"them.{limit}"
+    )
+
+
+class Handlers:
+    def __init__(self, deps: TelegramDeps, outlet: TelegramOutlet) -> None:
+        self.deps, self.outlet = deps, outlet
+        self.limiter = UserLimiter(deps.config.checks_per_hour)
+
+    async def start(self, update: Update, context: Context) -> None:
+        if update.effective_message:
+            await update.effective_message.reply_text(HELP)
+
+    async def about(self, update: Update, context: Context) -> None:
+        if update.effective_message:
+            text = about_text(self.deps.checker.corpus, self.deps.config.checks_per_hour)
+            await update.effective_message.reply_text(text)
+
+    async def check_command(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        if message is None or message.text is None:
+            return
+        parts = message.text.split(maxsplit=1)
+        await self._check(message, parts[1].strip() if len(parts) > 1 else "")
+
+    async def check_text(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        if message is not None and message.text:
+            await self._check(message, message.text.strip())
+
+    async def _check(self, message: Message, text: str) -> None:
+        if not text:
+            await message.reply_text("Send /check followed by the quote or a bsky.app link.")
+            return
+        user = message.from_user.id if message.from_user else message.chat.id
+        admit = self.limiter.admit(user, self.deps.clock())
+        if admit is Admit.NOTICE:
+            await message.reply_text(esc(limit_notice(self.deps.config.checks_per_hour)))
+        if admit is not Admit.YES:
+            return
+        if BSKY_POST.match(text):
+            await self._check_url(message, text)
+            return
+        post = Post(
+            id=f"telegram:{message.chat.id}:{message.message_id}",
+            text=text,
+            created_at=message.date,
+        )
+        result = await self._run(post)
+        await message.reply_text(result.reply.telegram)
+
+    async def _check_url(self, message: Message, url: str) -> None:
+        resolver = self.deps.resolver
+        if resolver is None:
+            await message.reply_text("I can't read Bluesky links right now; paste the text.")
+            return
+        try:
+            post = await resolver.resolve(url)
+        except ResolveError as exc:
+            await message.reply_text(esc(f"I could not read that post: {brief(str(exc), 200)}"))
+            return
+        result = await self._run(post)
+        await message.reply_text(channel_card(result))
+
+    async def _run(self, post: Post) -> CheckResult:
+        """The pipeline is CPU-bound: it runs on a worker thread, never on the event loop."""
+        return await asyncio.to_thread(self.deps.checker.check, post)
+
+    async def press(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        if query is None or query.data is None:
+            return
+        user = query.from_user
+        if user.id not in self.deps.config.operators:
+            await query.answer("Only operators can decide reviews.", show_alert=True)
+            return
+        match = regex.match(CALLBACK, query.data)
+        if match is None:
+            await query.answer("Unknown button.")
+            return
+        decided = await self.outlet.decide(
+            int(match[2]), str(match[1]), user.id, user.full_name or str(user.id)
+        )
+        await query.answer(decided.text)
+
+    async def error(self, update: object, context: Context) -> None:
+        """The one error handler: log it, and tell the operators (briefly, no secrets)."""
+        err = context.error
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("error while handling update %s", update_id, exc_info=err)
+        chat = self.deps.config.review_chat
+        if not chat or err is None:
+            return
+        text = (
+            f"<b>Error</b> while handling update {update_id}: "
+            f"<code>{esc(type(err).__name__)}: {esc(brief(str(err), 300))}</code>"
+        )
+        try:
+            await context.bot.send_message(chat_id(chat), text)
+        except Exception:
+            log.exception("could not tell the review chat about the error")
+
+
+def register(app: TelegramApp, deps: TelegramDeps) -> TelegramOutlet:
+    """Add every handler to `app`; the outlet is what feed watchers hand results to."""
+    outlet = TelegramOutlet(app.bot, deps)
+    h = Handlers(deps, outlet)
+    private = filters.ChatType.PRIVATE
+    handlers: list[Any] = [
+        CommandHandler(["start", "help"], h.start, filters=private),
+        CommandHandler("about", h.about, filters=private),
+        CommandHandler("check", h.check_command, filters=private),
+        MessageHandler(filters.TEXT & ~filters.COMMAND & private, h.check_text),
+        CallbackQueryHandler(h.press, pattern=CALLBACK),
+    ]
+    app.add_handlers(handlers)
+    app.add_error_handler(h.error)
+    return outlet

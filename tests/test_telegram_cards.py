@@ -1,0 +1,91 @@
+"""Pure parts of the Telegram adapter: cards within the limit and well-formed, the per-user
+limit. The emulator's HTML parser stands in for Telegram's as an independent check."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from factories import make_post
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from telegram_emulator import parse_html
+
+from bot.compose import compose_reply
+from bot.config import TelegramConfig
+from bot.domain import CheckResult, Discrepancy, MatchInfo
+from bot.telegram.app import MissingToken, build_application
+from bot.telegram.cards import channel_card, decided_card, decision_footer, review_card
+from bot.telegram.limits import Admit, UserLimiter
+
+T0 = datetime(2026, 5, 12, 9, tzinfo=UTC)
+PIECES = [*"<>&\"'/ab ;#x", "</a>", "<b>", "&amp;", "é", "中", "👍🏽", "\u202e", "word " * 20]
+texts = st.lists(st.sampled_from(PIECES), max_size=400).map("".join)
+
+
+def result(post_text: str, quote: str, claims: list[str], url: str) -> CheckResult:
+    match = MatchInfo(
+        quote=quote or "x",
+        quote_id="E1",
+        speaker="Yann LeCun",
+        speaker_role="Chief AI Scientist",
+        event="ai-PULSE 2025",
+        venue="Station F",
+        city="Paris",
+        date=date(2025, 12, 4),
+        source_url="https://example.com/talk",
+        source_kind="primary",
+    )
+    found = tuple(Discrepancy("unsupported", claimed=c) for c in claims)
+    post = dataclasses.replace(make_post(post_text), url=url, author=post_text[:80])
+    return CheckResult(post, "review", 0.55, match, found, compose_reply("review", match, found))
+
+
+def u16(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts, texts, st.lists(texts, max_size=12), st.sampled_from(["", "https://b.example/<&>"]))
+def test_cards_are_well_formed_and_within_4096(
+    post_text: str, quote: str, claims: list[str], url: str
+) -> None:
+    """Whatever the post and the match contain, the channel, review and decided cards parse as
+    Telegram HTML and their text is at most 4096 UTF-16 units."""
+    r = result(post_text, quote, claims, url)
+    review = review_card(r, "channel")
+    footer = decision_footer("approve", post_text[:100] or "Ann", 42, T0)
+    for card in (channel_card(r), review, decided_card(review, footer)):
+        text, _ = parse_html(card)
+        assert u16(text) <= 4096
+
+
+def test_post_text_is_shown_escaped_and_cut() -> None:
+    """The claim line shows the post's own characters, escaped, cut at 280 with an ellipsis."""
+    r = result("<b>x</b> & " + "y" * 400, "q", [], "")
+    text, _ = parse_html(channel_card(r))
+    first = text.split("\n")[0]
+    assert first.startswith("The post (<b>x</b> & ")
+    assert first.endswith("…”")
+
+
+def test_limiter_admits_n_an_hour_then_one_notice() -> None:
+    """N checks in the hour, then one notice, then silence until the oldest check is an hour
+    old; a limit of 0 never refuses."""
+    limiter = UserLimiter(2)
+    at = [T0 + timedelta(minutes=m) for m in (0, 1, 2, 3, 60)]
+    assert [Admit.YES, Admit.YES, Admit.NOTICE, Admit.SILENT, Admit.YES] == [
+        limiter.admit(1, t) for t in at
+    ]
+    assert Admit.YES == limiter.admit(2, at[3])
+    assert {Admit.YES} == {UserLimiter(0).admit(1, T0) for _ in range(50)}
+
+
+def test_the_token_comes_only_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No TELEGRAM_BOT_TOKEN, no application: the error says which variable to set."""
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    with pytest.raises(MissingToken, match="TELEGRAM_BOT_TOKEN"):
+        build_application(TelegramConfig())
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "42:from-env")
+    assert "42:from-env" == build_application(TelegramConfig()).bot.token
