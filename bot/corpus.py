@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.domain import Circulating, Corpus, Event, Role, Sentence, Source, Speaker
+from bot.tomllines import Key, LineIndex
 
 SPEAKERS = "speakers.toml"
 CIRCULATING = "circulating.toml"
 
-Key = tuple[str | int, ...]  # ("sources", 1, "url"): a value's place in a file
 
 # A spec maps each allowed key to its kind; "?" marks it optional. "str" may be empty, "text"
 # may not; "texts" and "urls" are arrays of non-empty strings; "tables" an array of tables.
@@ -68,89 +68,10 @@ class CorpusError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-# --- where things are in a file -------------------------------------------------------------
+# --- where things are in a file (see bot/tomllines.py) ---------------------------------------
 
-_PART = r"""[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*'"""
-_DOTTED = rf"(?:{_PART})(?:\s*\.\s*(?:{_PART}))*"
-_HEADER = re.compile(rf"\s*(\[\[?)\s*({_DOTTED})\s*\]")
-_KEY = re.compile(rf"\s*({_DOTTED})\s*=")
 _AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _DATE_VALUE = re.compile(r"[^=#]*=\s*(\d+-\d+-\d+)")
-
-
-def _parts(dotted: str) -> Key:
-    return tuple(p.strip("\"'") for p in re.findall(_PART, dotted))
-
-
-def _scan(s: str, depth: int, ml: str) -> tuple[int, str]:
-    """The bracket depth and the open multi-line string delimiter after `s`."""
-    i = 0
-    while i < len(s):
-        if ml:
-            j = s.find(ml, i)
-            if j < 0:
-                break
-            i, ml = j + 3, ""
-            continue
-        c = s[i]
-        if c == "#":
-            break
-        if s.startswith(('"""', "'''"), i):
-            ml, i = s[i : i + 3], i + 3
-            continue
-        if c in "\"'":
-            i += 1
-            while i < len(s) and s[i] != c:
-                i += 2 if c == '"' and s[i] == "\\" else 1
-        elif c in "[{":
-            depth += 1
-        elif c in "]}":
-            depth -= 1
-        i += 1
-    return depth, ml
-
-
-class _LineIndex:
-    """The line of each `key =` and table header; `line` falls back to the enclosing table's
-    header, then to line 1."""
-
-    def __init__(self, text: str) -> None:
-        self._at: dict[Key, int] = {}
-        counts: dict[Key, int] = {}  # array-of-tables path -> how many seen so far
-        table: Key = ()
-        depth, ml = 0, ""
-        for n, line in enumerate(text.splitlines(), start=1):
-            rest = line
-            if not ml and depth == 0:
-                if header := _HEADER.match(line):
-                    table = self._header(_parts(header[2]), header[1] == "[[", counts, n)
-                    continue
-                if key := _KEY.match(line):
-                    self._at.setdefault(table + _parts(key[1]), n)
-                    rest = line[key.end() :]
-            depth, ml = _scan(rest, depth, ml)
-
-    def _header(self, parts: Key, array: bool, counts: dict[Key, int], n: int) -> Key:
-        path: Key = ()
-        for part in parts[:-1]:
-            path += (part,)
-            self._at.setdefault(path, n)  # a table created implicitly by this header
-            if path in counts:  # a parent array of tables: its latest element
-                path += (counts[path] - 1,)
-        path += parts[-1:]
-        if array:
-            self._at.setdefault(path, n)
-            counts[path] = counts.get(path, 0) + 1
-            path += (counts[path] - 1,)
-        self._at.setdefault(path, n)
-        return path
-
-    def line(self, key: Key) -> int:
-        while key:
-            if key in self._at:
-                return self._at[key]
-            key = key[:-1]
-        return 1
 
 
 def _syntax_problem(name: str, text: str, exc: tomllib.TOMLDecodeError) -> Problem:
@@ -180,14 +101,14 @@ class _File:
     def __init__(self, path: Path, problems: list[Problem]) -> None:
         self.path, self.name, self.problems = path, str(path), problems
         self.raw = path.read_bytes()
-        self.index = _LineIndex("")
+        self.index = LineIndex("")
         self.data: dict[str, Any] | None = None
         try:
             text = self.raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             self.report((), f"not UTF-8 (byte {exc.start})")
             return
-        self.index = _LineIndex(text)
+        self.index = LineIndex(text)
         try:
             self.data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
