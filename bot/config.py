@@ -72,6 +72,12 @@ class GateConfig:
 
 
 @dataclass(frozen=True)
+class TuneConfig:
+    target_precision: float = 0.95
+    plot: Path = Path(".factbot/thresholds.png")
+
+
+@dataclass(frozen=True)
 class Config:
     corpus: CorpusConfig = field(default_factory=CorpusConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
@@ -79,6 +85,7 @@ class Config:
     match: MatchConfig = field(default_factory=MatchConfig)
     compare: CompareConfig = field(default_factory=CompareConfig)
     gate: GateConfig = field(default_factory=GateConfig)
+    tune: TuneConfig = field(default_factory=TuneConfig)
     reply: ReplyTexts = field(default_factory=ReplyTexts)
     source: str = "(defaults)"
 
@@ -180,6 +187,11 @@ def _check(path: Path, config: Config) -> None:
     if not m.review <= m.match:
         raise ConfigError(
             f"{path}: [match] review = {m.review}: expected review <= match ({m.match})"
+        )
+    target = config.tune.target_precision
+    if not 0.0 < target <= 1.0:
+        raise ConfigError(
+            f"{path}: [tune] target_precision = {target}: expected a number above 0, at most 1"
         )
     model = config.model
     for name in model.embedders:

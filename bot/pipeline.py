@@ -23,7 +23,7 @@ from bot.extract import Person, find_people
 from bot.gate import Gate
 from bot.index import Doc, Index
 from bot.match import Matcher, SegmentMatch, decide, explained_by_circulating
-from bot.normalise import normalise
+from bot.normalise import normalise, with_language
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +66,11 @@ class Checker:
 
     def check_many(self, posts: Sequence[Post]) -> list[CheckResult]:
         """Check posts in one batch: every admitted post's sentences go to the models together."""
-        normalised = [normalise(p.text, p.lang) for p in posts]
+        normalised = [normalise(p.text, p.lang, detect=False) for p in posts]
         decisions = [self.gate.admits(n) if self.config.gate.enabled else None for n in normalised]
         admitted = [i for i, d in enumerate(decisions) if d is None or d.admitted]
+        for i in admitted:  # the language guess is only needed past the gate
+            normalised[i] = with_language(normalised[i], posts[i].lang)
         aligned = self.matcher.align_many([normalised[i] for i in admitted])
         by_post: dict[int, tuple[SegmentMatch, ...]] = dict(zip(admitted, aligned, strict=True))
         results = []
