@@ -60,7 +60,7 @@ def replay(total: int, share: float, seed: int) -> list[tuple[str, str, bool]]:
         others += [c[key] for c in claims if c.get(key)]
     n_pos = max(1, round(total * share))
     rows = [(f"para-{i}", positives[i % len(positives)], True) for i in range(n_pos)]
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - a reproducible shuffle, not a secret
     rng.shuffle(others)
     rows += [(f"other-{i}", t, False) for i, t in enumerate(others[: total - n_pos])]
     rng.shuffle(rows)
@@ -124,7 +124,8 @@ def main() -> None:
         verdicts[r.verdict] = verdicts.get(r.verdict, 0) + 1
 
     ungated = dataclasses.replace(
-        checker, config=dataclasses.replace(config, gate=dataclasses.replace(config.gate, enabled=False))
+        checker,
+        config=dataclasses.replace(config, gate=dataclasses.replace(config.gate, enabled=False)),
     )
     some = posts[: args.ungated]
     ungated_rate, ungated_lat, _ = run(ungated, some, args.batch)
@@ -146,7 +147,7 @@ def main() -> None:
     base_rate = len(base_lat) / (time.perf_counter() - start)
 
     print()
-    print(f"| run | posts | posts/s | p50 ms/post | p99 ms/post |")
+    print("| run | posts | posts/s | p50 ms/post | p99 ms/post |")
     print("|---|---|---|---|---|")
     for name, n, rate, lat in (
         (f"pipeline, gate on (batch {args.batch})", len(posts), gated_rate, gated_lat),
@@ -154,15 +155,16 @@ def main() -> None:
         ("baseline: ST encode 1 post at a time", len(base_lat), base_rate, base_lat),
     ):
         print(
-            f"| {name} | {n} | {rate:.1f} | {percentile(lat, 50):.1f} | "
-            f"{percentile(lat, 99):.1f} |"
+            f"| {name} | {n} | {rate:.1f} | {percentile(lat, 50):.1f} | {percentile(lat, 99):.1f} |"
         )
     print(
         f"\ngate admitted {admitted}/{len(posts)} posts ({admitted / len(posts):.3f}); "
         f"recall on paraphrases {gate_recall:.3f}; verdicts {verdicts}"
     )
-    print(f"gated / baseline: {gated_rate / base_rate:.1f}x; load {load_s:.2f} s; "
-          f"peak RSS {rss:.0f} MB (pipeline), {peak_rss_mb():.0f} MB with the baseline's model")
+    print(
+        f"gated / baseline: {gated_rate / base_rate:.1f}x; load {load_s:.2f} s; "
+        f"peak RSS {rss:.0f} MB (pipeline), {peak_rss_mb():.0f} MB with the baseline's model"
+    )
     print(
         json.dumps(
             {

@@ -219,7 +219,10 @@ def cmd_tune(args: argparse.Namespace, config: Config) -> int:
     checker = build_checker(config)
 
     def progress(starts: Iterable[int]) -> Iterable[int]:
-        return tqdm(starts, desc="checking", unit=" batches", file=sys.stderr, disable=None)
+        bar: Iterable[int] = tqdm(
+            starts, desc="checking", unit=" batches", file=sys.stderr, disable=None
+        )
+        return bar
 
     samples = tune.run_labelled(checker, items, BATCH, progress)
     reviews = tune.review_samples(config.store.path)
@@ -268,9 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     tune_ = sub.add_parser("tune", help="sweep the match/review thresholds on labelled posts")
     tune_.add_argument("--labels", required=True, help="JSONL posts with expected verdicts")
     tune_.add_argument("--plot", help="the PNG to write (default: [tune] plot)")
-    tune_.add_argument(
-        "--target-precision", type=float, help="default: [tune] target_precision"
-    )
+    tune_.add_argument("--target-precision", type=float, help="default: [tune] target_precision")
     tune_.set_defaults(func=cmd_tune)
     return parser
 

@@ -154,4 +154,3 @@ def rerank(
         shift = lowest[:, -1:] - first.scores[:, depth : depth + 1] - 1.0
         scores[:, depth:] = first.scores[:, depth:] + shift
     return Ranked(docs, scores), raw.astype(np.float32)
-

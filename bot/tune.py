@@ -207,11 +207,21 @@ def plot(points: Sequence[Point], current: MatchConfig, suggestion: Suggestion, 
     ax.axvline(current.match, color="black", lw=1.5, label=f"current match {current.match:.2f}")
     ax.axvline(current.review, color="grey", lw=1.5, label=f"current review {current.review:.2f}")
     if suggestion.match is not None:
-        ax.axvline(suggestion.match, color="green", ls=":", lw=1.5,
-                   label=f"suggested match {suggestion.match:.2f}")
+        ax.axvline(
+            suggestion.match,
+            color="green",
+            ls=":",
+            lw=1.5,
+            label=f"suggested match {suggestion.match:.2f}",
+        )
     if suggestion.review is not None:
-        ax.axvline(suggestion.review, color="olive", ls=":", lw=1.5,
-                   label=f"suggested review {suggestion.review:.2f}")
+        ax.axvline(
+            suggestion.review,
+            color="olive",
+            ls=":",
+            lw=1.5,
+            label=f"suggested review {suggestion.review:.2f}",
+        )
     ax.set_xlabel("threshold (score)")
     ax.set_ylabel("precision / recall")
     ax.set_ylim(0, 1.05)
