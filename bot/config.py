@@ -73,7 +73,7 @@ class GateConfig:
 
 @dataclass(frozen=True)
 class TuneConfig:
-    target_precision: float = 0.95
+    target_precision: float = 0.98
     plot: Path = Path(".factbot/thresholds.png")
 
 

@@ -162,10 +162,15 @@ def sweep(samples: Sequence[Sample], grid: Sequence[float] = GRID) -> list[Point
 
 
 def suggest(points: Sequence[Point], target_precision: float) -> Suggestion:
-    """`match`: the lowest threshold whose published posts reach the target precision (the most
-    recall at that precision). `review`: the highest threshold, not above it, that still flags
-    every post labelled match or review; else the one that flags the most of them."""
-    match = next((p.threshold for p in points if p.match_precision >= target_precision), None)
+    """`match`: the lowest threshold from which on (every higher threshold too) the published
+    posts reach the target precision: the most recall at that precision, ignoring a lucky dip.
+    `review`: the highest threshold, not above it, that still flags every post labelled match or
+    review; else the one that flags the most of them."""
+    match = None
+    for p in sorted(points, key=lambda p: -p.threshold):
+        if p.match_precision < target_precision:
+            break
+        match = p.threshold
     capped = [p for p in points if match is None or p.threshold <= match]
     review = None
     if capped:
