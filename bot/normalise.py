@@ -338,8 +338,8 @@ def normalise(text: str, lang: str | None = None, *, detect: bool = True) -> Nor
     """Clean `text`, keep URLs/handles/hashtags/emoji out of the prose, blank the quoted spans
     out of the framing and cut the prose into sentences (quoted ones marked as such).
 
-    With `detect=False` an untagged post's language is left None; the pipeline guesses it (about
-    1 ms a post) only for the posts the gate admits, with `with_language`."""
+    With `detect=False` an untagged post's language is left None; the pipeline guesses it
+    (py3langid) only for the posts the gate admits, with `with_language`."""
     cleaned = clean(text)
     spans, urls, handles, hashtags = _entities(cleaned)
     prose = _prose(cleaned, spans)
