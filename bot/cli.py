@@ -4,6 +4,7 @@
     factbot check --jsonl PATH|-      the JSON contract of SPEC.md, one result per input line
     factbot corpus validate           every corpus problem as file:line: message
     factbot run                       the main job (for now: the bundled sample feed, dry run)
+    factbot tune --labels FILE        sweep the thresholds; precision/recall table and plot
 
 Exit codes: 0 done, 1 unexpected failure, 2 bad config, corpus or input file.
 """
@@ -204,6 +205,49 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_tune(args: argparse.Namespace, config: Config) -> int:
+    """Run the labelled posts once, sweep the thresholds, print the table, write the plot."""
+    from bot import tune
+    from bot.evaluate import load_labelled
+
+    labels = Path(args.labels)
+    try:
+        items = load_labelled(labels)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"factbot tune: cannot read {labels}: {exc}", file=sys.stderr)
+        return 2
+    checker = build_checker(config)
+
+    def progress(starts: Iterable[int]) -> Iterable[int]:
+        bar: Iterable[int] = tqdm(
+            starts, desc="checking", unit=" batches", file=sys.stderr, disable=None
+        )
+        return bar
+
+    samples = tune.run_labelled(checker, items, BATCH, progress)
+    reviews = tune.review_samples(config.store.path)
+    points = tune.sweep(samples + reviews)
+    target = args.target_precision or config.tune.target_precision
+    suggestion = tune.suggest(points, target)
+    plot = Path(args.plot) if args.plot else config.tune.plot
+    tune.plot(points, config.match, suggestion, plot)
+    print(
+        f"{len(samples)} labelled posts from {labels}, {len(reviews)} operator review "
+        f"decisions from {config.store.path}"
+    )
+    print(tune.table(points, config.match))
+    print(f"current: match = {config.match.match}, review = {config.match.review}")
+    if suggestion.match is None:
+        print(f"no threshold reaches precision {target} on these posts")
+    else:
+        print(
+            f"suggested for precision >= {target}: match = {suggestion.match}, "
+            f"review = {suggestion.review}   (set them under [match] in config.toml)"
+        )
+    print(f"plot written to {plot}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="factbot", description=__doc__.splitlines()[0])
     parser.add_argument("--config", help="config TOML (default: ./config.toml if present)")
@@ -224,6 +268,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the main job")
     run.add_argument("--feed", help="a JSONL replay feed (default: the bundled sample)")
     run.set_defaults(func=cmd_run)
+    tune_ = sub.add_parser("tune", help="sweep the match/review thresholds on labelled posts")
+    tune_.add_argument("--labels", required=True, help="JSONL posts with expected verdicts")
+    tune_.add_argument("--plot", help="the PNG to write (default: [tune] plot)")
+    tune_.add_argument("--target-precision", type=float, help="default: [tune] target_precision")
+    tune_.set_defaults(func=cmd_tune)
     return parser
 
 

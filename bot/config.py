@@ -88,6 +88,12 @@ class TelegramConfig:
 
 
 @dataclass(frozen=True)
+class TuneConfig:
+    target_precision: float = 0.98
+    plot: Path = Path(".factbot/thresholds.png")
+
+
+@dataclass(frozen=True)
 class Config:
     corpus: CorpusConfig = field(default_factory=CorpusConfig)
     store: StoreConfig = field(default_factory=StoreConfig)
@@ -95,6 +101,7 @@ class Config:
     match: MatchConfig = field(default_factory=MatchConfig)
     compare: CompareConfig = field(default_factory=CompareConfig)
     gate: GateConfig = field(default_factory=GateConfig)
+    tune: TuneConfig = field(default_factory=TuneConfig)
     reply: ReplyTexts = field(default_factory=ReplyTexts)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     source: str = "(defaults)"
@@ -197,6 +204,11 @@ def _check(path: Path, config: Config) -> None:
     if not m.review <= m.match:
         raise ConfigError(
             f"{path}: [match] review = {m.review}: expected review <= match ({m.match})"
+        )
+    target = config.tune.target_precision
+    if not 0.0 < target <= 1.0:
+        raise ConfigError(
+            f"{path}: [tune] target_precision = {target}: expected a number above 0, at most 1"
         )
     model = config.model
     for name in model.embedders:

@@ -13,6 +13,7 @@ before a space or punctuation), so the apostrophes of "it's", "LeCun's" or "goin
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import functools
 import re
 import unicodedata
@@ -318,7 +319,7 @@ def _classifier() -> Callable[[str], tuple[str, float]]:
     return classify
 
 
-def _language(prose: str, given: str | None) -> str | None:
+def language(prose: str, given: str | None) -> str | None:
     """The given language (primary subtag, lowercase), else py3langid's guess on prose of three
     words or more (or any CJK), else None."""
     primary = re.split(r"[-_]", (given or "").strip().lower(), maxsplit=1)[0]
@@ -333,9 +334,12 @@ def _language(prose: str, given: str | None) -> str | None:
 # --- the whole ---------------------------------------------------------------------------------
 
 
-def normalise(text: str, lang: str | None = None) -> NormalisedPost:
+def normalise(text: str, lang: str | None = None, *, detect: bool = True) -> NormalisedPost:
     """Clean `text`, keep URLs/handles/hashtags/emoji out of the prose, blank the quoted spans
-    out of the framing and cut the prose into sentences (quoted ones marked as such)."""
+    out of the framing and cut the prose into sentences (quoted ones marked as such).
+
+    With `detect=False` an untagged post's language is left None; the pipeline guesses it
+    (py3langid) only for the posts the gate admits, with `with_language`."""
     cleaned = clean(text)
     spans, urls, handles, hashtags = _entities(cleaned)
     prose = _prose(cleaned, spans)
@@ -359,5 +363,16 @@ def normalise(text: str, lang: str | None = None) -> NormalisedPost:
         urls=tuple(urls),
         handles=tuple(handles),
         hashtags=tuple(hashtags),
-        lang=_language(prose, lang),
+        lang=language(prose, lang) if detect else _given(lang),
     )
+
+
+def _given(lang: str | None) -> str | None:
+    return re.split(r"[-_]", (lang or "").strip().lower(), maxsplit=1)[0] or None
+
+
+def with_language(post: NormalisedPost, given: str | None) -> NormalisedPost:
+    """`post` with its language: the given one, else the guess that `normalise` skipped."""
+    if post.lang is not None:
+        return post
+    return dataclasses.replace(post, lang=language(post.prose, given))

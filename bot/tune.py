@@ -1,0 +1,239 @@
+"""The operators' tuning tool: run labelled posts through the pipeline once, then sweep the
+`match` and `review` thresholds over the scores and report precision and recall.
+
+The pipeline's verdict is a function of the best score, so one run is enough: at thresholds
+(match, review) a post is `match` when its score reaches `match` and it has enough prose words,
+`review` when it reaches `review`, else `no_match` — as `bot.match.decide` rules, including the
+`unattributed` floor for posts that name no speaker (applied here as a score of 0).
+
+Besides the labelled file, the operators' review decisions count when the database has them: a
+table `reviews` with a `decision` column ("approve" or "reject") and a `check_id` column naming
+a row of `checks` (whose `score` is used). An approved check is a labelled `match`, a rejected
+one a `no_match`. With no such table, only the labels are used.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.config import MatchConfig
+from bot.evaluate import Labelled
+from bot.normalise import normalise
+from bot.pipeline import Checker, prose_words
+
+log = logging.getLogger(__name__)
+
+GRID = tuple(round(x, 2) for x in np.arange(0.30, 0.951, 0.01))
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One post's best score as the thresholds see it, whether it is long enough to publish,
+    and what it should have been ("match", "review" or "no_match")."""
+
+    id: str
+    score: float
+    long_enough: bool
+    expected: str
+    source: str  # "labels" or "reviews"
+
+
+@dataclass(frozen=True)
+class Point:
+    threshold: float
+    match_precision: float
+    match_recall: float
+    flag_precision: float  # match or review, against posts labelled match or review
+    flag_recall: float
+    published: int
+    flagged: int
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    match: float | None  # None: no threshold reaches the target precision
+    review: float | None
+    target_precision: float
+
+
+def samples_from_results(
+    checker: Checker, items: Sequence[Labelled], results: Sequence[Any]
+) -> list[Sample]:
+    cfg = checker.config.match
+    out = []
+    for item, result in zip(items, results, strict=True):
+        post = normalise(item.post.text, item.post.lang)
+        score = float(result.score) if result.gated else 0.0
+        if not checker.names_a_speaker(post) and score < cfg.unattributed:
+            score = 0.0
+        out.append(
+            Sample(
+                id=item.post.id,
+                score=score,
+                long_enough=prose_words(post) >= cfg.short_text_words,
+                expected=item.verdict,
+                source="labels",
+            )
+        )
+    return out
+
+
+def run_labelled(
+    checker: Checker,
+    items: Sequence[Labelled],
+    batch: int = 32,
+    progress: Callable[[Iterable[int]], Iterable[int]] | None = None,
+) -> list[Sample]:
+    """Check every labelled post once through the real pipeline, in batches."""
+    starts: Iterable[int] = range(0, len(items), batch)
+    if progress is not None:
+        starts = progress(starts)
+    results: list[Any] = []
+    for start in starts:
+        results += checker.check_many([i.post for i in items[start : start + batch]])
+    return samples_from_results(checker, items, results)
+
+
+def review_samples(db_path: Path) -> list[Sample]:
+    """The operators' approve/reject decisions, if the database holds a `reviews` table."""
+    if not db_path.exists():
+        return []
+    import sqlite_utils
+
+    db = sqlite_utils.Database(db_path)
+    try:
+        if "reviews" not in db.table_names() or "checks" not in db.table_names():
+            log.info("tune: no reviews table in %s; using the labels only", db_path)
+            return []
+        columns = set(db["reviews"].columns_dict)
+        if not {"check_id", "decision"} <= columns:
+            log.warning("tune: %s reviews has no check_id/decision columns; skipped", db_path)
+            return []
+        rows = db.query(
+            "select c.id as id, c.score as score, r.decision as decision "
+            "from reviews r join checks c on c.id = r.check_id"
+        )
+        out = []
+        for row in rows:
+            decision = str(row["decision"]).lower()
+            if decision not in ("approve", "approved", "reject", "rejected"):
+                continue
+            expected = "match" if decision.startswith("approve") else "no_match"
+            score = float(row["score"] or 0.0)
+            out.append(Sample(f"check-{row['id']}", score, True, expected, "reviews"))
+        return out
+    finally:
+        db.close()
+
+
+def _ratio(a: int, b: int) -> float:
+    return a / b if b else 1.0
+
+
+def sweep(samples: Sequence[Sample], grid: Sequence[float] = GRID) -> list[Point]:
+    """Precision and recall at each threshold: of `match` (published), taking the threshold as
+    `match`, and of being flagged at all (match or review), taking it as `review`."""
+    points = []
+    for t in grid:
+        published = [s for s in samples if s.score >= t and s.long_enough]
+        flagged = [s for s in samples if s.score >= t]
+        is_match = sum(s.expected == "match" for s in samples)
+        positives = sum(s.expected != "no_match" for s in samples)
+        good_pub = sum(s.expected == "match" for s in published)
+        good_flag = sum(s.expected != "no_match" for s in flagged)
+        points.append(
+            Point(
+                threshold=t,
+                match_precision=_ratio(good_pub, len(published)),
+                match_recall=_ratio(good_pub, is_match),
+                flag_precision=_ratio(good_flag, len(flagged)),
+                flag_recall=_ratio(good_flag, positives),
+                published=len(published),
+                flagged=len(flagged),
+            )
+        )
+    return points
+
+
+def suggest(points: Sequence[Point], target_precision: float) -> Suggestion:
+    """`match`: the lowest threshold from which on (every higher threshold too) the published
+    posts reach the target precision: the most recall at that precision, ignoring a lucky dip.
+    `review`: the highest threshold, not above it, that still flags every post labelled match or
+    review; else the one that flags the most of them."""
+    match = None
+    for p in sorted(points, key=lambda p: -p.threshold):
+        if p.match_precision < target_precision:
+            break
+        match = p.threshold
+    capped = [p for p in points if match is None or p.threshold <= match]
+    review = None
+    if capped:
+        best = max(p.flag_recall for p in capped)
+        review = max(p.threshold for p in capped if p.flag_recall == best)
+    return Suggestion(match, review, target_precision)
+
+
+def table(points: Sequence[Point], current: MatchConfig, step: int = 5) -> str:
+    """Every `step`-th row of the sweep, plus the rows of the current thresholds."""
+    marks = {round(current.match, 2): " <- match", round(current.review, 2): " <- review"}
+    if round(current.match, 2) == round(current.review, 2):
+        marks[round(current.match, 2)] = " <- match, review"
+    rows = ["threshold  match P  match R  flag P  flag R  published  flagged"]
+    for i, p in enumerate(points):
+        if i % step and p.threshold not in marks:
+            continue
+        rows.append(
+            f"{p.threshold:>9.2f} {p.match_precision:>8.3f} {p.match_recall:>8.3f} "
+            f"{p.flag_precision:>7.3f} {p.flag_recall:>7.3f} {p.published:>10} {p.flagged:>8}"
+            f"{marks.get(p.threshold, '')}"
+        )
+    return "\n".join(rows)
+
+
+def plot(points: Sequence[Point], current: MatchConfig, suggestion: Suggestion, path: Path) -> None:
+    """Precision and recall against the threshold, with the current and suggested thresholds."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x = [p.threshold for p in points]
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
+    ax.plot(x, [p.match_precision for p in points], label="match precision", color="tab:blue")
+    ax.plot(x, [p.match_recall for p in points], label="match recall", color="tab:blue", ls="--")
+    ax.plot(x, [p.flag_precision for p in points], label="flag precision", color="tab:orange")
+    ax.plot(x, [p.flag_recall for p in points], label="flag recall", color="tab:orange", ls="--")
+    ax.axvline(current.match, color="black", lw=1.5, label=f"current match {current.match:.2f}")
+    ax.axvline(current.review, color="grey", lw=1.5, label=f"current review {current.review:.2f}")
+    if suggestion.match is not None:
+        ax.axvline(
+            suggestion.match,
+            color="green",
+            ls=":",
+            lw=1.5,
+            label=f"suggested match {suggestion.match:.2f}",
+        )
+    if suggestion.review is not None:
+        ax.axvline(
+            suggestion.review,
+            color="olive",
+            ls=":",
+            lw=1.5,
+            label=f"suggested review {suggestion.review:.2f}",
+        )
+    ax.set_xlabel("threshold (score)")
+    ax.set_ylabel("precision / recall")
+    ax.set_ylim(0, 1.05)
+    ax.set_title(f"factbot thresholds (target precision {suggestion.target_precision:.2f})")
+    ax.legend(loc="lower left", fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
