@@ -1,0 +1,118 @@
+"""Bluesky: the reply's lines as a thread of posts, each within 300 graphemes and 3000 UTF-8
+bytes, with the source as a link facet on its own post's bytes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import regex
+
+from bot.domain import BlueskyPost, LinkFacet
+from bot.reply_lines import (
+    BLUESKY_BYTES,
+    BLUESKY_GRAPHEMES,
+    LINK_CLOSE,
+    LINK_OPEN,
+    NUMBERING,
+    SENTENCE_BREAK,
+    SPACES,
+    Line,
+    Seg,
+)
+
+
+def graphemes(text: str) -> int:
+    """User-perceived characters, as Bluesky counts them for its 300 limit."""
+    return len(regex.findall(r"\X", text))
+
+
+def bluesky_thread(lines: Sequence[Line]) -> tuple[BlueskyPost, ...]:
+    """Pack the lines into as few posts as fit, numbered " (i/n)" only when there are several."""
+    texts = [t for t in ("".join(_bluesky(s) for s in ln.segs).strip() for ln in lines) if t]
+    uris = [s.href for ln in lines for s in ln.segs if s.href]
+    reserve, chunks = 0, _pack(texts, 0)
+    while len(chunks) > 1 and len(NUMBERING.format(i=len(chunks), n=len(chunks))) > reserve:
+        reserve = len(NUMBERING.format(i=len(chunks), n=len(chunks)))
+        chunks = _pack(texts, reserve)
+    links = iter(uris)
+    n = len(chunks)
+    return tuple(
+        _post(chunk, links, NUMBERING.format(i=i, n=n) if n > 1 else "")
+        for i, chunk in enumerate(chunks, 1)
+    )
+
+
+def _bluesky(seg: Seg) -> str:
+    return f"{LINK_OPEN}{seg.text}{LINK_CLOSE}" if seg.href else seg.text
+
+
+def _pack(lines: Sequence[str], reserve: int) -> list[str]:
+    packer = _Packer(BLUESKY_GRAPHEMES - reserve, BLUESKY_BYTES - reserve)
+    for line in lines:
+        packer.add(line, "\n", 0)
+    packer.flush()
+    return packer.posts
+
+
+class _Packer:
+    """Greedy packing that breaks at lines, then sentences, then words, then grapheme clusters
+    (a link label counts as one cluster). The marks around labels are counted too, so every
+    post is a little under the limit rather than over it."""
+
+    def __init__(self, max_graphemes: int, max_bytes: int) -> None:
+        self.max_graphemes, self.max_bytes = max_graphemes, max_bytes
+        self.posts: list[str] = []
+        self.current = ""
+
+    def fits(self, text: str) -> bool:
+        return len(text.encode()) <= self.max_bytes and graphemes(text) <= self.max_graphemes
+
+    def flush(self) -> None:
+        if self.current:
+            self.posts.append(self.current)
+        self.current = ""
+
+    def add(self, piece: str, sep: str, level: int) -> None:
+        if self.current and self.fits(self.current + sep + piece):
+            self.current += sep + piece
+            return
+        if self.fits(piece) or level >= 3:  # level 3 is one cluster: it always fits alone
+            self.flush()
+            self.current = piece
+            return
+        parts = _split(piece, level + 1)
+        for i, (inner, part) in enumerate(parts):
+            self.add(part, sep if i == 0 else inner, level + 1)
+
+
+def _split(text: str, level: int) -> list[tuple[str, str]]:
+    """`text` as (separator, piece) pairs: sentences (level 1), words (2) or clusters (3)."""
+    if level >= 3:
+        atoms: list[str] = []
+        for part in regex.split(f"({LINK_OPEN}[^{LINK_CLOSE}]*{LINK_CLOSE})", text):
+            atoms += [part] if part.startswith(LINK_OPEN) else regex.findall(r"\X", part)
+        return [("", a) for a in atoms if a]
+    ends = {0}
+    for m in regex.finditer(r"\X", text):
+        ends.add(m.end())
+    out: list[tuple[str, str]] = []
+    sep, start = "", 0
+    for m in (SENTENCE_BREAK if level == 1 else SPACES).finditer(text):
+        if m.start() > start and m.start() in ends and m.end() in ends:
+            out.append((sep, text[start : m.start()]))
+            sep, start = str(m[0]), m.end()
+    out.append((sep, text[start:]))
+    return [(s, p) for s, p in out if p]
+
+
+def _post(chunk: str, uris: Iterator[str], suffix: str) -> BlueskyPost:
+    """Drop the label marks and turn each label into a link facet on this post's bytes."""
+    text, links = "", []
+    for part in regex.split(f"({LINK_OPEN}[^{LINK_CLOSE}]*{LINK_CLOSE})", chunk):
+        if part.startswith(LINK_OPEN):
+            start = len(text.encode())
+            text += part[1:-1]
+            links.append(LinkFacet(start, len(text.encode()), next(uris)))
+        else:
+            text += part
+    return BlueskyPost(text + suffix, tuple(links))
