@@ -88,6 +88,30 @@ class TelegramConfig:
 
 
 @dataclass(frozen=True)
+class BlueskyConfig:
+    """The Bluesky adapter (`bot/bluesky/`). The handle and app password are read from
+    BLUESKY_HANDLE and BLUESKY_APP_PASSWORD only."""
+
+    service_url: str = "https://bsky.social"
+    session_file: Path = Path(".factbot/bluesky.session")
+    answer_no_match: bool = True
+    checks_per_hour: int = 10
+    notifications_limit: int = 50
+    write_points_per_hour: int = 4000
+    timeout_seconds: float = 10.0
+    max_retries: int = 5
+    backoff_seconds: float = 1.0
+    search_queries: tuple[str, ...] = ()
+    search_limit: int = 25
+    firehose: bool = False
+    firehose_url: str = "wss://bsky.network/xrpc"
+    cursor_save_seconds: float = 3.0
+    viral_likes: int = 500
+    viral_reposts: int = 100
+    track_hours: int = 72
+
+
+@dataclass(frozen=True)
 class TuneConfig:
     target_precision: float = 0.98
     plot: Path = Path(".factbot/thresholds.png")
@@ -104,6 +128,7 @@ class Config:
     tune: TuneConfig = field(default_factory=TuneConfig)
     reply: ReplyTexts = field(default_factory=ReplyTexts)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    bluesky: BlueskyConfig = field(default_factory=BlueskyConfig)
     source: str = "(defaults)"
 
 
@@ -226,11 +251,13 @@ def _check(path: Path, config: Config) -> None:
             f"{path}: [model] combine = {model.combine!r}: expected one of {list(_COMBINE)}"
         )
     _check_telegram(path, config.telegram)
-    for section in (config.model, config.compare, config.gate, config.telegram):
+    _check_bluesky(path, config.bluesky)
+    for name in ("model", "compare", "gate", "telegram", "bluesky"):
+        section = getattr(config, name)
         for f in dataclasses.fields(section):
             value = getattr(section, f.name)
-            if isinstance(value, int) and not isinstance(value, bool) and value < 0:
-                raise ConfigError(f"{path}: {f.name} = {value}: expected a number >= 0")
+            if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+                raise ConfigError(f"{path}: [{name}] {f.name} = {value}: expected a number >= 0")
 
 
 def _check_telegram(path: Path, telegram: TelegramConfig) -> None:
@@ -244,4 +271,30 @@ def _check_telegram(path: Path, telegram: TelegramConfig) -> None:
     if not telegram.base_url.startswith(("https://", "http://")):
         raise ConfigError(
             f"{path}: [telegram] base_url = {telegram.base_url!r}: expected an http(s) URL"
+        )
+
+
+def _check_bluesky(path: Path, bluesky: BlueskyConfig) -> None:
+    if not bluesky.service_url.startswith(("https://", "http://")):
+        raise ConfigError(
+            f"{path}: [bluesky] service_url = {bluesky.service_url!r}: expected an http(s) URL"
+        )
+    if not bluesky.firehose_url.startswith(("wss://", "ws://")):
+        raise ConfigError(
+            f"{path}: [bluesky] firehose_url = {bluesky.firehose_url!r}: expected a ws(s) URL"
+        )
+    if not 0 < bluesky.notifications_limit <= 100:
+        raise ConfigError(
+            f"{path}: [bluesky] notifications_limit = {bluesky.notifications_limit}: "
+            "expected a whole number from 1 to 100"
+        )
+    if not 0 < bluesky.search_limit <= 100:
+        raise ConfigError(
+            f"{path}: [bluesky] search_limit = {bluesky.search_limit}: "
+            "expected a whole number from 1 to 100"
+        )
+    if bluesky.write_points_per_hour > 5000:
+        raise ConfigError(
+            f"{path}: [bluesky] write_points_per_hour = {bluesky.write_points_per_hour}: "
+            "expected at most 5000 (Bluesky's own limit an hour)"
         )

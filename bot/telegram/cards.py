@@ -113,10 +113,3 @@ def decision_footer(decision: str, operator: str, operator_id: int, at: datetime
 def decided_card(review_html: str, footer: str) -> str:
     """The review message after a decision: the footer first, so a trim never loses it."""
     return fit([footer], review_html, [])
-
-
-def limit_notice(per_hour: int) -> str:
-    return (
-        f"You have reached the limit of {per_hour} checks an hour. "
-        "Please try again a little later — thank you!"
-    )

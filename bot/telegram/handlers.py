@@ -15,9 +15,9 @@ from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot.domain import CheckResult, Corpus, Post
+from bot.limits import Admit, UserLimiter, limit_notice
 from bot.telegram.app import TelegramApp
-from bot.telegram.cards import brief, channel_card, esc, limit_notice
-from bot.telegram.limits import Admit, UserLimiter
+from bot.telegram.cards import brief, channel_card, esc
 from bot.telegram.ports import ResolveError, TelegramDeps
 from bot.telegram.publish import CALLBACK, TelegramOutlet, chat_id
 

@@ -1,0 +1,80 @@
+"""The Bluesky adapter, assembled: one client, one session, one store, one `Calls`, shared by
+the mention poller, the watchers and the publisher port. `main()` builds it once; the scheduler
+(or a test) calls `mentions.poll()`, `watcher.search_once()`, `watcher.refresh_once()` and runs
+`firehose.run()`."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import httpx
+from atproto import AsyncClient
+
+from bot.bluesky.calls import Calls, Clock, Sleep, utc_now
+from bot.bluesky.client import Session, build_client, ensure_bot_label
+from bot.bluesky.firehose import FirehoseWatcher
+from bot.bluesky.mentions import Mentions
+from bot.bluesky.ports import Publisher
+from bot.bluesky.publish import BlueskyPorts
+from bot.bluesky.store import BlueskyStore
+from bot.bluesky.watch import Watcher
+from bot.config import BlueskyConfig
+from bot.pipeline import Checker
+
+log = logging.getLogger(__name__)
+
+
+class BlueskyBot:
+    def __init__(
+        self,
+        config: BlueskyConfig,
+        checker: Checker,
+        store_path: Path | str,
+        publisher: Publisher | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock = utc_now,
+        sleep: Sleep | None = None,
+    ) -> None:
+        self.config, self.checker, self.clock, self.publisher = config, checker, clock, publisher
+        self.client: AsyncClient = build_client(config, transport)
+        self.session = Session(self.client, config.session_file)
+        self.calls = Calls(config, clock) if sleep is None else Calls(config, clock, sleep)
+        self.store = BlueskyStore(store_path)
+        self.did = ""
+
+    async def start(self, handle: str, password: str) -> None:
+        """Log in (reusing the saved session) and make sure the profile says it is a bot."""
+        self.did = await self.session.start(handle, password)
+        await ensure_bot_label(self.client, self.did, self.calls)
+        self.mentions = Mentions(
+            self.client,
+            self.did,
+            self.checker,
+            self.store,
+            self.calls,
+            self.config,
+            self.clock,
+            reviewer=self.publisher,
+        )
+        self.watcher = Watcher(
+            self.client,
+            self.checker,
+            self.store,
+            self.calls,
+            self.config,
+            self.clock,
+            publisher=self.publisher,
+        )
+        self.ports = BlueskyPorts(self.client, self.mentions.sender, self.calls)
+
+    def firehose(self, url: str | None = None) -> FirehoseWatcher:
+        return FirehoseWatcher(self.watcher, url)
+
+    async def close(self) -> None:
+        await self.client.request.close()
+        self.session.close()
+        self.store.close()
+
+    def counts(self) -> dict[str, int]:
+        return dict(self.calls.counts)

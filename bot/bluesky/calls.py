@@ -1,0 +1,118 @@
+"""Every XRPC call goes through `Calls`: a 429 is waited out (until its reset time), 5xx answers,
+timeouts and dropped connections are retried with exponential backoff, and writes are held
+below an hourly budget of points (Bluesky counts 3 for a create, 2 for an update, 1 for a
+delete, 5,000 an hour per account). The SDK itself retries nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+from atproto_client.exceptions import NetworkError, RateLimitExceededError, RequestException
+
+from bot.config import BlueskyConfig
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+CREATE, UPDATE, DELETE = 3, 2, 1
+HOUR = timedelta(hours=1)
+MAX_RATE_WAITS = 20  # consecutive 429s on one call before it is given up (and retried later)
+
+Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class WriteBudget:
+    """A sliding hour of write points; `room_in` says how long until `points` more fit."""
+
+    def __init__(self, per_hour: int) -> None:
+        self.per_hour = per_hour
+        self._spent: deque[tuple[datetime, int]] = deque()
+
+    def room_in(self, points: int, now: datetime) -> float:
+        while self._spent and now - self._spent[0][0] >= HOUR:
+            self._spent.popleft()
+        used = sum(p for _, p in self._spent)
+        if self.per_hour <= 0 or used + points <= self.per_hour:
+            return 0.0
+        freed, wait_until = used, now
+        for at, p in self._spent:  # the earliest writes leave the window first
+            freed -= p
+            wait_until = at + HOUR
+            if freed + points <= self.per_hour:
+                break
+        return max((wait_until - now).total_seconds(), 0.0)
+
+    def spend(self, points: int, now: datetime) -> None:
+        self._spent.append((now, points))
+
+
+def transient(exc: BaseException) -> bool:
+    """Worth retrying: a timeout, a dropped connection, a 502 or any other 5xx."""
+    if isinstance(exc, RateLimitExceededError):
+        return False
+    if isinstance(exc, NetworkError):  # includes InvokeTimeoutError and 502
+        return True
+    if isinstance(exc, RequestException) and exc.response is not None:
+        return bool(exc.response.status_code >= 500)
+    return False
+
+
+class Calls:
+    def __init__(
+        self, config: BlueskyConfig, clock: Clock = utc_now, sleep: Sleep = asyncio.sleep
+    ) -> None:
+        self.config, self.clock, self.sleep = config, clock, sleep
+        self.budget = WriteBudget(config.write_points_per_hour)
+        self.counts: Counter[str] = Counter()  # rate_limited, retried, failed, calls
+
+    async def __call__(self, what: str, fn: Callable[[], Awaitable[T]], points: int = 0) -> T:
+        if points:
+            wait = self.budget.room_in(points, self.clock())
+            if wait > 0:
+                log.warning("write budget spent: %s waits %.0f s", what, wait)
+                self.counts["budget_waits"] += 1
+                await self.sleep(wait)
+        failures = rate_waits = 0
+        while True:
+            self.counts["calls"] += 1
+            try:
+                result = await fn()
+            except RateLimitExceededError as exc:
+                rate_waits += 1
+                self.counts["rate_limited"] += 1
+                if rate_waits > MAX_RATE_WAITS:
+                    raise
+                wait = self._rate_wait(exc)
+                log.warning("%s: rate limited (%s); waiting %.1f s", what, exc.policy, wait)
+                await self.sleep(wait)
+                continue
+            except Exception as exc:
+                if not transient(exc) or failures >= self.config.max_retries:
+                    self.counts["failed"] += 1
+                    raise
+                failures += 1
+                self.counts["retried"] += 1
+                wait = self.config.backoff_seconds * 2 ** (failures - 1) * random.uniform(1, 1.5)  # noqa: S311 - jitter
+                log.warning("%s failed (%s); retry %d in %.1f s", what, exc, failures, wait)
+                await self.sleep(wait)
+                continue
+            if points:
+                self.budget.spend(points, self.clock())
+            return result
+
+    def _rate_wait(self, exc: RateLimitExceededError) -> float:
+        if exc.reset_at is not None:
+            return float(max((exc.reset_at - self.clock()).total_seconds(), 0.0) + 0.5)
+        if exc.retry_after is not None:
+            return float(exc.retry_after)
+        return self.config.backoff_seconds * 10

@@ -1,0 +1,194 @@
+"""Answering mentions: poll notifications, decide what to check, reply in the thread.
+
+A notification is handled once, ever (its URI is claimed in SQLite; `is_read` is never
+trusted). The time for `updateSeen` is taken before listing. What is checked: the post the
+mention replies to (its parent), else the post it quotes, else the mention's own text. The
+reply goes under the mention (parent) in the mention's thread (root), through the outbox.
+Skipped: the bot's own posts, replies and quotes that do not mention the bot, threads where
+replies are disabled, authors who block the bot (or whom it blocks). A `review` goes to the
+operators instead of being published."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from atproto import AsyncClient
+
+from bot.bluesky.calls import Calls, Clock
+from bot.bluesky.ports import Publisher
+from bot.bluesky.records import quoted_ref, strong_ref, to_post
+from bot.bluesky.replies import Ref, ThreadSender
+from bot.bluesky.store import BlueskyStore
+from bot.config import BlueskyConfig
+from bot.domain import BlueskyPost, CheckResult, Post
+from bot.limits import Admit, UserLimiter, limit_notice
+from bot.pipeline import Checker
+
+log = logging.getLogger(__name__)
+REASONS = ["mention", "reply", "quote"]
+WATERMARK = "notifications.indexed_at"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    uri: str  # the notification's post
+    status: str  # replied | review | limited | skipped:<why> | failed
+    verdict: str = ""
+    replies: tuple[str, ...] = ()
+
+
+class Mentions:
+    def __init__(
+        self,
+        client: AsyncClient,
+        did: str,
+        checker: Checker,
+        store: BlueskyStore,
+        calls: Calls,
+        config: BlueskyConfig,
+        clock: Clock,
+        reviewer: Publisher | None = None,
+    ) -> None:
+        self.client, self.did, self.checker, self.store = client, did, checker, store
+        self.calls, self.config, self.clock, self.reviewer = calls, config, clock, reviewer
+        self.sender = ThreadSender(client, did, store, calls, clock)
+        self.limiter = UserLimiter(config.checks_per_hour)
+
+    async def poll(self) -> list[Outcome]:
+        """One round: list what is new, answer each in order, then mark them seen."""
+        seen_at = self.client.get_current_time_iso()  # before listing: nothing slips between
+        watermark = await self.store.get_state(WATERMARK)
+        notes = await self._list(watermark)
+        outcomes, newest, failed = [], watermark, False
+        for note in notes:
+            try:
+                outcome = await self.handle(note)
+            except Exception:
+                log.exception("bluesky: mention %s failed; it is retried next round", note.uri)
+                outcome, failed = Outcome(note.uri, "failed"), True
+            if outcome.status != "duplicate":
+                outcomes.append(outcome)
+            if not failed:  # the watermark never passes a mention that still needs an answer
+                newest = note.indexed_at
+        if newest and newest != watermark:
+            await self.store.set_state(WATERMARK, newest, self.clock())
+        if notes:
+            await self.calls(
+                "updateSeen",
+                lambda: self.client.app.bsky.notification.update_seen({"seen_at": seen_at}),
+            )
+        return outcomes
+
+    async def _list(self, watermark: str | None) -> list[Any]:
+        """Notifications at or after the watermark, oldest first (all pages)."""
+        notes: list[Any] = []
+        cursor: str | None = None
+        while True:
+            params: dict[str, Any] = {"reasons": REASONS, "limit": self.config.notifications_limit}
+            if cursor:
+                params["cursor"] = cursor
+            page = await self.calls(
+                "listNotifications",
+                partial(self.client.app.bsky.notification.list_notifications, params=params),
+            )
+            fresh = [
+                n for n in page.notifications if watermark is None or n.indexed_at >= watermark
+            ]
+            notes += fresh
+            if not page.cursor or len(fresh) < len(page.notifications) or not page.notifications:
+                break
+            cursor = page.cursor
+        return sorted({n.uri: n for n in notes}.values(), key=lambda n: n.indexed_at)
+
+    async def handle(self, note: Any) -> Outcome:
+        author = note.author.did
+        if author == self.did:
+            return Outcome(note.uri, "skipped:own post")
+        if note.reason != "mention" and not self._mentions_bot(note.record):
+            return Outcome(note.uri, "skipped:not addressed to the bot")
+        if not await self.store.claim_mention(
+            note.uri, note.reason, author, note.indexed_at, self.clock()
+        ):
+            return Outcome(note.uri, "duplicate")
+        outcome = await self._answer(note)
+        await self.store.finish_mention(
+            note.uri, outcome.status, self.clock(), verdict=outcome.verdict
+        )
+        return outcome
+
+    async def _answer(self, note: Any) -> Outcome:
+        viewer = note.author.viewer
+        if viewer is not None and (viewer.blocked_by or viewer.blocking):
+            return Outcome(note.uri, "skipped:blocked")
+        target_uri = self._target_uri(note.record)
+        views = await self._posts([note.uri, *([target_uri] if target_uri else [])])
+        mention_view = views.get(note.uri)
+        if mention_view is None:
+            return Outcome(note.uri, "skipped:deleted")
+        if mention_view.viewer is not None and mention_view.viewer.reply_disabled:
+            return Outcome(note.uri, "skipped:replies disabled")
+        root, parent = self._refs(note)
+        admit = self.limiter.admit(note.author.did, self.clock())
+        if admit is not Admit.YES:
+            if admit is Admit.NOTICE:
+                notice = BlueskyPost(limit_notice(self.config.checks_per_hour))
+                sent = await self.sender.send(note.uri, root, parent, [notice])
+                return Outcome(note.uri, "limited", replies=tuple(sent))
+            return Outcome(note.uri, "limited")
+        target = views.get(target_uri) if target_uri else None
+        if target is not None and target.author.did == self.did:
+            target = None  # a mention under the bot's own reply: check what the user wrote
+        post = to_post(target) if target is not None else to_post(note)
+        result = await self.check(post)
+        return await self._respond(note, result, root, parent)
+
+    async def check(self, post: Post) -> CheckResult:
+        """The one pipeline, off the event loop (the models are CPU-bound)."""
+        results = await asyncio.to_thread(self.checker.check_many, [post])
+        return results[0]
+
+    async def _respond(self, note: Any, result: CheckResult, root: Ref, parent: Ref) -> Outcome:
+        verdict = result.verdict
+        if verdict == "review":
+            if self.reviewer is not None:
+                await self.reviewer.hand_over(result, note.uri)
+            else:
+                log.warning("bluesky: %s needs review but no reviewer is configured", note.uri)
+            return Outcome(note.uri, "review", verdict)
+        if verdict == "no_match" and not self.config.answer_no_match:
+            return Outcome(note.uri, "skipped:no match", verdict)
+        lang = "en"
+        sent = await self.sender.send(note.uri, root, parent, result.reply.bluesky, lang)
+        return Outcome(note.uri, "replied", verdict, tuple(sent))
+
+    def _mentions_bot(self, record: Any) -> bool:
+        for facet in getattr(record, "facets", None) or []:
+            for feature in facet.features:
+                if getattr(feature, "did", None) == self.did:
+                    return True
+        return False
+
+    def _target_uri(self, record: Any) -> str | None:
+        reply = getattr(record, "reply", None)
+        if reply is not None:
+            return str(reply.parent.uri)
+        ref = quoted_ref(record)
+        return ref[0] if ref else None
+
+    def _refs(self, note: Any) -> tuple[Ref, Ref]:
+        """(root, parent) for the reply: the mention's own root, or the mention itself."""
+        parent = strong_ref(note.uri, note.cid)
+        reply = getattr(note.record, "reply", None)
+        root = strong_ref(reply.root.uri, reply.root.cid) if reply is not None else parent
+        return root, parent
+
+    async def _posts(self, uris: Sequence[str]) -> dict[str, Any]:
+        got = await self.calls(
+            "getPosts", lambda: self.client.app.bsky.feed.get_posts({"uris": list(uris)})
+        )
+        return {p.uri: p for p in got.posts}

@@ -1,0 +1,80 @@
+"""Sending a reply thread through the outbox.
+
+Each post of a reply is written to `bluesky_outbox` as pending — with a record key and the exact
+record — before it is sent, and marked sent with its URI after. Sending first looks the record
+key up in the bot's own repository: a post that was written just before a crash is found there
+and not written again, so a restart (or a retried timeout) never gives a second reply, and a
+pending post is never lost. The thread's root stays fixed; each post's parent is the one before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+from typing import Any
+
+from atproto import AsyncClient, models
+from atproto_client.exceptions import BadRequestError
+
+from bot.bluesky.calls import CREATE, Calls, Clock
+from bot.bluesky.records import POST, reply_record, strong_ref, tid
+from bot.bluesky.store import BlueskyStore, OutboxRow
+from bot.domain import BlueskyPost
+
+Ref = Any  # models.ComAtprotoRepoStrongRef.Main (the SDK has no type information)
+
+
+def outbox_key(target: str, part: int) -> str:
+    """The idempotency key of one post of the reply to `target`: (platform, target, kind)."""
+    return f"bluesky|{target}|reply:{part}"
+
+
+class ThreadSender:
+    def __init__(
+        self, client: AsyncClient, did: str, store: BlueskyStore, calls: Calls, clock: Clock
+    ) -> None:
+        self.client, self.did, self.store, self.calls, self.clock = client, did, store, calls, clock
+
+    async def send(
+        self, target: str, root: Ref, parent: Ref, thread: Sequence[BlueskyPost], lang: str = "en"
+    ) -> list[str]:
+        """Post `thread` as replies under `parent` (the mention `target`), in order; the URIs.
+        Calling it again for the same target sends only what was not sent before."""
+        uris = []
+        for part, post in enumerate(thread, 1):
+            key = outbox_key(target, part)
+            row = await self.store.outbox_row(key)
+            if row is None:
+                now = self.clock()
+                created = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+                record = reply_record(post, root, parent, created, lang)
+                row = await self.store.add_pending(key, target, part, tid(key), record, now)
+            if row.status == "sent" and row.uri and row.cid:
+                uri, cid = row.uri, row.cid
+            else:
+                uri, cid = await self.calls(
+                    f"reply {part}/{len(thread)}", partial(self._deliver, row), points=CREATE
+                )
+                await self.store.mark_sent(key, uri, cid, self.clock())
+            parent = strong_ref(uri, cid)
+            uris.append(uri)
+        return uris
+
+    async def _deliver(self, row: OutboxRow) -> tuple[str, str]:
+        """Write the row's record under its key, unless it is in the repository already."""
+        found = await self._lookup(row.rkey)
+        if found is not None:
+            return found
+        data = models.ComAtprotoRepoCreateRecord.Data(
+            repo=self.did, collection=POST, rkey=row.rkey, record=row.record
+        )
+        made: Any = await self.client.com.atproto.repo.create_record(data)
+        return str(made.uri), str(made.cid)
+
+    async def _lookup(self, rkey: str) -> tuple[str, str] | None:
+        params = models.ComAtprotoRepoGetRecord.Params(repo=self.did, collection=POST, rkey=rkey)
+        try:
+            got: Any = await self.client.com.atproto.repo.get_record(params)
+        except BadRequestError:  # RecordNotFound
+            return None
+        return str(got.uri), str(got.cid)

@@ -1,0 +1,311 @@
+"""The Bluesky adapter's tables, in the same SQLite file as `bot/store.py`.
+
+Its own named migration set ("factbot-bluesky"). Every statement runs on one worker thread (a
+single writer, off the event loop). What it keeps:
+- `bluesky_state`: cursors and watermarks (notifications, firehose, search), by name;
+- `bluesky_mentions`: every notification handled, by URI, so none is answered twice;
+- `bluesky_outbox`: each post of each reply, written as pending (with its record key and record)
+  before it is sent and marked sent with its URI after, so a crash never gives a second reply;
+- `bluesky_watched`: posts from the watchers that matched, their engagement, and when they were
+  handed to the publishers (once)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+migrations = Migrations("factbot-bluesky")
+T = TypeVar("T")
+
+
+@migrations()
+def m001_bluesky(db: sqlite_utils.Database) -> None:
+    db.table("bluesky_state").create({"name": str, "value": str, "updated_at": str}, pk="name")
+    db.table("bluesky_mentions").create(
+        {
+            "uri": str,
+            "reason": str,
+            "author": str,  # DID
+            "indexed_at": str,
+            "status": str,  # claimed | replied | review | skipped:<why> | limited | failed
+            "checked_uri": str,  # the post that was checked
+            "verdict": str,
+            "claimed_at": str,
+            "done_at": str,
+        },
+        pk="uri",
+    )
+    db.table("bluesky_outbox").create(
+        {
+            "key": str,  # "bluesky|<mention uri>|reply:<part>"
+            "target": str,  # the mention's URI
+            "part": int,
+            "rkey": str,
+            "record": str,  # JSON, exactly what is written
+            "status": str,  # pending | sent
+            "uri": str,
+            "cid": str,
+            "created_at": str,
+            "sent_at": str,
+        },
+        pk="key",
+    )
+    db.table("bluesky_watched").create(
+        {
+            "uri": str,
+            "cid": str,
+            "source": str,  # "search:<query>" | "firehose"
+            "verdict": str,
+            "result": str,  # JSON: the check (SPEC contract)
+            "likes": int,
+            "reposts": int,
+            "quotes": int,
+            "first_seen": str,
+            "refreshed_at": str,
+            "handed_over_at": str,
+        },
+        pk="uri",
+    )
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    key: str
+    target: str
+    part: int
+    rkey: str
+    record: dict[str, Any]
+    status: str
+    uri: str | None
+    cid: str | None
+
+
+class BlueskyStore:
+    def __init__(self, path: Path | str) -> None:
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bluesky-db")
+        memory = str(path) == ":memory:"
+        if not memory:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), check_same_thread=False)
+        self.db = sqlite_utils.Database(conn)
+        if not memory:
+            self.db.enable_wal()
+        migrations.apply(self.db)
+
+    async def _run(self, fn: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._worker, fn)
+
+    def close(self) -> None:
+        self._worker.shutdown(wait=True)
+        self.db.close()
+
+    # --- cursors and watermarks -----------------------------------------------------------
+
+    async def get_state(self, name: str) -> str | None:
+        def get() -> str | None:
+            row = self.db.execute(
+                "SELECT value FROM bluesky_state WHERE name = ?", [name]
+            ).fetchone()
+            return None if row is None else str(row[0])
+
+        return await self._run(get)
+
+    async def set_state(self, name: str, value: str, now: datetime) -> None:
+        def put() -> None:
+            with self.db.conn:
+                self.db.table("bluesky_state").upsert(
+                    {"name": name, "value": value, "updated_at": now.isoformat()}, pk="name"
+                )
+
+        await self._run(put)
+
+    # --- mentions -------------------------------------------------------------------------
+
+    async def claim_mention(
+        self, uri: str, reason: str, author: str, indexed_at: str, now: datetime
+    ) -> bool:
+        """True when this notification was never handled (it is now claimed). A claim left by
+        a crash (status still "claimed") is handed out again: its replies go through the outbox,
+        so finishing it twice cannot post twice."""
+
+        def claim() -> bool:
+            with self.db.conn:
+                cur = self.db.execute(
+                    "INSERT OR IGNORE INTO bluesky_mentions (uri, reason, author, indexed_at, "
+                    "status, claimed_at) VALUES (?, ?, ?, ?, 'claimed', ?)",
+                    [uri, reason, author, indexed_at, now.isoformat()],
+                )
+                if cur.rowcount == 1:
+                    return True
+                row = self.db.execute(
+                    "SELECT status FROM bluesky_mentions WHERE uri = ?", [uri]
+                ).fetchone()
+                return bool(row and row[0] == "claimed")
+
+        return await self._run(claim)
+
+    async def finish_mention(
+        self, uri: str, status: str, now: datetime, checked_uri: str = "", verdict: str = ""
+    ) -> None:
+        def finish() -> None:
+            with self.db.conn:
+                self.db.table("bluesky_mentions").update(
+                    uri,
+                    {
+                        "status": status,
+                        "checked_uri": checked_uri,
+                        "verdict": verdict,
+                        "done_at": now.isoformat(),
+                    },
+                )
+
+        await self._run(finish)
+
+    async def unfinished_mentions(self) -> list[str]:
+        """Mentions claimed but not finished (a crash or a failure mid-way)."""
+        return await self._run(
+            lambda: [
+                r["uri"]
+                for r in self.db["bluesky_mentions"].rows_where(
+                    "status = 'claimed'", order_by="indexed_at"
+                )
+            ]
+        )
+
+    async def mentions(self) -> list[dict[str, Any]]:
+        return await self._run(lambda: list(self.db["bluesky_mentions"].rows))
+
+    # --- the outbox -----------------------------------------------------------------------
+
+    async def outbox_row(self, key: str) -> OutboxRow | None:
+        def get() -> OutboxRow | None:
+            rows = list(self.db["bluesky_outbox"].rows_where("key = ?", [key]))
+            return _outbox(rows[0]) if rows else None
+
+        return await self._run(get)
+
+    async def add_pending(
+        self, key: str, target: str, part: int, rkey: str, record: dict[str, Any], now: datetime
+    ) -> OutboxRow:
+        """Write the post as pending (once: an existing row is returned unchanged)."""
+
+        def add() -> OutboxRow:
+            with self.db.conn:
+                self.db.execute(
+                    "INSERT OR IGNORE INTO bluesky_outbox (key, target, part, rkey, record, "
+                    "status, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+                    [key, target, part, rkey, json.dumps(record), now.isoformat()],
+                )
+            rows = list(self.db["bluesky_outbox"].rows_where("key = ?", [key]))
+            return _outbox(rows[0])
+
+        return await self._run(add)
+
+    async def mark_sent(self, key: str, uri: str, cid: str, now: datetime) -> None:
+        def mark() -> None:
+            with self.db.conn:
+                self.db.table("bluesky_outbox").update(
+                    key, {"status": "sent", "uri": uri, "cid": cid, "sent_at": now.isoformat()}
+                )
+
+        await self._run(mark)
+
+    async def outbox(self) -> list[dict[str, Any]]:
+        return await self._run(lambda: list(self.db["bluesky_outbox"].rows_where(order_by="key")))
+
+    # --- watched posts --------------------------------------------------------------------
+
+    async def watch(
+        self, uri: str, cid: str, source: str, verdict: str, result: str, now: datetime
+    ) -> bool:
+        """Track a matched post; False when it was tracked before."""
+
+        def add() -> bool:
+            with self.db.conn:
+                cur = self.db.execute(
+                    "INSERT OR IGNORE INTO bluesky_watched (uri, cid, source, verdict, result, "
+                    "likes, reposts, quotes, first_seen) VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?)",
+                    [uri, cid, source, verdict, result, now.isoformat()],
+                )
+                return cur.rowcount == 1
+
+        return await self._run(add)
+
+    async def tracked(self, since: datetime) -> list[dict[str, Any]]:
+        """Posts still tracked: first seen after `since` and not handed over yet."""
+        return await self._run(
+            lambda: list(
+                self.db["bluesky_watched"].rows_where(
+                    "handed_over_at IS NULL AND first_seen >= ?",
+                    [since.isoformat()],
+                    order_by="first_seen",
+                )
+            )
+        )
+
+    async def set_engagement(
+        self, uri: str, likes: int, reposts: int, quotes: int, now: datetime
+    ) -> None:
+        """Record the counts of a tracked post (a post that is not tracked is left alone)."""
+
+        def put() -> None:
+            with self.db.conn:
+                self.db.execute(
+                    "UPDATE bluesky_watched SET likes = ?, reposts = ?, quotes = ?, "
+                    "refreshed_at = ? WHERE uri = ?",
+                    [likes, reposts, quotes, now.isoformat(), uri],
+                )
+
+        await self._run(put)
+
+    async def awaiting_handover(self, uri: str) -> bool:
+        """Tracked and not handed over yet."""
+
+        def get() -> bool:
+            row = self.db.execute(
+                "SELECT 1 FROM bluesky_watched WHERE uri = ? AND handed_over_at IS NULL", [uri]
+            ).fetchone()
+            return row is not None
+
+        return await self._run(get)
+
+    async def mark_handed_over(self, uri: str, now: datetime) -> bool:
+        """Record the hand-over (made just before: the publishers keep their own record of
+        what they published, so a crash in between cannot publish twice)."""
+
+        def claim() -> bool:
+            with self.db.conn:
+                cur = self.db.execute(
+                    "UPDATE bluesky_watched SET handed_over_at = ? "
+                    "WHERE uri = ? AND handed_over_at IS NULL",
+                    [now.isoformat(), uri],
+                )
+                return cur.rowcount == 1
+
+        return await self._run(claim)
+
+    async def watched(self) -> list[dict[str, Any]]:
+        return await self._run(lambda: list(self.db["bluesky_watched"].rows))
+
+
+def _outbox(r: dict[str, Any]) -> OutboxRow:
+    return OutboxRow(
+        key=r["key"],
+        target=r["target"],
+        part=r["part"],
+        rkey=r["rkey"],
+        record=json.loads(r["record"]),
+        status=r["status"],
+        uri=r["uri"],
+        cid=r["cid"],
+    )

@@ -1,0 +1,128 @@
+"""Watching feeds: configured searches and the firehose bring posts in; posts that match are
+tracked, their likes and reposts are refreshed on a schedule, and a post that crosses the
+virality threshold is handed to the publishers (the Telegram channel) once. Watching never
+replies on Bluesky: only a mention does."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from atproto import AsyncClient
+
+from bot.bluesky.calls import Calls, Clock
+from bot.bluesky.ports import CHANNEL, Publisher
+from bot.bluesky.records import to_post
+from bot.bluesky.store import BlueskyStore
+from bot.config import BlueskyConfig
+from bot.domain import CheckResult, Post
+from bot.pipeline import Checker
+
+log = logging.getLogger(__name__)
+TRACKED = ("match", "review")
+GET_POSTS_MAX = 25  # app.bsky.feed.getPosts takes at most 25 URIs a call
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A post from a watcher: its URI and CID, and the `Post` to check."""
+
+    uri: str
+    cid: str
+    post: Post
+
+
+class Watcher:
+    def __init__(
+        self,
+        client: AsyncClient,
+        checker: Checker,
+        store: BlueskyStore,
+        calls: Calls,
+        config: BlueskyConfig,
+        clock: Clock,
+        publisher: Publisher | None = None,
+    ) -> None:
+        self.client, self.checker, self.store, self.calls = client, checker, store, calls
+        self.config, self.clock, self.publisher = config, clock, publisher
+
+    async def consider(self, posts: Sequence[Incoming], source: str) -> list[CheckResult]:
+        """Check the posts in one batch and start tracking those that match (or need review).
+        A post seen before is not tracked twice."""
+        if not posts:
+            return []
+        results = await asyncio.to_thread(self.checker.check_many, [p.post for p in posts])
+        for incoming, result in zip(posts, results, strict=True):
+            if result.verdict in TRACKED:
+                fresh = await self.store.watch(
+                    incoming.uri,
+                    incoming.cid,
+                    source,
+                    result.verdict,
+                    json.dumps(result.to_json(), ensure_ascii=False),
+                    self.clock(),
+                )
+                if fresh:
+                    log.info("watching %s (%s, %s)", incoming.uri, result.verdict, source)
+        return results
+
+    async def search_once(self) -> int:
+        """Run every configured search once; the number of posts checked. Each query keeps its
+        own watermark, so a post is fetched once (the boundary post may come twice, and is then
+        not tracked twice)."""
+        checked = 0
+        for query in self.config.search_queries:
+            name = f"search:{query}"
+            since = await self.store.get_state(name)
+            params: dict[str, Any] = {"q": query, "limit": self.config.search_limit}
+            params["sort"] = "latest"
+            if since:
+                params["since"] = since
+            got = await self.calls(
+                "searchPosts", partial(self.client.app.bsky.feed.search_posts, params=params)
+            )
+            views = list(got.posts)
+            await self.consider([Incoming(v.uri, v.cid, to_post(v)) for v in views], name)
+            for v in views:
+                await self._engagement(v)
+            checked += len(views)
+            newest = max((v.indexed_at for v in views), default=None)
+            if newest and (since is None or newest > since):
+                await self.store.set_state(name, newest, self.clock())
+        return checked
+
+    async def refresh_once(self) -> int:
+        """Refresh likes and reposts of every tracked post (25 a call); hand over those that
+        crossed the threshold. The number handed over."""
+        since = self.clock() - timedelta(hours=self.config.track_hours)
+        rows = await self.store.tracked(since)
+        handed = 0
+        for start in range(0, len(rows), GET_POSTS_MAX):
+            uris = [r["uri"] for r in rows[start : start + GET_POSTS_MAX]]
+            got = await self.calls(
+                "getPosts", partial(self.client.app.bsky.feed.get_posts, {"uris": uris})
+            )
+            for view in got.posts:
+                handed += await self._engagement(view)
+        return handed
+
+    async def _engagement(self, view: Any) -> int:
+        likes, reposts = view.like_count or 0, view.repost_count or 0
+        now = self.clock()
+        await self.store.set_engagement(view.uri, likes, reposts, view.quote_count or 0, now)
+        if likes < self.config.viral_likes and reposts < self.config.viral_reposts:
+            return 0
+        if not await self.store.awaiting_handover(view.uri):
+            return 0  # not tracked, or handed over before
+        result = (await asyncio.to_thread(self.checker.check_many, [to_post(view)]))[0]
+        log.info("%s went viral (%d likes, %d reposts): handing over", view.uri, likes, reposts)
+        if self.publisher is not None and result.verdict in TRACKED:
+            await self.publisher.hand_over(result, CHANNEL)
+        await self.store.mark_handed_over(view.uri, self.clock())
+        return 1
