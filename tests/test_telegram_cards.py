@@ -15,9 +15,9 @@ from telegram_emulator import parse_html
 from bot.compose import compose_reply
 from bot.config import TelegramConfig
 from bot.domain import CheckResult, Discrepancy, MatchInfo
+from bot.limits import Admit, UserLimiter
 from bot.telegram.app import MissingToken, build_application
 from bot.telegram.cards import channel_card, decided_card, decision_footer, review_card
-from bot.limits import Admit, UserLimiter
 
 T0 = datetime(2026, 5, 12, 9, tzinfo=UTC)
 PIECES = [*"<>&\"'/ab ;#x", "</a>", "<b>", "&amp;", "é", "中", "👍🏽", "\u202e", "word " * 20]

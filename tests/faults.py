@@ -1,0 +1,70 @@
+"""An httpx transport that forwards to the real server and injects faults on chosen XRPC
+methods: a 429 with rate-limit headers, a 5xx, a timeout, or a connection lost *after* the
+server acted (the write happened, the answer never arrived). Every call is recorded by NSID."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+import httpx
+
+
+@dataclass
+class Fault:
+    nsid: str  # e.g. "app.bsky.notification.listNotifications"
+    kind: str  # "429" | "503" | "timeout" | "lost"
+    times: int = 1  # how many calls to spoil
+    reset_in: float = 2.0  # for a 429: seconds until ratelimit-reset
+    after: int = 0  # let this many matching calls through first
+
+
+@dataclass
+class FaultTransport(httpx.AsyncBaseTransport):
+    faults: list[Fault] = field(default_factory=list)
+    calls: Counter[str] = field(default_factory=Counter)
+    injected: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        self._real = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        nsid = request.url.path.rsplit("/", 1)[-1]
+        self.calls[nsid] += 1
+        fault = next((f for f in self.faults if f.nsid == nsid and f.times > 0), None)
+        if fault is not None and fault.after > 0:
+            fault.after -= 1
+            fault = None
+        if fault is None:
+            return await self._real.handle_async_request(request)
+        fault.times -= 1
+        self.injected[f"{nsid} {fault.kind}"] += 1
+        if fault.kind == "429":
+            reset = int(time.time() + fault.reset_in)
+            return httpx.Response(
+                429,
+                headers={
+                    "ratelimit-limit": "3000",
+                    "ratelimit-remaining": "0",
+                    "ratelimit-reset": str(reset),
+                    "ratelimit-policy": "3000;w=300",
+                    "content-type": "application/json",
+                },
+                json={"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
+                request=request,
+            )
+        if fault.kind == "503":
+            return httpx.Response(
+                503, json={"error": "Unavailable", "message": "try later"}, request=request
+            )
+        if fault.kind == "timeout":
+            raise httpx.ReadTimeout("injected timeout", request=request)
+        if fault.kind == "lost":
+            response = await self._real.handle_async_request(request)
+            await response.aread()
+            raise httpx.RemoteProtocolError("injected: connection lost after the write")
+        raise ValueError(f"unknown fault kind {fault.kind!r}")
+
+    async def aclose(self) -> None:
+        await self._real.aclose()

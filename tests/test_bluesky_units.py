@@ -1,0 +1,187 @@
+"""The Bluesky adapter's pure parts, without a network: record keys, facets, the write budget,
+the retry and rate-limit policy, and the [bluesky] configuration."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from atproto_client.exceptions import (
+    BadRequestError,
+    InvokeTimeoutError,
+    RateLimitExceededError,
+    RequestException,
+)
+from atproto_client.request import Response
+
+from bot.bluesky.calls import CREATE, Calls, WriteBudget
+from bot.bluesky.records import (
+    parse_web_url,
+    reply_record,
+    split_uri,
+    strong_ref,
+    tid,
+    web_url,
+)
+from bot.config import BlueskyConfig, ConfigError, load_config
+from bot.domain import BlueskyPost, LinkFacet
+
+T0 = datetime(2026, 5, 12, 9, 0, tzinfo=UTC)
+
+
+def test_tid_is_a_valid_sortable_record_key_that_differs_by_key() -> None:
+    a, b = (
+        tid("bluesky|m1|reply:1", 1_700_000_000_000_000),
+        tid("bluesky|m1|reply:2", 1_700_000_000_000_000),
+    )
+    later = tid("bluesky|m1|reply:1", 1_700_000_000_000_001)
+    for key in (a, b, later):
+        assert len(key) == 13 and set(key) <= set("234567abcdefghijklmnopqrstuvwxyz")
+        assert key[0] in "234567abcdefghij"  # the top bit is 0
+    assert a != b  # same microsecond, different outbox rows
+    assert a < later  # time order is string order
+    assert tid("k", 5) == tid("k", 5)
+
+
+def test_uris_and_web_urls() -> None:
+    uri = "at://did:plc:abc/app.bsky.feed.post/3kabc"
+    assert split_uri(uri) == ("did:plc:abc", "app.bsky.feed.post", "3kabc")
+    assert web_url("alice.test", uri) == "https://bsky.app/profile/alice.test/post/3kabc"
+    assert parse_web_url("https://bsky.app/profile/alice.test/post/3kabc?x=1") == (
+        "alice.test",
+        "3kabc",
+    )
+    assert parse_web_url("https://example.com/profile/a/post/b") is None
+    with pytest.raises(ValueError, match="not an at:// record URI"):
+        split_uri("https://bsky.app/x")
+
+
+def test_reply_record_carries_refs_and_link_facets() -> None:
+    text = "Source: Sifted — ai-PULSE"
+    start = len(b"Source: ")
+    end = start + len(b"Sifted")
+    post = BlueskyPost(text, (LinkFacet(start, end, "https://sifted.eu/x"),))
+    root = strong_ref("at://did:plc:a/app.bsky.feed.post/1", "bafyroot")
+    parent = strong_ref("at://did:plc:b/app.bsky.feed.post/2", "bafyparent")
+    record = reply_record(post, root, parent, "2026-05-12T09:00:00.000Z")
+    assert record["$type"] == "app.bsky.feed.post"
+    assert record["reply"]["root"]["uri"].endswith("/1")
+    assert record["reply"]["parent"]["cid"] == "bafyparent"
+    [facet] = record["facets"]
+    assert (facet["index"]["byteStart"], facet["index"]["byteEnd"]) == (start, end)
+    assert facet["features"][0]["uri"] == "https://sifted.eu/x"
+    assert text.encode()[start:end].decode() == "Sifted"
+
+
+def test_write_budget_holds_writes_below_the_hourly_points() -> None:
+    budget = WriteBudget(per_hour=10)
+    for i in range(3):
+        assert budget.room_in(CREATE, T0 + timedelta(minutes=i)) == 0
+        budget.spend(CREATE, T0 + timedelta(minutes=i))
+    wait = budget.room_in(CREATE, T0 + timedelta(minutes=3))  # 9 spent: 3 more would be 12
+    assert wait == pytest.approx(57 * 60)  # until the first write leaves the hour
+    assert budget.room_in(CREATE, T0 + timedelta(minutes=61)) == 0
+
+
+def _error(cls: type[Exception], status: int, headers: dict[str, str] | None = None) -> Exception:
+    return cls(Response(success=False, status_code=status, content=None, headers=headers or {}))
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = T0
+        self.slept: list[float] = []
+
+    def clock(self) -> datetime:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += timedelta(seconds=seconds)
+
+
+async def test_calls_wait_out_a_429_until_its_reset_and_retry_transient_errors() -> None:
+    time = FakeTime()
+    calls = Calls(BlueskyConfig(backoff_seconds=1.0, max_retries=3), time.clock, time.sleep)
+    reset = int((T0 + timedelta(seconds=30)).timestamp())
+    errors: list[Exception] = [
+        _error(RateLimitExceededError, 429, {"ratelimit-reset": str(reset)}),
+        _error(RequestException, 503),
+        InvokeTimeoutError(),
+    ]
+
+    async def flaky() -> str:
+        if errors:
+            raise errors.pop(0)
+        return "ok"
+
+    assert await calls("listNotifications", flaky) == "ok"
+    assert time.slept[0] == pytest.approx(30.5)  # until the reset, not a guess
+    assert 1.0 <= time.slept[1] <= 1.5 and 2.0 <= time.slept[2] <= 3.0  # backoff doubles
+    assert calls.counts["rate_limited"] == 1 and calls.counts["retried"] == 2
+
+
+async def test_calls_give_up_after_max_retries_and_never_retry_a_bad_request() -> None:
+    time = FakeTime()
+    calls = Calls(BlueskyConfig(max_retries=2), time.clock, time.sleep)
+    attempts = 0
+
+    async def down() -> None:
+        nonlocal attempts
+        attempts += 1
+        raise _error(RequestException, 500)
+
+    with pytest.raises(RequestException):
+        await calls("getPosts", down)
+    assert attempts == 3
+
+    async def bad() -> None:
+        raise _error(BadRequestError, 400)
+
+    with pytest.raises(BadRequestError):
+        await calls("createRecord", bad)
+    assert calls.counts["failed"] == 2
+
+
+async def test_calls_wait_when_the_write_budget_is_spent() -> None:
+    time = FakeTime()
+    calls = Calls(BlueskyConfig(write_points_per_hour=6), time.clock, time.sleep)
+
+    async def write() -> str:
+        return "written"
+
+    for _ in range(2):
+        await calls("createRecord", write, points=CREATE)
+    assert time.slept == []
+    await calls("createRecord", write, points=CREATE)
+    assert time.slept == [pytest.approx(3600)]  # waited, not dropped
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('service_url = "bsky.social"', "service_url = 'bsky.social': expected an http(s) URL"),
+        ("notifications_limit = 500", "notifications_limit = 500: expected a whole number"),
+        ("write_points_per_hour = 6000", "expected at most 5000"),
+        ("checks_per_hour = -1", "[bluesky] checks_per_hour = -1: expected a number >= 0"),
+        ('search_queries = "LeCun"', "search_queries = 'LeCun': expected a list of strings"),
+        ("viral_likes = 1.5", "viral_likes = 1.5: expected a whole number"),
+    ],
+)
+def test_bluesky_config_errors_name_the_key_and_what_was_expected(
+    tmp_path: Path, toml: str, message: str
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(f"[bluesky]\n{toml}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(path) in str(err.value) and message in str(err.value)
+
+
+def test_bluesky_config_paths_are_relative_to_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[bluesky]\nsession_file = "state/bot.session"\nsearch_queries = ["LeCun"]\n')
+    config = load_config(path).bluesky
+    assert config.session_file == tmp_path / "state" / "bot.session"
+    assert config.search_queries == ("LeCun",)
