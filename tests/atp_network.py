@@ -37,7 +37,7 @@ INSTALL_STAMP = ATP_DIR / ".installed-stamp"
 START_SCRIPT = Path(__file__).resolve().parent / "atproto_network" / "start-network.mjs"
 PORTS = {"plc": 2582, "pds": 2583, "appview": 2584, "ozone": 2587}
 READY_TIMEOUT = 90.0
-DEFAULT_PASSWORD = "hunter2-pass"
+DEFAULT_PASSWORD = "hunter2-pass"  # noqa: S105 (throwaway accounts on a local network)
 
 
 def _pg_bin() -> Path:
@@ -196,10 +196,8 @@ class AtpNetwork:
         if proc is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
             # whatever is left in the group, including children of a clean exit
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
@@ -222,7 +220,9 @@ class AtpNetwork:
 
 
 async def wait_for(
-    predicate: Callable[[], Awaitable[T]], timeout: float = 10.0, interval: float = 0.05
+    predicate: Callable[[], Awaitable[T | None]],
+    timeout: float = 10.0,  # noqa: ASYNC109 (a polling deadline, not a cancellation scope)
+    interval: float = 0.05,
 ) -> T:
     """Poll `predicate` until it returns a truthy value and return it. An `AtProtocolError`
     counts as "not yet" (the AppView answers NotFound until it has indexed a write)."""
@@ -248,7 +248,10 @@ async def login(pds_url: str, handle: str, password: str = DEFAULT_PASSWORD) -> 
 
 
 async def create_account(
-    pds_url: str, handle: str, password: str = DEFAULT_PASSWORD, timeout: float = 10.0
+    pds_url: str,
+    handle: str,
+    password: str = DEFAULT_PASSWORD,
+    timeout: float = 10.0,  # noqa: ASYNC109 (the AppView polling deadline)
 ) -> tuple[str, str]:
     """Create an account on the PDS and wait until the AppView has indexed its profile (until
     then `login()`, which fetches the profile, fails). Returns (did, handle)."""
@@ -264,7 +267,7 @@ async def create_account(
         profile = await client.app.bsky.actor.get_profile(
             models.AppBskyActorGetProfile.Params(actor=created.did)
         )
-        return profile.did == created.did
+        return bool(profile.did == created.did)
 
     await wait_for(indexed, timeout=timeout)
     return created.did, created.handle

@@ -24,7 +24,6 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 from atp_network import AtpNetwork, login, wait_for
-
 from atproto import (
     CAR,
     AsyncClient,
@@ -172,7 +171,7 @@ async def test_update_seen_marks_notifications_read(
 
     async def unread() -> int:
         got = await bot.app.bsky.notification.get_unread_count()
-        return got.count
+        return int(got.count)
 
     assert 1 == await wait_for(unread)
     assert not (await wait_for(lambda: _mentions(bot, post.uri))).is_read
