@@ -5,14 +5,27 @@ adapter relies on, proved end to end. Every test makes its own accounts.
 Every AppView read after a write is polled (`wait_for`): the AppView indexes the PDS's firehose
 asynchronously (here within tens to hundreds of milliseconds).
 
-What this network cannot tell us about production:
-- searchPosts here is the dev dataplane's plain text match over indexed posts, not production's
-  search service (tokenisation, ranking, languages, `sort`, the 100-results cap may all differ).
+Measured here: the AppView shows a write 0.05–1 s after the PDS accepted it (notifications,
+threads, counts, search); a new account is indexed (getProfile answers) 0.5–1.3 s after
+createAccount.
+
+What this network does differently from production, or cannot tell us:
+- searchPosts is the dev dataplane's substring match over post text, case-sensitive:
+  `Zebra` and `ebrafis` find "Zebrafish", `zebrafish` does not; several words match only as one
+  contiguous substring, a quoted phrase finds nothing; `hitsTotal` and `cursor` are None.
+  Production's search service tokenises, folds case and ranks: search with a distinctive
+  lower-case word here, and do not test ranking, languages or `sort` against this network.
+- `seenAt`/`isRead` before the account ever called updateSeen: listNotifications reported
+  `seenAt` = the newest notification's time and `isRead=True` for older ones while
+  getUnreadCount still counted them all. After updateSeen both agree (see the test).
+- Handles: `.test` only, never checked against DNS or `/.well-known`; the PDS refuses common
+  words as reserved (`bot.test`, `user.test`, `reader.test` → 400 HandleNotAvailable), hence
+  random `u<hex>.test` handles.
 - One PDS, one AppView, no relay: the firehose is the PDS's own `com.atproto.sync.subscribeRepos`
-  (`ws://localhost:2583/xrpc`), which replays from cursor 0; production's relay keeps a bounded
-  backfill window, has other sequence numbers and carries every PDS's repos.
-- No rate limits, no moderation labels from Bluesky's labeller, no email confirmation, no invite
-  codes; handles end in `.test` and are never checked against DNS or `/.well-known`.
+  (`ws://localhost:2583/xrpc`), which replays everything from cursor 0; production's relay
+  keeps a bounded backfill window, has other sequence numbers and carries every PDS's repos.
+- No rate limits, no labels from Bluesky's moderation service, no email confirmation, no invite
+  codes.
 """
 
 from __future__ import annotations
@@ -224,3 +237,46 @@ async def test_firehose_replays_the_post_create_from_cursor_zero(
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, timeout=5)
     assert (user_did, "app.bsky.feed.post", f"on the firehose {word}") == (repo, record_type, text)
+
+
+async def test_threadgate_disables_replies(
+    atp_network: AtpNetwork, atp_account_factory: AccountFactory
+) -> None:
+    """A post whose threadgate allows nobody: the AppView says `reply_disabled` to others; the
+    PDS still accepts a reply record, but the AppView hides it and notifies nobody."""
+    bot, bot_did, _ = await _client(atp_network, atp_account_factory)
+    user, _, _ = await _client(atp_network, atp_account_factory)
+    gated = await user.send_post(text="no replies please")
+    await user.app.bsky.feed.threadgate.create(
+        user.me.did,
+        models.AppBskyFeedThreadgate.Record(
+            post=gated.uri, allow=[], created_at=user.get_current_time_iso()
+        ),
+        rkey=gated.uri.rsplit("/", 1)[-1],  # a threadgate's rkey is its post's
+    )
+
+    async def reply_disabled() -> models.AppBskyFeedDefs.ThreadViewPost | None:
+        got = await bot.app.bsky.feed.get_post_thread(params={"uri": gated.uri})
+        thread = got.thread
+        assert isinstance(thread, models.AppBskyFeedDefs.ThreadViewPost)
+        viewer = thread.post.viewer
+        return thread if viewer is not None and viewer.reply_disabled else None
+
+    thread = await wait_for(reply_disabled)
+    assert thread.post.threadgate is not None
+
+    ref = models.create_strong_ref(gated)
+    reply = await bot.send_post(
+        text="replying anyway", reply_to=models.AppBskyFeedPost.ReplyRef(parent=ref, root=ref)
+    )
+    assert reply.uri.startswith(f"at://{bot_did}/")  # the PDS does not enforce threadgates
+
+    async def reply_indexed() -> bool:
+        got = await bot.app.bsky.feed.get_posts(params={"uris": [reply.uri]})
+        return bool(got.posts)
+
+    assert await wait_for(reply_indexed)  # indexed, so the thread below is not just lagging
+    got = await user.app.bsky.feed.get_post_thread(params={"uri": gated.uri})
+    assert [] == (got.thread.replies or [])
+    listed = await user.app.bsky.notification.list_notifications()
+    assert reply.uri not in [n.uri for n in listed.notifications]
