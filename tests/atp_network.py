@@ -79,6 +79,7 @@ class AtpNetwork:
         self.info: dict[str, Any] = {}  # the READY line's JSON
         self._tmp: Path | None = None
         self._pg_data: Path | None = None
+        self._pg_url = ""
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: Path | None = None
 
