@@ -257,18 +257,21 @@ async def create_account(
     """Create an account on the PDS and wait until the AppView has indexed its profile (until
     then `login()`, which fetches the profile, fails). Returns (did, handle)."""
     client = AsyncClient(base_url=pds_url)
-    created = await client.com.atproto.server.create_account(
-        models.ComAtprotoServerCreateAccount.Data(
-            handle=handle, password=password, email=f"{handle.split('.')[0]}@example.com"
+    try:
+        created = await client.com.atproto.server.create_account(
+            models.ComAtprotoServerCreateAccount.Data(
+                handle=handle, password=password, email=f"{handle.split('.')[0]}@example.com"
+            )
         )
-    )
-    await client.login(handle, password, fetch_bsky_profile=False)
+        await client.login(handle, password, fetch_bsky_profile=False)
 
-    async def indexed() -> bool:
-        profile = await client.app.bsky.actor.get_profile(
-            models.AppBskyActorGetProfile.Params(actor=created.did)
-        )
-        return bool(profile.did == created.did)
+        async def indexed() -> bool:
+            profile = await client.app.bsky.actor.get_profile(
+                models.AppBskyActorGetProfile.Params(actor=created.did)
+            )
+            return bool(profile.did == created.did)
 
-    await wait_for(indexed, timeout=timeout)
+        await wait_for(indexed, timeout=timeout)
+    finally:
+        await client.request.close()
     return created.did, created.handle

@@ -33,7 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from atp_network import AtpNetwork, login, wait_for
@@ -52,9 +52,25 @@ pytestmark = pytest.mark.atproto
 AccountFactory = Callable[[], Awaitable[tuple[str, str]]]
 
 
-async def _client(network: AtpNetwork, factory: AccountFactory) -> tuple[AsyncClient, str, str]:
-    did, handle = await factory()
-    return await login(network.pds_url, handle), did, handle
+ClientFactory = Callable[[], Awaitable[tuple[AsyncClient, str, str]]]
+
+
+@pytest.fixture
+async def new_client(
+    atp_network: AtpNetwork, atp_account_factory: AccountFactory
+) -> AsyncIterator[ClientFactory]:
+    """`await new_client()`: a fresh account, logged in: (client, did, handle); closed after."""
+    made: list[AsyncClient] = []
+
+    async def make() -> tuple[AsyncClient, str, str]:
+        did, handle = await atp_account_factory()
+        client = await login(atp_network.pds_url, handle)
+        made.append(client)
+        return client, did, handle
+
+    yield make
+    for client in made:
+        await client.request.close()
 
 
 def _word() -> str:
@@ -72,10 +88,10 @@ async def _mentions(
 
 
 async def test_mention_reply_thread_like_search_quote(
-    atp_network: AtpNetwork, atp_account_factory: AccountFactory
+    new_client: ClientFactory,
 ) -> None:
-    bot, bot_did, bot_handle = await _client(atp_network, atp_account_factory)
-    user, user_did, _ = await _client(atp_network, atp_account_factory)
+    bot, bot_did, bot_handle = await new_client()
+    user, user_did, _ = await new_client()
     word = _word()
 
     root = await user.send_post(text=f"LeCun said open source is over {word}")
@@ -157,10 +173,10 @@ async def test_mention_reply_thread_like_search_quote(
 
 
 async def test_quote_of_the_bots_post_notifies_the_bot(
-    atp_network: AtpNetwork, atp_account_factory: AccountFactory
+    new_client: ClientFactory,
 ) -> None:
-    bot, _, _ = await _client(atp_network, atp_account_factory)
-    user, user_did, _ = await _client(atp_network, atp_account_factory)
+    bot, _, _ = await new_client()
+    user, user_did, _ = await new_client()
     bot_post = await bot.send_post(text="a verified quote")
     quote = await user.send_post(
         text="really?",
@@ -175,10 +191,10 @@ async def test_quote_of_the_bots_post_notifies_the_bot(
 
 
 async def test_update_seen_marks_notifications_read(
-    atp_network: AtpNetwork, atp_account_factory: AccountFactory
+    new_client: ClientFactory,
 ) -> None:
-    bot, bot_did, bot_handle = await _client(atp_network, atp_account_factory)
-    user, _, _ = await _client(atp_network, atp_account_factory)
+    bot, bot_did, bot_handle = await new_client()
+    user, _, _ = await new_client()
     text = client_utils.TextBuilder().mention(f"@{bot_handle}", bot_did).text(" check this")
     post = await user.send_post(text=text)
 
@@ -204,9 +220,9 @@ async def test_update_seen_marks_notifications_read(
 
 
 async def test_firehose_replays_the_post_create_from_cursor_zero(
-    atp_network: AtpNetwork, atp_account_factory: AccountFactory
+    atp_network: AtpNetwork, new_client: ClientFactory
 ) -> None:
-    user, user_did, _ = await _client(atp_network, atp_account_factory)
+    user, user_did, _ = await new_client()
     word = _word()
     post = await user.send_post(text=f"on the firehose {word}")
 
@@ -240,12 +256,12 @@ async def test_firehose_replays_the_post_create_from_cursor_zero(
 
 
 async def test_threadgate_disables_replies(
-    atp_network: AtpNetwork, atp_account_factory: AccountFactory
+    new_client: ClientFactory,
 ) -> None:
     """A post whose threadgate allows nobody: the AppView says `reply_disabled` to others; the
     PDS still accepts a reply record, but the AppView hides it and notifies nobody."""
-    bot, bot_did, _ = await _client(atp_network, atp_account_factory)
-    user, _, _ = await _client(atp_network, atp_account_factory)
+    bot, bot_did, _ = await new_client()
+    user, _, _ = await new_client()
     gated = await user.send_post(text="no replies please")
     await user.app.bsky.feed.threadgate.create(
         user.me.did,
