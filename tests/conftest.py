@@ -3,11 +3,13 @@ opens a connection other than to loopback or a Unix socket fails."""
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import ipaddress
 import os
+import secrets
 import socket
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+from atp_network import DEFAULT_PASSWORD, AtpNetwork, create_account
 from factories import SEED_TEXT
 
 from bot.config import Config, ModelConfig
@@ -72,3 +75,34 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> Config:
 def checker(config: Config, embedders: dict[str, Embedder]) -> Checker:
     """The real pipeline over the shipped corpus, with the real models."""
     return build_checker(config, embedders)
+
+
+@pytest.fixture(scope="session")
+def atp_network() -> Iterator[AtpNetwork]:
+    """The local AT Protocol network (PLC + PDS + AppView), started once for the session by the
+    first `-m atproto` test that asks for it and stopped at the end. Synchronous on purpose: it
+    only manages subprocesses, so it has no event loop to share with the tests'."""
+    network = AtpNetwork()
+    atexit.register(network.stop)  # backstop: no node or postgres outlives pytest
+    try:
+        network.start()
+        yield network
+    finally:
+        network.stop()
+        atexit.unregister(network.stop)
+
+
+AccountFactory = Callable[[], Awaitable[tuple[str, str]]]
+
+
+@pytest.fixture
+def atp_account_factory(atp_network: AtpNetwork) -> AccountFactory:
+    """`await atp_account_factory()` creates a fresh account (handle `u<random>.test`, password
+    `atp_network.DEFAULT_PASSWORD`), waits until the AppView has indexed it and returns
+    (did, handle). Runs in the calling test's own event loop."""
+
+    async def make() -> tuple[str, str]:
+        handle = f"u{secrets.token_hex(5)}.test"
+        return await create_account(atp_network.pds_url, handle, DEFAULT_PASSWORD)
+
+    return make
