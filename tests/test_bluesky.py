@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from atp_network import DEFAULT_PASSWORD, AtpNetwork, login, wait_for
 from atproto import AsyncClient, client_utils, models
-from conftest import SEED_TEXT
 from faults import Fault, FaultTransport
 
 from bot.bluesky.app import BlueskyBot
@@ -30,6 +29,13 @@ from bot.pipeline import Checker
 pytestmark = pytest.mark.atproto
 
 MakeBot = Callable[..., Awaitable[BlueskyBot]]
+
+# The SPEC's seed post is longer than one Bluesky post (300 graphemes): its first half.
+VIRAL = (
+    "Yann LeCun just said something at Davos that nobody is talking about: 'The best open "
+    "source AI models right now come from China. Everybody in the research community is using "
+    "Chinese models.'"
+)
 
 
 class Recorder:
@@ -168,7 +174,7 @@ async def test_reply_under_a_viral_post_is_answered_once_in_its_thread(
     make_bot: MakeBot, clients: dict[str, AsyncClient], accounts: dict[str, tuple[str, str]]
 ) -> None:
     bot = await make_bot()
-    viral = await post(clients["viral"], SEED_TEXT)
+    viral = await post(clients["viral"], VIRAL)
     mention = await post(clients["user"], "is this real?", accounts["bot"], reply_to=viral)
     await mention_seen(bot, mention.uri)
 
@@ -200,7 +206,7 @@ async def test_mention_on_a_quote_post_checks_the_quoted_post(
     make_bot: MakeBot, clients: dict[str, AsyncClient], accounts: dict[str, tuple[str, str]]
 ) -> None:
     bot = await make_bot()
-    viral = await post(clients["viral"], SEED_TEXT)
+    viral = await post(clients["viral"], VIRAL)
     quote = await post(clients["user"], "is this real?", accounts["bot"], quote=viral)
     await mention_seen(bot, quote.uri)
 
@@ -267,9 +273,9 @@ async def test_skips_own_posts_blocked_authors_and_closed_threads(
             subject=bot_did, created_at=clients["fan"].get_current_time_iso()
         ),
     )
-    blocked = await post(clients["fan"], "is this real? " + SEED_TEXT, accounts["bot"])
+    blocked = await post(clients["fan"], "is this real? " + VIRAL, accounts["bot"])
     # The user closes replies on a thread (a threadgate that allows nobody), then asks in it.
-    root = await post(clients["user"], SEED_TEXT)
+    root = await post(clients["user"], VIRAL)
     rkey = root.uri.rsplit("/", 1)[-1]
     await clients["user"].com.atproto.repo.create_record(
         models.ComAtprotoRepoCreateRecord.Data(
@@ -302,7 +308,7 @@ async def test_per_user_limit_gives_one_polite_notice(
     bot = await make_bot(checks_per_hour=1)
     uris = []
     for i in range(3):
-        m = await post(clients["user"], f"is this real? ({i}) " + SEED_TEXT, accounts["bot"])
+        m = await post(clients["user"], f"is this real? ({i}) " + VIRAL, accounts["bot"])
         uris.append(m.uri)
     await mention_seen(bot, uris[-1])
 
@@ -318,8 +324,8 @@ async def test_restart_mid_run_resumes_without_duplicates_or_misses(
 ) -> None:
     # The first run answers one mention, then loses the connection right after the PDS wrote
     # the first post of the second reply (so its outbox row is still pending), and stops.
-    first = await post(clients["user"], "is this real? " + SEED_TEXT, accounts["bot"])
-    second = await post(clients["fan"], "real? " + SEED_TEXT, accounts["bot"])
+    first = await post(clients["user"], "is this real? " + VIRAL, accounts["bot"])
+    second = await post(clients["fan"], "real? " + VIRAL, accounts["bot"])
     lost = FaultTransport()
     bot = await make_bot(transport=lost, max_retries=0)
     await mention_seen(bot, second.uri)
@@ -334,7 +340,7 @@ async def test_restart_mid_run_resumes_without_duplicates_or_misses(
     await bot.close()
 
     # A third mention arrives while the bot is down.
-    third = await post(clients["user"], "and this one? " + SEED_TEXT, accounts["bot"])
+    third = await post(clients["user"], "and this one? " + VIRAL, accounts["bot"])
     restarted = await make_bot()
     assert restarted.session.logins == 0  # the saved session was reused
     await mention_seen(restarted, third.uri)
@@ -353,7 +359,7 @@ async def test_rate_limit_is_waited_out_and_5xx_and_timeouts_are_retried(
 ) -> None:
     faults = FaultTransport()
     bot = await make_bot(transport=faults)
-    mention = await post(clients["user"], "is this real? " + SEED_TEXT, accounts["bot"])
+    mention = await post(clients["user"], "is this real? " + VIRAL, accounts["bot"])
     await mention_seen(bot, mention.uri)
     faults.faults += [
         Fault("app.bsky.notification.listNotifications", "429", reset_in=2.0),
@@ -380,8 +386,16 @@ async def test_session_is_saved_private_labelled_bot_and_never_shared(
     saved = tmp_path / "bluesky.session"
     assert saved.read_text().startswith(accounts["bot"][1] + ":::")
     assert stat.S_IMODE(os.stat(saved).st_mode) == 0o600
-    profile = await bot.client.app.bsky.actor.get_profile({"actor": bot.did})
-    assert "bot" in [label.val for label in profile.labels or []]
+    record = await bot.client.com.atproto.repo.get_record(
+        {"repo": bot.did, "collection": "app.bsky.actor.profile", "rkey": "self"}
+    )
+    assert [v.val for v in record.value.labels.values] == ["bot"]
+
+    async def shown() -> bool:
+        profile = await bot.client.app.bsky.actor.get_profile({"actor": bot.did})
+        return "bot" in [label.val for label in profile.labels or []]
+
+    await wait_for(shown, timeout=15)  # the AppView shows the self-label on the profile
     with pytest.raises(SessionInUse):
         await make_bot()
 
@@ -391,7 +405,7 @@ async def test_watched_post_that_goes_viral_is_handed_over_once(
 ) -> None:
     recorder = Recorder()
     bot = await make_bot(publisher=recorder, viral_likes=2, firehose=True)
-    viral = await post(clients["viral"], SEED_TEXT)
+    viral = await post(clients["viral"], VIRAL)
     await post(clients["fan"], "lovely weather in Paris today")
 
     firehose = bot.firehose()
@@ -424,7 +438,7 @@ async def test_watched_post_that_goes_viral_is_handed_over_once(
     assert await bot.store.outbox() == []  # watching never replies
 
     # Restart: resumes from the saved cursor; a post made while down is seen, none twice.
-    later = await post(clients["viral"], "Repost: " + SEED_TEXT)
+    later = await post(clients["viral"], "Repost: " + VIRAL)
     again = bot.firehose()
     task = asyncio.create_task(again.run())
 
@@ -442,12 +456,14 @@ async def test_search_query_tracks_matching_posts(
     make_bot: MakeBot, clients: dict[str, AsyncClient]
 ) -> None:
     bot = await make_bot(search_queries=("Chinese",))
-    viral = await post(clients["viral"], SEED_TEXT)
+    viral = await post(clients["viral"], VIRAL)
 
-    async def found() -> int:
-        return await bot.watcher.search_once()
+    async def found() -> dict[str, Any] | None:
+        await bot.watcher.search_once()
+        rows = {r["uri"]: r for r in await bot.store.watched()}
+        return rows.get(viral.uri)
 
-    await wait_for(found, timeout=15)
-    rows = {r["uri"]: r for r in await bot.store.watched()}
+    row = await wait_for(found, timeout=15)
+    rows = {viral.uri: row}
     assert rows[viral.uri]["verdict"] == "match"
     assert rows[viral.uri]["source"] == "search:Chinese"

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
+import httpx
 from atproto_client.exceptions import NetworkError, RateLimitExceededError, RequestException
 
 from bot.config import BlueskyConfig
@@ -62,6 +63,8 @@ def transient(exc: BaseException) -> bool:
         return False
     if isinstance(exc, NetworkError):  # includes InvokeTimeoutError and 502
         return True
+    if isinstance(exc, httpx.TransportError):  # e.g. the server closed without answering,
+        return True  # which the SDK passes through unwrapped
     if isinstance(exc, RequestException) and exc.response is not None:
         return bool(exc.response.status_code >= 500)
     return False

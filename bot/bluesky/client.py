@@ -150,7 +150,9 @@ async def ensure_bot_label(client: AsyncClient, did: str, calls: Calls) -> bool:
     )
     await calls(
         "putRecord profile",
-        lambda: client.invoke_procedure("com.atproto.repo.putRecord", data=data),
+        lambda: client.invoke_procedure(
+            "com.atproto.repo.putRecord", data=data, input_encoding="application/json"
+        ),
         points=UPDATE,
     )
     log.info("bluesky: added the 'bot' self-label to the profile")
