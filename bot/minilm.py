@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import tempfile
 import time
 import warnings
@@ -75,7 +76,7 @@ def export(source: Path, target: Path) -> None:
     axes = {"batch": 0, "tokens": 1}
     dynamic = {name: {i: a for a, i in axes.items()} for name in (*_INPUTS, "last_hidden_state")}
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
+    tmp = target.with_suffix(f".{os.getpid()}.tmp")  # two processes may export at once
     with torch.no_grad(), warnings.catch_warnings():
         # The exporter warns about each traced shape branch; the vectors are checked instead.
         warnings.simplefilter("ignore")
