@@ -141,7 +141,9 @@ def main() -> None:
 
     start = time.perf_counter()
     docs = load_claims(Path(args.claims))
-    embedders: dict[str, Embedder] = dict(build_embedders(["minilm", "use"]))
+    embedders: dict[str, Embedder] = dict(
+        build_embedders(["minilm", "use"], cache_dir=Path(args.cache_dir))
+    )
     embedders["bge"] = BgeEmbedder()
     cross = CrossEncoder() if args.rerank else None
     print(f"models loaded in {time.perf_counter() - start:.1f} s")

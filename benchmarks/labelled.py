@@ -48,7 +48,8 @@ def main() -> None:
         base = dataclasses.replace(base, gate=dataclasses.replace(base.gate, enabled=False))
     names = list(CONFIGS) if args.all else ["auto"]
     start = time.perf_counter()
-    embedders = build_embedders(["minilm", "use"], base.model.threads, base.model.batch_size)
+    m = base.model
+    embedders = build_embedders(["minilm", "use"], m.threads, m.batch_size, m.cache_dir)
     print(f"models loaded in {time.perf_counter() - start:.2f} s")
     for name in names:
         model = dataclasses.replace(CONFIGS[name], cache_dir=base.model.cache_dir)

@@ -9,7 +9,8 @@ summaries (other fact-check-worthy text on other topics), and about 1 % paraphra
 seed; posts carry no language tag, as on a raw feed.
 
 Three runs in one process, after loading the checker once (the load is timed from the first
-import of the pipeline, torch included):
+import of the pipeline to a ready checker, with MiniLM's ONNX export and the corpus index
+cached; torch is not imported until the baseline):
 - gated: `Checker.check_many` in batches, the gate on — what the bot does;
 - ungated: the same with the gate off (every post goes to the models), on the first --ungated
   posts;

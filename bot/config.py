@@ -133,7 +133,7 @@ class Config:
 
 
 _COMBINE = ("auto", "mean", "max")
-_EMBEDDERS = ("minilm", "use")
+_EMBEDDERS = ("minilm", "use", "minilm-torch")
 
 
 def load_config(path: Path | None) -> Config:

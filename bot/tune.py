@@ -6,10 +6,11 @@ The pipeline's verdict is a function of the best score, so one run is enough: at
 `review` when it reaches `review`, else `no_match` — as `bot.match.decide` rules, including the
 `unattributed` floor for posts that name no speaker (applied here as a score of 0).
 
-Besides the labelled file, the operators' review decisions count when the database has them: a
-table `reviews` with a `decision` column ("approve" or "reject") and a `check_id` column naming
-a row of `checks` (whose `score` is used). An approved check is a labelled `match`, a rejected
-one a `no_match`. With no such table, only the labels are used.
+Besides the labelled file, the operators' review decisions count when the database has them:
+the Telegram adapter's `telegram_decisions` table (bot/telegram/store.py, same SQLite file as
+the audit trail), one row per decided review with the post's `score` and the `decision`
+("approve" or "reject"). An approved post is a labelled `match` at that score, a rejected one
+a `no_match`. With no such table (the Telegram adapter never ran), only the labels are used.
 """
 
 from __future__ import annotations
@@ -100,33 +101,30 @@ def run_labelled(
     return samples_from_results(checker, items, results)
 
 
+DECISIONS = "telegram_decisions"  # created by bot/telegram/store.py's m002_reviews
+
+
 def review_samples(db_path: Path) -> list[Sample]:
-    """The operators' approve/reject decisions, if the database holds a `reviews` table."""
+    """The operators' approve/reject decisions, if the database holds the Telegram adapter's
+    decisions table."""
     if not db_path.exists():
         return []
     import sqlite_utils
 
     db = sqlite_utils.Database(db_path)
     try:
-        if "reviews" not in db.table_names() or "checks" not in db.table_names():
-            log.info("tune: no reviews table in %s; using the labels only", db_path)
+        if DECISIONS not in db.table_names():
+            log.info("tune: no %s table in %s; using the labels only", DECISIONS, db_path)
             return []
-        columns = set(db["reviews"].columns_dict)
-        if not {"check_id", "decision"} <= columns:
-            log.warning("tune: %s reviews has no check_id/decision columns; skipped", db_path)
-            return []
-        rows = db.query(
-            "select c.id as id, c.score as score, r.decision as decision "
-            "from reviews r join checks c on c.id = r.check_id"
-        )
         out = []
-        for row in rows:
+        for row in db[DECISIONS].rows_where(order_by="id"):
             decision = str(row["decision"]).lower()
-            if decision not in ("approve", "approved", "reject", "rejected"):
+            if decision not in ("approve", "reject"):
+                log.warning("tune: %s row %s: unknown decision %r", DECISIONS, row["id"], decision)
                 continue
-            expected = "match" if decision.startswith("approve") else "no_match"
+            expected = "match" if decision == "approve" else "no_match"
             score = float(row["score"] or 0.0)
-            out.append(Sample(f"check-{row['id']}", score, True, expected, "reviews"))
+            out.append(Sample(f"review-{row['review_id']}", score, True, expected, "reviews"))
         return out
     finally:
         db.close()

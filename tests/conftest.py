@@ -59,16 +59,19 @@ def _no_internet() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def embedders() -> dict[str, Embedder]:
-    """The real packaged models, loaded once for the whole session."""
-    return build_embedders(["minilm", "use"], threads=2, batch_size=32)
-
-
-@pytest.fixture(scope="session")
 def config(tmp_path_factory: pytest.TempPathFactory) -> Config:
     cache = tmp_path_factory.mktemp("index-cache")
     base = Config()
     return dataclasses.replace(base, model=dataclasses.replace(ModelConfig(), cache_dir=cache))
+
+
+@pytest.fixture(scope="session")
+def embedders(config: Config) -> dict[str, Embedder]:
+    """The real packaged models, loaded once for the whole session (MiniLM exported to ONNX
+    into the session's empty cache: the first-load path)."""
+    return build_embedders(
+        ["minilm", "use"], threads=2, batch_size=32, cache_dir=config.model.cache_dir
+    )
 
 
 @pytest.fixture(scope="session")

@@ -55,7 +55,10 @@ def test_relative_paths_follow_the_file(tmp_path: Path) -> None:
         ("[match]\nmatch = 0.4\nreview = 0.6\n", "[match] review = 0.6: expected review <= match"),
         ("[match]\nmatch = 1.5\n", "[match] match = 1.5: expected a number from 0 to 1"),
         ("[gate]\nenabled = 1\n", "[gate] enabled = 1: expected true or false"),
-        ('[model]\nembedders = ["bert"]\n', "expected names from ['minilm', 'use']"),
+        (
+            '[model]\nembedders = ["bert"]\n',
+            "expected names from ['minilm', 'use', 'minilm-torch']",
+        ),
         ("[model]\nweights = [1.0]\n", "[model] weights = [1.0]: expected one weight per"),
         ("[match\n", "not valid TOML"),
     ],
