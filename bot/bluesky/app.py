@@ -65,6 +65,7 @@ class BlueskyBot:
             self.config,
             self.clock,
             publisher=self.publisher,
+            self_did=self.did,
         )
         self.ports = BlueskyPorts(self.client, self.mentions.sender, self.calls)
 

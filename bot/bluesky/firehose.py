@@ -87,7 +87,8 @@ class FirehoseWatcher:
                 if not isinstance(record, models.AppBskyFeedPost.Record):
                     continue
                 uri = f"at://{commit.repo}/{op.path}"
-                self.pending.append(Incoming(uri, str(op.cid), _post(uri, commit.repo, record)))
+                post = _post(uri, commit.repo, record)
+                self.pending.append(Incoming(uri, str(op.cid), post, commit.repo))
                 self.posts_seen += 1
         self.seq = commit.seq
         if self.client is not None:

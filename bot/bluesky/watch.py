@@ -36,6 +36,7 @@ class Incoming:
     uri: str
     cid: str
     post: Post
+    author_did: str = ""
 
 
 class Watcher:
@@ -48,13 +49,16 @@ class Watcher:
         config: BlueskyConfig,
         clock: Clock,
         publisher: Publisher | None = None,
+        self_did: str = "",
     ) -> None:
         self.client, self.checker, self.store, self.calls = client, checker, store, calls
         self.config, self.clock, self.publisher = config, clock, publisher
+        self.self_did = self_did  # the bot's own posts quote the corpus: never tracked
 
     async def consider(self, posts: Sequence[Incoming], source: str) -> list[CheckResult]:
         """Check the posts in one batch and start tracking those that match (or need review).
-        A post seen before is not tracked twice."""
+        A post seen before is not tracked twice; the bot's own posts are not checked."""
+        posts = [p for p in posts if not self.self_did or p.author_did != self.self_did]
         if not posts:
             return []
         results = await asyncio.to_thread(self.checker.check_many, [p.post for p in posts])
@@ -88,7 +92,9 @@ class Watcher:
                 "searchPosts", partial(self.client.app.bsky.feed.search_posts, params=params)
             )
             views = list(got.posts)
-            await self.consider([Incoming(v.uri, v.cid, to_post(v)) for v in views], name)
+            await self.consider(
+                [Incoming(v.uri, v.cid, to_post(v), v.author.did) for v in views], name
+            )
             for v in views:
                 await self._engagement(v)
             checked += len(views)
