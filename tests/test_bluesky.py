@@ -405,18 +405,23 @@ async def test_watched_post_that_goes_viral_is_handed_over_once(
 ) -> None:
     recorder = Recorder()
     bot = await make_bot(publisher=recorder, viral_likes=2, firehose=True)
-    viral = await post(clients["viral"], VIRAL)
-    weather = await post(clients["fan"], "lovely weather in Paris today")
-
+    # A subscriber without a saved cursor starts at the live tail: connect first (a warm-up
+    # post shows the stream is flowing), then post.
     firehose = bot.firehose()
     task = asyncio.create_task(firehose.run())
+
+    async def flowing() -> bool:
+        await post(clients["fan"], "warming up")
+        return firehose.seq is not None
+
+    await wait_for(flowing, timeout=30, interval=0.5)
+    viral = await post(clients["viral"], VIRAL)
+    weather = await post(clients["fan"], "lovely weather in Paris today")
 
     async def tracked() -> bool:
         return any(r["uri"] == viral.uri for r in await bot.store.watched())
 
-    # The local PDS replays its whole history to a new subscriber: every earlier test's posts
-    # are checked first (a relay in production starts at the live tail).
-    await wait_for(tracked, timeout=90)
+    await wait_for(tracked, timeout=30)
     await firehose.stop()
     await task
     saved = await bot.store.get_state("firehose.cursor")
@@ -449,7 +454,7 @@ async def test_watched_post_that_goes_viral_is_handed_over_once(
     async def caught_up() -> bool:
         return any(r["uri"] == later.uri for r in await bot.store.watched())
 
-    await wait_for(caught_up, timeout=60)
+    await wait_for(caught_up, timeout=30)
     await again.stop()
     await task
     assert again.posts_seen == 1  # only the post made while down: no replay from the start
