@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.config import CompareConfig, MatchConfig
+from bot.dates import find_dates
 from bot.domain import Corpus, Discrepancy, Event, MatchInfo, NormalisedPost, Sentence, Speaker
-from bot.extract import Person, Place, find_dates, find_people, find_places, find_roles
+from bot.extract import Person, Place, find_people, find_places, find_roles
 from bot.lexical import containment, tokens, verbatim_share
 from bot.match import SegmentMatch, explained_by_circulating
 

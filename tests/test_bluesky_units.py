@@ -16,6 +16,7 @@ from atproto_client.exceptions import (
 from atproto_client.request import Response
 
 from bot.bluesky.calls import CREATE, Calls, WriteBudget
+from bot.bluesky.client import credentials
 from bot.bluesky.records import (
     parse_web_url,
     reply_record,
@@ -185,3 +186,10 @@ def test_bluesky_config_paths_are_relative_to_the_file(tmp_path: Path) -> None:
     config = load_config(path).bluesky
     assert config.session_file == tmp_path / "state" / "bot.session"
     assert config.search_queries == ("LeCun",)
+
+
+def test_credentials_come_from_the_environment_only() -> None:
+    assert credentials({}) is None
+    assert credentials({"BLUESKY_HANDLE": "factbot.test"}) is None  # no password: no login
+    env = {"BLUESKY_HANDLE": " factbot.test ", "BLUESKY_APP_PASSWORD": "abcd-efgh"}
+    assert credentials(env) == ("factbot.test", "abcd-efgh")

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.dates import find_dates
 from bot.extract import (
     Person,
     Place,
-    find_dates,
     find_people,
     find_places,
     find_roles,

@@ -76,6 +76,3 @@ class BlueskyBot:
         await self.client.request.close()
         self.session.close()
         self.store.close()
-
-    def counts(self) -> dict[str, int]:
-        return dict(self.calls.counts)

@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -47,7 +48,7 @@ def build_client(
     return AsyncClient(base_url=config.service_url, request=AsyncRequest(**kwargs))
 
 
-def credentials(environ: dict[str, str] | os._Environ[str] = os.environ) -> tuple[str, str] | None:
+def credentials(environ: Mapping[str, str] = os.environ) -> tuple[str, str] | None:
     handle = environ.get("BLUESKY_HANDLE", "").strip()
     password = environ.get("BLUESKY_APP_PASSWORD", "")
     return (handle, password) if handle and password else None

@@ -162,8 +162,7 @@ class Mentions:
             return Outcome(note.uri, "review", verdict)
         if verdict == "no_match" and not self.config.answer_no_match:
             return Outcome(note.uri, "skipped:no match", verdict)
-        lang = "en"
-        sent = await self.sender.send(note.uri, root, parent, result.reply.bluesky, lang)
+        sent = await self.sender.send(note.uri, root, parent, result.reply.bluesky)
         return Outcome(note.uri, "replied", verdict, tuple(sent))
 
     def _mentions_bot(self, record: Any) -> bool:

@@ -104,31 +104,6 @@ def to_post(view: Any) -> Post:
     )
 
 
-def quoted(view: Any) -> Any | None:
-    """The post that `view` quotes (an embedded record view with an author and a record), or
-    None. Handles a plain quote and a quote with media."""
-    embed = getattr(view, "embed", None)
-    if embed is None:
-        return None
-    inner = getattr(embed, "record", None)
-    if (
-        inner is not None
-        and getattr(inner, "record", None) is not None
-        and not hasattr(inner, "author")
-    ):
-        inner = inner.record  # recordWithMedia#view wraps the record view once more
-    if inner is None or not hasattr(inner, "author") or not hasattr(inner, "value"):
-        return None
-    return _QuotedView(inner.uri, inner.cid, inner.author, inner.value)
-
-
-class _QuotedView:
-    """An embedded record view (`#viewRecord`) in the shape `to_post` reads."""
-
-    def __init__(self, uri: str, cid: str, author: Any, record: Any) -> None:
-        self.uri, self.cid, self.author, self.record = uri, cid, author, record
-
-
 def quoted_ref(record: Any) -> tuple[str, str] | None:
     """(uri, cid) of the post that a post *record* quotes, or None."""
     embed = getattr(record, "embed", None)

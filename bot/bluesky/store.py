@@ -11,21 +11,18 @@ single writer, off the event loop). What it keeps:
 
 from __future__ import annotations
 
-import asyncio
 import json
-import sqlite3
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from bot.worker_db import WorkerDatabase
+
 migrations = Migrations("factbot-bluesky")
-T = TypeVar("T")
 
 
 @migrations()
@@ -90,24 +87,9 @@ class OutboxRow:
     cid: str | None
 
 
-class BlueskyStore:
+class BlueskyStore(WorkerDatabase):
     def __init__(self, path: Path | str) -> None:
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bluesky-db")
-        memory = str(path) == ":memory:"
-        if not memory:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), check_same_thread=False)
-        self.db = sqlite_utils.Database(conn)
-        if not memory:
-            self.db.enable_wal()
-        migrations.apply(self.db)
-
-    async def _run(self, fn: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._worker, fn)
-
-    def close(self) -> None:
-        self._worker.shutdown(wait=True)
-        self.db.close()
+        super().__init__(path, migrations, "bluesky-db")
 
     # --- cursors and watermarks -----------------------------------------------------------
 

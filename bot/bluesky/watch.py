@@ -84,8 +84,11 @@ class Watcher:
         for query in self.config.search_queries:
             name = f"search:{query}"
             since = await self.store.get_state(name)
-            params: dict[str, Any] = {"q": query, "limit": self.config.search_limit}
-            params["sort"] = "latest"
+            params: dict[str, Any] = {
+                "q": query,
+                "limit": self.config.search_limit,
+                "sort": "latest",
+            }
             if since:
                 params["since"] = since
             got = await self.calls(

@@ -7,23 +7,20 @@ after a restart, never gives a second channel message."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import sqlite3
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlite_utils
 from sqlite_utils import Migrations
 
 from bot.domain import BlueskyPost, LinkFacet
+from bot.worker_db import WorkerDatabase
 
 migrations = Migrations("factbot-telegram")
-T = TypeVar("T")
 
 
 @migrations()
@@ -104,25 +101,9 @@ def thread_from_json(raw: str | None) -> tuple[BlueskyPost, ...]:
     )
 
 
-class TelegramStore:
+class TelegramStore(WorkerDatabase):
     def __init__(self, path: Path | str) -> None:
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="telegram-db")
-        memory = str(path) == ":memory:"
-        if not memory:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # Used only from the worker thread (and here, before any task is queued).
-        conn = sqlite3.connect(str(path), check_same_thread=False)
-        self.db = sqlite_utils.Database(conn)
-        if not memory:
-            self.db.enable_wal()
-        migrations.apply(self.db)
-
-    async def _run(self, fn: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._worker, fn)
-
-    def close(self) -> None:
-        self._worker.shutdown(wait=True)
-        self.db.close()
+        super().__init__(path, migrations, "telegram-db")
 
     # --- the channel: one message per post, ever ------------------------------------------
 
