@@ -112,6 +112,32 @@ class BlueskyConfig:
 
 
 @dataclass(frozen=True)
+class ScheduleConfig:
+    """`factbot run` live: the scheduler's jobs (APScheduler 3, one `AsyncIOScheduler`)."""
+
+    mentions_seconds: float = 15.0
+    search_seconds: float = 300.0
+    refresh_seconds: float = 600.0
+    outbox_seconds: float = 30.0
+    corpus_seconds: float = 10.0
+    digest_at: str = ""  # "HH:MM" (UTC) for a daily digest to the channel; "" = none
+    misfire_grace_time: float = 30.0
+    coalesce: bool = True
+    max_instances: int = 1
+    stop_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class OpsConfig:
+    """Operations: /healthz and /metrics on a loopback port, and the log format."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080  # 0: no HTTP endpoint
+    log_format: str = "text"  # "text" | "json"
+    health_timeout_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
 class TuneConfig:
     target_precision: float = 0.98
     plot: Path = Path(".factbot/thresholds.png")
@@ -129,6 +155,8 @@ class Config:
     reply: ReplyTexts = field(default_factory=ReplyTexts)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     bluesky: BlueskyConfig = field(default_factory=BlueskyConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    ops: OpsConfig = field(default_factory=OpsConfig)
     source: str = "(defaults)"
 
 
@@ -252,7 +280,9 @@ def _check(path: Path, config: Config) -> None:
         )
     _check_telegram(path, config.telegram)
     _check_bluesky(path, config.bluesky)
-    for name in ("model", "compare", "gate", "telegram", "bluesky"):
+    _check_schedule(path, config.schedule)
+    _check_ops(path, config.ops)
+    for name in ("model", "compare", "gate", "telegram", "bluesky", "schedule", "ops"):
         section = getattr(config, name)
         for f in dataclasses.fields(section):
             value = getattr(section, f.name)
@@ -298,3 +328,42 @@ def _check_bluesky(path: Path, bluesky: BlueskyConfig) -> None:
             f"{path}: [bluesky] write_points_per_hour = {bluesky.write_points_per_hour}: "
             "expected at most 5000 (Bluesky's own limit an hour)"
         )
+
+
+def _check_schedule(path: Path, schedule: ScheduleConfig) -> None:
+    for f in dataclasses.fields(schedule):
+        value = getattr(schedule, f.name)
+        if f.name.endswith("_seconds") and value <= 0:
+            raise ConfigError(f"{path}: [schedule] {f.name} = {value}: expected a number > 0")
+    if schedule.max_instances < 1:
+        raise ConfigError(
+            f"{path}: [schedule] max_instances = {schedule.max_instances}: expected at least 1"
+        )
+    at = schedule.digest_at
+    if at and not _clock_time(at):
+        raise ConfigError(
+            f'{path}: [schedule] digest_at = {at!r}: expected "HH:MM" (UTC) or "" for none'
+        )
+
+
+def _clock_time(value: str) -> bool:
+    hours, _, minutes = value.partition(":")
+    return (
+        len(hours) == 2
+        and len(minutes) == 2
+        and hours.isdigit()
+        and minutes.isdigit()
+        and int(hours) < 24
+        and int(minutes) < 60
+    )
+
+
+def _check_ops(path: Path, ops: OpsConfig) -> None:
+    if ops.log_format not in ("text", "json"):
+        raise ConfigError(
+            f'{path}: [ops] log_format = {ops.log_format!r}: expected "text" or "json"'
+        )
+    if ops.port > 65535:
+        raise ConfigError(f"{path}: [ops] port = {ops.port}: expected 0 (off) to 65535")
+    if not ops.host:
+        raise ConfigError(f'{path}: [ops] host = "": expected an address such as "127.0.0.1"')

@@ -16,6 +16,7 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from bot.domain import CheckResult
+from bot.worker_db import WorkerDatabase
 
 migrations = Migrations("factbot")
 
@@ -71,6 +72,24 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+
+class AuditLog(WorkerDatabase):
+    """The audit trail for the live bot: the same table, written on the file's one worker."""
+
+    def __init__(self, path: Path | str) -> None:
+        super().__init__(path, migrations)
+
+    async def record(self, results: Sequence[CheckResult], corpus_version: str, model: str) -> None:
+        def insert() -> None:
+            now = datetime.now(UTC).isoformat()
+            with self.db.conn:
+                self.db.table("checks").insert_all(
+                    [_row(r, corpus_version, model, now) for r in results]
+                )
+
+        if results:
+            await self._run(insert)
 
 
 def _row(r: CheckResult, corpus_version: str, model: str, now: str) -> dict[str, Any]:

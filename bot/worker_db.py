@@ -1,10 +1,14 @@
-"""A SQLite file used from one worker thread: the single writer of an adapter's tables, off the
-event loop. WAL mode; the adapter's named migrations (sqlite-utils) applied at open."""
+"""A SQLite file used from one worker thread: the single writer of the whole file, off the event
+loop. Every `WorkerDatabase` on the same file in one process shares one connection and one
+worker thread (the audit trail, the Telegram and the Bluesky tables alike), so statements never
+race for the write lock. WAL mode, so readers (`factbot status`) never block it; each store's
+named migrations (sqlite-utils) are applied at open, on the worker."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,22 +20,64 @@ from sqlite_utils import Migrations
 T = TypeVar("T")
 
 
-class WorkerDatabase:
-    def __init__(self, path: Path | str, migrations: Migrations, thread_name: str) -> None:
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=thread_name)
-        memory = str(path) == ":memory:"
+class _Shared:
+    """One file's connection and worker thread, counted by the stores that use them."""
+
+    def __init__(self, path: str) -> None:
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        memory = path == ":memory:"
         if not memory:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # Used only from the worker thread (and here, before any task is queued).
-        conn = sqlite3.connect(str(path), check_same_thread=False)
+        conn = sqlite3.connect(path, check_same_thread=False)
         self.db = sqlite_utils.Database(conn)
         if not memory:
             self.db.enable_wal()
-        migrations.apply(self.db)
+        self.users = 0
+
+
+_files: dict[str, _Shared] = {}
+_files_lock = threading.Lock()
+
+
+def _key(path: Path | str) -> str:
+    return ":memory:" if str(path) == ":memory:" else str(Path(path).resolve())
+
+
+class WorkerDatabase:
+    def __init__(self, path: Path | str, migrations: Migrations) -> None:
+        key = _key(path)
+        with _files_lock:
+            # ":memory:" is one database per connection: never shared.
+            shared = _Shared(key) if key == ":memory:" else _files.get(key) or _Shared(key)
+            if key != ":memory:":
+                _files[key] = shared
+            shared.users += 1
+        self._key, self._shared, self._closed = key, shared, False
+        self.db = shared.db
+        shared.worker.submit(migrations.apply, self.db).result()
 
     async def _run(self, fn: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._worker, fn)
+        return await asyncio.get_running_loop().run_in_executor(self._shared.worker, fn)
+
+    async def ping(self) -> None:
+        """A round trip to the file through the worker (the health check)."""
+
+        def select() -> None:
+            self.db.execute("SELECT 1").fetchone()
+
+        await self._run(select)
 
     def close(self) -> None:
-        self._worker.shutdown(wait=True)
-        self.db.close()
+        with _files_lock:
+            if self._closed:
+                return
+            self._closed = True
+            shared = self._shared
+            shared.users -= 1
+            if shared.users > 0:
+                return
+            if _files.get(self._key) is shared:
+                del _files[self._key]
+        shared.worker.shutdown(wait=True)
+        shared.db.close()

@@ -89,7 +89,7 @@ class OutboxRow:
 
 class BlueskyStore(WorkerDatabase):
     def __init__(self, path: Path | str) -> None:
-        super().__init__(path, migrations, "bluesky-db")
+        super().__init__(path, migrations)
 
     # --- cursors and watermarks -----------------------------------------------------------
 

@@ -103,7 +103,7 @@ def thread_from_json(raw: str | None) -> tuple[BlueskyPost, ...]:
 
 class TelegramStore(WorkerDatabase):
     def __init__(self, path: Path | str) -> None:
-        super().__init__(path, migrations, "telegram-db")
+        super().__init__(path, migrations)
 
     # --- the channel: one message per post, ever ------------------------------------------
 
