@@ -3,7 +3,7 @@
     factbot check "TEXT"              a readable verdict
     factbot check --jsonl PATH|-      the JSON contract of SPEC.md, one result per input line
     factbot corpus validate           every corpus problem as file:line: message
-    factbot run                       the main job (for now: the bundled sample feed, dry run)
+    factbot run [--dry-run]           live with credentials (until SIGTERM); else the sample feed
     factbot tune --labels FILE        sweep the thresholds; precision/recall table and plot
 
 Exit codes: 0 done, 1 unexpected failure, 2 bad config, corpus or input file.
@@ -12,8 +12,10 @@ Exit codes: 0 done, 1 unexpected failure, 2 bad config, corpus or input file.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -188,7 +190,19 @@ def cmd_corpus(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
-    """The embedded default: check the bundled sample feed and print each reply (dry run)."""
+    """Live with credentials in the environment (until SIGTERM); without them, or with
+    --feed, the embedded default: replay a feed and print each reply (a dry run)."""
+    from bot.runtime.service import Credentials, Runtime, preflight  # the live bot's imports
+
+    creds = Credentials.from_env(os.environ)
+    if creds.any and not args.feed:
+        preflight(config, creds)
+        return asyncio.run(Runtime(config, creds, dry_run=args.dry_run).run())
+    return replay(args, config)
+
+
+def replay(args: argparse.Namespace, config: Config) -> int:
+    """Check a JSONL feed (default: the bundled sample) and print each reply; nothing is sent."""
     feed = Path(args.feed) if args.feed else DEFAULT_FEED
     checker = build_checker(config)
     store = Store(config.store.path)
@@ -266,7 +280,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--corpus", help="the corpus folder (default: from config)")
     validate.set_defaults(func=cmd_corpus)
     run = sub.add_parser("run", help="run the main job")
-    run.add_argument("--feed", help="a JSONL replay feed (default: the bundled sample)")
+    run.add_argument(
+        "--feed", help="replay this JSONL feed (the default with no credentials: the sample)"
+    )
+    run.add_argument(
+        "--dry-run", action="store_true", help="live: read the platforms, print what would be sent"
+    )
     run.set_defaults(func=cmd_run)
     tune_ = sub.add_parser("tune", help="sweep the match/review thresholds on labelled posts")
     tune_.add_argument("--labels", required=True, help="JSONL posts with expected verdicts")

@@ -281,6 +281,11 @@ def _check(path: Path, config: Config) -> None:
     _check_telegram(path, config.telegram)
     _check_bluesky(path, config.bluesky)
     _check_schedule(path, config.schedule)
+    if config.schedule.digest_at and not config.telegram.channel:
+        raise ConfigError(
+            f"{path}: missing key [telegram] channel: expected the channel the digest goes to, "
+            f"needed by [schedule] digest_at = {config.schedule.digest_at!r}"
+        )
     _check_ops(path, config.ops)
     for name in ("model", "compare", "gate", "telegram", "bluesky", "schedule", "ops"):
         section = getattr(config, name)

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Protocol
 
 import regex
 
@@ -43,6 +44,18 @@ def clauses(post: NormalisedPost) -> list[str]:
 def prose_words(post: NormalisedPost) -> int:
     """Words of prose; CJK text counts one word per two characters."""
     return max(len(post.prose.split()), len(_CJK.findall(post.prose)) // 2)
+
+
+class Checks(Protocol):
+    """What the adapters need of the pipeline: a `Checker`, or the live process's
+    `bot.runtime.checks.LiveChecks` (the same checker, swapped whole on a corpus reload)."""
+
+    @property
+    def corpus(self) -> Corpus: ...
+
+    def check(self, post: Post) -> CheckResult: ...
+
+    def check_many(self, posts: Sequence[Post]) -> list[CheckResult]: ...
 
 
 @dataclass(frozen=True)

@@ -68,3 +68,43 @@ class FaultTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._real.aclose()
+
+
+@dataclass
+class RandomFaults(httpx.AsyncBaseTransport):
+    """Spoils a share (`rate`) of all XRPC calls at random (seeded): a timeout, a connection
+    reset before the request reached the server, a 502/503/504, or a connection lost after the
+    server acted. What was injected is counted by kind."""
+
+    rate: float = 0.2
+    seed: int = 0
+    injected: Counter[str] = field(default_factory=Counter)
+    calls: int = 0
+
+    def __post_init__(self) -> None:
+        import random
+
+        self._real = httpx.AsyncHTTPTransport()
+        self._random = random.Random(self.seed)  # noqa: S311 - fault injection, not secrets
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        if "/xrpc/" not in request.url.path or self._random.random() >= self.rate:
+            return await self._real.handle_async_request(request)
+        kind = self._random.choice(("timeout", "reset", "5xx", "lost"))
+        self.injected[kind] += 1
+        if kind == "timeout":
+            raise httpx.ReadTimeout("injected timeout", request=request)
+        if kind == "reset":
+            raise httpx.ConnectError("injected: connection reset by peer", request=request)
+        if kind == "5xx":
+            status = self._random.choice((502, 503, 504))
+            return httpx.Response(
+                status, json={"error": "Unavailable", "message": "injected"}, request=request
+            )
+        response = await self._real.handle_async_request(request)
+        await response.aread()
+        raise httpx.RemoteProtocolError("injected: connection lost after the server acted")
+
+    async def aclose(self) -> None:
+        await self._real.aclose()

@@ -419,6 +419,7 @@ async def test_watched_post_that_goes_viral_is_handed_over_once(
     weather = await post(clients["fan"], "lovely weather in Paris today")
 
     async def tracked() -> bool:
+        await firehose.flush()  # what the scheduler's firehose job does
         return any(r["uri"] == viral.uri for r in await bot.store.watched())
 
     await wait_for(tracked, timeout=30)
@@ -452,6 +453,7 @@ async def test_watched_post_that_goes_viral_is_handed_over_once(
     task = asyncio.create_task(again.run())
 
     async def caught_up() -> bool:
+        await again.flush()
         return any(r["uri"] == later.uri for r in await bot.store.watched())
 
     await wait_for(caught_up, timeout=30)

@@ -20,7 +20,7 @@ from bot.bluesky.publish import BlueskyPorts
 from bot.bluesky.store import BlueskyStore
 from bot.bluesky.watch import Watcher
 from bot.config import BlueskyConfig
-from bot.pipeline import Checker
+from bot.pipeline import Checks
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ class BlueskyBot:
     def __init__(
         self,
         config: BlueskyConfig,
-        checker: Checker,
+        checker: Checks,
         store_path: Path | str,
         publisher: Publisher | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -45,7 +45,7 @@ class BlueskyBot:
 
     async def start(self, handle: str, password: str) -> None:
         """Log in (reusing the saved session) and make sure the profile says it is a bot."""
-        self.did = await self.session.start(handle, password)
+        self.did = await self.session.start(handle, password, self.calls)
         await ensure_bot_label(self.client, self.did, self.calls)
         self.mentions = Mentions(
             self.client,

@@ -12,7 +12,7 @@ import contextlib
 import fcntl
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -21,7 +21,7 @@ from atproto import AsyncClient, SessionEvent, models
 from atproto_client.exceptions import AtProtocolError, BadRequestError, UnauthorizedError
 from atproto_client.request import AsyncRequest
 
-from bot.bluesky.calls import UPDATE, Calls
+from bot.bluesky.calls import UPDATE, Calls, transient
 from bot.config import BlueskyConfig
 
 log = logging.getLogger(__name__)
@@ -62,20 +62,28 @@ class Session:
         self._lock: IO[str] | None = None
         self.logins = 0  # password logins by this process (createSession calls)
 
-    async def start(self, handle: str, password: str) -> str:
-        """Log in, reusing the saved session when it is still good; the bot's DID."""
+    async def start(self, handle: str, password: str, calls: Calls | None = None) -> str:
+        """Log in, reusing the saved session when it is still good; the bot's DID. With
+        `calls`, a login that times out or meets a 5xx is retried like any other call (and a
+        saved session is not given up for a password login over a network error)."""
         self._take_lock()
         self.client.on_session_change(self._saved)
+
+        async def retried(what: str, login: Callable[[], Awaitable[Any]]) -> None:
+            await (calls(what, login) if calls is not None else login())
+
         saved = self._read()
         if saved and saved.split(":::")[0] == handle:
             try:
-                await self.client.login(session_string=saved)
+                await retried("resume session", lambda: self.client.login(session_string=saved))
                 log.info("bluesky: reused the saved session for %s", handle)
                 return self.did
-            except (UnauthorizedError, AtProtocolError) as exc:
+            except AtProtocolError as exc:
+                if transient(exc):  # still failing after the retries: not the session's fault
+                    raise
                 log.warning("bluesky: the saved session was refused (%s); logging in", exc)
         try:
-            await self.client.login(handle, password)
+            await retried("login", lambda: self.client.login(handle, password))
         except UnauthorizedError as exc:
             raise LoginError(f"Bluesky refused the login for {handle}: {exc}") from exc
         self.logins += 1

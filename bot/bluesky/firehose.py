@@ -1,14 +1,14 @@
 """The firehose consumer (`com.atproto.sync.subscribeRepos`, through atproto's client).
 
-New posts are decoded from each commit and buffered; every `cursor_save_seconds` the buffer is
-checked in one batch (through `Watcher.consider`) and only then is the cursor saved, so a restart
+New posts are decoded from each commit and buffered; `flush()` — a scheduler job every
+`cursor_save_seconds` — checks the buffer in one batch (through `Watcher.consider`) and only
+then saves the cursor, so a restart
 resumes at the last saved sequence number: nothing is missed, and a post seen again after a
 crash is not tracked twice. The socket callback only decodes; the checking runs in a thread."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
@@ -45,13 +45,9 @@ class FirehoseWatcher:
             else None
         )
         self.client = AsyncFirehoseSubscribeReposClient(params=params, base_uri=self.url)
-        ticker = asyncio.create_task(self._tick())
         try:
             await self.client.start(self._on_message, self._on_error)
         finally:
-            ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await ticker
             await self.flush()
 
     async def stop(self) -> None:
@@ -67,11 +63,6 @@ class FirehoseWatcher:
             if seq is not None and seq != self.saved:
                 await self.watcher.store.set_state(CURSOR, str(seq), self.watcher.clock())
                 self.saved = seq
-
-    async def _tick(self) -> None:
-        while True:
-            await asyncio.sleep(self.watcher.config.cursor_save_seconds)
-            await self.flush()
 
     async def _on_message(self, message: Any) -> None:
         commit = parse_subscribe_repos_message(message)

@@ -27,7 +27,7 @@ from bot.bluesky.store import BlueskyStore
 from bot.config import BlueskyConfig
 from bot.domain import BlueskyPost, CheckResult, Post
 from bot.limits import Admit, UserLimiter, limit_notice
-from bot.pipeline import Checker
+from bot.pipeline import Checks
 
 log = logging.getLogger(__name__)
 REASONS = ["mention", "reply", "quote"]
@@ -47,7 +47,7 @@ class Mentions:
         self,
         client: AsyncClient,
         did: str,
-        checker: Checker,
+        checker: Checks,
         store: BlueskyStore,
         calls: Calls,
         config: BlueskyConfig,
@@ -58,6 +58,7 @@ class Mentions:
         self.calls, self.config, self.clock, self.reviewer = calls, config, clock, reviewer
         self.sender = ThreadSender(client, did, store, calls, clock)
         self.limiter = UserLimiter(config.checks_per_hour)
+        self.failures = 0  # mentions whose answer failed this round (retried next round)
 
     async def poll(self) -> list[Outcome]:
         """One round: list what is new, answer each in order, then mark them seen."""
@@ -71,6 +72,7 @@ class Mentions:
             except Exception:
                 log.exception("bluesky: mention %s failed; it is retried next round", note.uri)
                 outcome, failed = Outcome(note.uri, "failed"), True
+                self.failures += 1
             if outcome.status != "duplicate":
                 outcomes.append(outcome)
             if not failed:  # the watermark never passes a mention that still needs an answer

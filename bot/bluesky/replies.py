@@ -9,6 +9,7 @@ pending post is never lost. The thread's root stays fixed; each post's parent is
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from functools import partial
 from typing import Any
@@ -34,6 +35,10 @@ class ThreadSender:
         self, client: AsyncClient, did: str, store: BlueskyStore, calls: Calls, clock: Clock
     ) -> None:
         self.client, self.did, self.store, self.calls, self.clock = client, did, store, calls, clock
+        self.sent = 0  # posts written by this process (for /metrics)
+        # One post at a time: the outbox job and a mention's answer never deliver the same row
+        # at once (each looks the record key up first, under this lock).
+        self._lock = asyncio.Lock()
 
     async def send(
         self, target: str, root: Ref, parent: Ref, thread: Sequence[BlueskyPost], lang: str = "en"
@@ -49,16 +54,31 @@ class ThreadSender:
                 created = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
                 record = reply_record(post, root, parent, created, lang)
                 row = await self.store.add_pending(key, target, part, tid(key), record, now)
-            if row.status == "sent" and row.uri and row.cid:
-                uri, cid = row.uri, row.cid
-            else:
-                uri, cid = await self.calls(
-                    f"reply {part}/{len(thread)}", partial(self._deliver, row), points=CREATE
-                )
-                await self.store.mark_sent(key, uri, cid, self.clock())
+            uri, cid = await self._ensure(row, f"reply {part}/{len(thread)}")
             parent = strong_ref(uri, cid)
             uris.append(uri)
         return uris
+
+    async def reconcile(self) -> int:
+        """Deliver every post still pending (left by a crash, or by a call that failed for
+        good), each looked up first; how many were found or written. At start and on the
+        outbox job. The rest of an unfinished thread follows when its mention is handled
+        again (its claim is still open, so the next poll hands it out)."""
+        done = 0
+        for row in await self.store.pending_outbox():
+            await self._ensure(row, f"pending reply {row.part}")
+            done += 1
+        return done
+
+    async def _ensure(self, row: OutboxRow, what: str) -> tuple[str, str]:
+        """The row's (uri, cid): from the outbox when it is marked sent, else delivered now."""
+        async with self._lock:
+            current = await self.store.outbox_row(row.key) or row
+            if current.status == "sent" and current.uri and current.cid:
+                return current.uri, current.cid
+            uri, cid = await self.calls(what, partial(self._deliver, current), points=CREATE)
+            await self.store.mark_sent(current.key, uri, cid, self.clock())
+            return uri, cid
 
     async def _deliver(self, row: OutboxRow) -> tuple[str, str]:
         """Write the row's record under its key, unless it is in the repository already."""
@@ -69,6 +89,7 @@ class ThreadSender:
             repo=self.did, collection=POST, rkey=row.rkey, record=row.record
         )
         made: Any = await self.client.com.atproto.repo.create_record(data)
+        self.sent += 1
         return str(made.uri), str(made.cid)
 
     async def _lookup(self, rkey: str) -> tuple[str, str] | None:

@@ -202,6 +202,17 @@ class BlueskyStore(WorkerDatabase):
 
         await self._run(mark)
 
+    async def pending_outbox(self) -> list[OutboxRow]:
+        """Posts written as pending and not marked sent, oldest reply first, in part order."""
+        return await self._run(
+            lambda: [
+                _outbox(r)
+                for r in self.db["bluesky_outbox"].rows_where(
+                    "status = 'pending'", order_by="created_at, target, part"
+                )
+            ]
+        )
+
     async def outbox(self) -> list[dict[str, Any]]:
         return await self._run(lambda: list(self.db["bluesky_outbox"].rows_where(order_by="key")))
 

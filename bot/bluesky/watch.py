@@ -22,7 +22,7 @@ from bot.bluesky.records import to_post
 from bot.bluesky.store import BlueskyStore
 from bot.config import BlueskyConfig
 from bot.domain import CheckResult, Post
-from bot.pipeline import Checker
+from bot.pipeline import Checks
 
 log = logging.getLogger(__name__)
 TRACKED = ("match", "review")
@@ -43,7 +43,7 @@ class Watcher:
     def __init__(
         self,
         client: AsyncClient,
-        checker: Checker,
+        checker: Checks,
         store: BlueskyStore,
         calls: Calls,
         config: BlueskyConfig,

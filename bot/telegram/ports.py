@@ -12,7 +12,7 @@ from typing import Protocol
 
 from bot.config import TelegramConfig
 from bot.domain import BlueskyPost, Post
-from bot.pipeline import Checker
+from bot.pipeline import Checks
 from bot.telegram.store import TelegramStore
 
 
@@ -40,7 +40,7 @@ def utc_now() -> datetime:
 class TelegramDeps:
     """Everything the handlers use, built once in `main()` and passed to `register`."""
 
-    checker: Checker
+    checker: Checks
     store: TelegramStore
     config: TelegramConfig
     resolver: PostResolver | None = None

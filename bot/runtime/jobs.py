@@ -1,0 +1,91 @@
+"""The scheduler: one APScheduler 3 `AsyncIOScheduler` on the bot's loop runs every periodic
+job (no sleep loops). Each job's `misfire_grace_time`, `coalesce` and `max_instances` come
+from `[schedule]`. A job that raises is logged and counted, and runs again at its next time;
+at stop no new run starts, runs in flight get `stop_seconds` to finish, and the rest are
+cancelled (parked: their outbox rows stay pending and their mentions stay claimed, so the next
+start finishes them)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.config import ScheduleConfig
+from bot.runtime.metrics import Metrics
+
+log = logging.getLogger(__name__)
+Job = Callable[[], Awaitable[Any]]
+
+
+class Jobs:
+    def __init__(self, schedule: ScheduleConfig, metrics: Metrics) -> None:
+        self.schedule, self.metrics = schedule, metrics
+        self.scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={
+                "misfire_grace_time": schedule.misfire_grace_time,
+                "coalesce": schedule.coalesce,
+                "max_instances": schedule.max_instances,
+            },
+        )
+        self.running: set[asyncio.Task[Any]] = set()
+        self.runs: dict[str, int] = {}
+
+    def every(self, name: str, seconds: float, job: Job) -> None:
+        """Run `job` now and then every `seconds`."""
+        self.scheduler.add_job(
+            partial(self._run, name, job),
+            "interval",
+            seconds=seconds,
+            id=name,
+            name=name,
+            next_run_time=datetime.now(UTC),
+        )
+
+    def daily(self, name: str, at: str, job: Job) -> None:
+        """Run `job` every day at `at` ("HH:MM", UTC)."""
+        hour, minute = (int(part) for part in at.split(":"))
+        self.scheduler.add_job(
+            partial(self._run, name, job), "cron", hour=hour, minute=minute, id=name, name=name
+        )
+
+    def start(self) -> None:
+        self.scheduler.start()
+        log.info("scheduler started: %s", ", ".join(j.id for j in self.scheduler.get_jobs()))
+
+    async def _run(self, name: str, job: Job) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self.running.add(task)
+        try:
+            await job()
+        except asyncio.CancelledError:
+            log.warning("job %s parked at stop", name)
+            raise
+        except Exception:
+            log.exception("job %s failed; it runs again at its next time", name)
+            self.metrics.job_failed(name)
+        finally:
+            self.runs[name] = self.runs.get(name, 0) + 1
+            if task is not None:
+                self.running.discard(task)
+
+    async def stop(self) -> int:
+        """Start nothing new; wait up to `stop_seconds` for runs in flight, then cancel the
+        rest. How many runs were parked."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        pending = set(self.running)
+        if not pending:
+            return 0
+        _, late = await asyncio.wait(pending, timeout=self.schedule.stop_seconds)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+        return len(late)

@@ -1,0 +1,89 @@
+"""Prometheus figures for /metrics, in a registry of their own (tests get a fresh one each).
+
+The pipeline's figures are counted as checks finish (`observe`). The adapters keep plain
+counters of their own (posts written, retries, failures); they are read at scrape time through
+`count_replies` / `count_errors`, so the adapters never import prometheus."""
+
+from __future__ import annotations
+
+from collections import Counter as Tally
+from collections.abc import Callable, Iterator, Sequence
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from bot.domain import CheckResult
+
+Reading = Callable[[], float]
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.seen = Counter("factbot_posts_seen", "Posts that entered the pipeline", registry=r)
+        self.gated = Counter(
+            "factbot_posts_gated", "Posts the gate turned away before the models", registry=r
+        )
+        self.checked = Counter(
+            "factbot_posts_checked", "Posts the models scored (past the gate)", registry=r
+        )
+        self.matched = Counter("factbot_posts_matched", "Checks with verdict match", registry=r)
+        self.review = Counter("factbot_posts_review", "Checks with verdict review", registry=r)
+        self.latency = Histogram(
+            "factbot_check_seconds",
+            "Time of one call of the pipeline (one batch of posts)",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+            registry=r,
+        )
+        self.job_errors: Tally[str] = Tally()
+        self._adapters = _Adapters()
+        r.register(self._adapters)
+
+    def observe(self, results: Sequence[CheckResult], seconds: float) -> None:
+        self.latency.observe(seconds)
+        self.seen.inc(len(results))
+        for r in results:
+            (self.checked if r.gated else self.gated).inc()
+            if r.verdict == "match":
+                self.matched.inc()
+            elif r.verdict == "review":
+                self.review.inc()
+
+    def job_failed(self, job: str) -> None:
+        if job not in self.job_errors:
+            self.count_errors(f"job:{job}", lambda: self.job_errors[job])
+        self.job_errors[job] += 1
+
+    def count_replies(self, platform: str, reading: Reading) -> None:
+        self._adapters.replies[platform] = reading
+
+    def count_errors(self, kind: str, reading: Reading) -> None:
+        self._adapters.errors[kind] = reading
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition format."""
+        return generate_latest(self.registry)
+
+
+class _Adapters(Collector):
+    def __init__(self) -> None:
+        self.replies: dict[str, Reading] = {}
+        self.errors: dict[str, Reading] = {}
+
+    def collect(self) -> Iterator[Metric]:
+        sent = CounterMetricFamily(
+            "factbot_replies_sent", "Messages written to a platform", labels=["platform"]
+        )
+        for platform, reading in sorted(self.replies.items()):
+            sent.add_metric([platform], reading())
+        yield sent
+        errors = CounterMetricFamily(
+            "factbot_errors",
+            "Errors: failed calls and retries by the adapters, failed jobs",
+            labels=["kind"],
+        )
+        for kind, reading in sorted(self.errors.items()):
+            errors.add_metric([kind], reading())
+        yield errors

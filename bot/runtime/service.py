@@ -1,0 +1,231 @@
+"""`factbot run` live: assemble the adapters around the one pipeline, schedule their jobs, serve
+/healthz and /metrics, and stop cleanly on SIGTERM (or SIGINT).
+
+Bluesky runs when BLUESKY_HANDLE and BLUESKY_APP_PASSWORD are set, Telegram when
+TELEGRAM_BOT_TOKEN is; secrets are read from the environment here and nowhere else, and never
+logged. At start the outbox is reconciled (replies left pending by a crash are looked up and
+sent once) before any new work. `--dry-run` reads the platforms but prints what it would send,
+and keeps its state in memory so a later live run starts afresh."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bot.bluesky.app import BlueskyBot
+from bot.bluesky.client import credentials as bluesky_credentials
+from bot.bluesky.firehose import FirehoseWatcher
+from bot.bluesky.ports import CHANNEL, Publisher
+from bot.config import Config, ConfigError
+from bot.domain import CheckResult
+from bot.embed import Embedder
+from bot.pipeline import build_checker
+from bot.runtime.checks import LiveChecks
+from bot.runtime.dryrun import PrintingSender, print_handover
+from bot.runtime.health import Health, OpsServer
+from bot.runtime.jobs import Jobs
+from bot.runtime.metrics import Metrics
+from bot.runtime.reload import CorpusReloader
+from bot.store import AuditLog
+from bot.telegram import TelegramDeps, TelegramOutlet, TelegramStore, announce, register
+from bot.telegram.app import TOKEN_ENV, TelegramApp, build_application
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    bluesky: tuple[str, str] | None = None  # handle, app password
+    telegram: str | None = None  # the bot token
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Credentials:
+        token = environ.get(TOKEN_ENV, "").strip()
+        return cls(bluesky_credentials(environ), token or None)
+
+    @property
+    def any(self) -> bool:
+        return self.bluesky is not None or self.telegram is not None
+
+
+def preflight(config: Config, creds: Credentials) -> None:
+    """Keys the live bot cannot do without, given the credentials it has (exit 2 if missing)."""
+    where = config.source
+    if creds.telegram is not None:
+        if not config.telegram.review_chat:
+            raise ConfigError(
+                f"{where}: missing key [telegram] review_chat: expected the operators' chat "
+                f'("@username" or a numeric id as a string), needed because {TOKEN_ENV} is set'
+            )
+        if not config.telegram.operators:
+            raise ConfigError(
+                f"{where}: missing key [telegram] operators: expected a list of Telegram user "
+                f"ids allowed to approve reviews, needed because {TOKEN_ENV} is set"
+            )
+
+
+class Handover:
+    """The Bluesky adapter's publisher: the Telegram outlet once it is up; without Telegram
+    (or in a dry run) a hand-over is logged and printed instead of lost silently."""
+
+    def __init__(self, dry_run: bool) -> None:
+        self.outlet: Publisher | None = None
+        self.dry_run = dry_run
+
+    async def hand_over(self, result: CheckResult, target: str = CHANNEL) -> None:
+        if self.outlet is not None and not self.dry_run:
+            await self.outlet.hand_over(result, target)
+            return
+        where = "the channel" if target == CHANNEL else f"review of the answer to {target}"
+        if self.dry_run:
+            print_handover(result, where)
+        else:
+            post, verdict = result.post.id, result.verdict
+            log.warning("no Telegram: %s (%s) for %s dropped", post, verdict, where)
+
+
+class Runtime:
+    def __init__(
+        self,
+        config: Config,
+        creds: Credentials,
+        dry_run: bool = False,
+        transport: httpx.AsyncBaseTransport | None = None,
+        embedders: Mapping[str, Embedder] | None = None,
+    ) -> None:
+        self.config, self.creds, self.dry_run, self.transport = config, creds, dry_run, transport
+        self.embedders = embedders  # the models, when the caller has them loaded already
+        self.stopping = asyncio.Event()
+        self.metrics = Metrics()
+        self.health = Health(config.ops.health_timeout_seconds)
+        self.ready = asyncio.Event()
+        self.url = ""  # the ops endpoint, once listening
+        self.bluesky: BlueskyBot | None = None
+        self.outlet: TelegramOutlet | None = None
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
+                loop.add_signal_handler(sig, self.stop)
+        path: Path | str = ":memory:" if self.dry_run else self.config.store.path
+        audit = AuditLog(path)
+        checker = await asyncio.to_thread(build_checker, self.config, self.embedders)
+        live = LiveChecks(checker, self.metrics, audit, loop)
+        self.health.add("store", audit.ping)
+        self.health.add("model", lambda: asyncio.to_thread(live.checker.check_many, []))
+        jobs = Jobs(self.config.schedule, self.metrics)
+        handover = Handover(self.dry_run)
+        firehose: FirehoseWatcher | None = None
+        firehose_task: asyncio.Task[None] | None = None
+        telegram: TelegramApp | None = None
+        tstore: TelegramStore | None = None
+        ops: OpsServer | None = None
+        try:
+            if self.creds.bluesky is not None:
+                bot = await self._start_bluesky(self.creds.bluesky, live, path, handover, jobs)
+                if self.config.bluesky.firehose:
+                    firehose = bot.firehose()
+                    firehose_task = asyncio.create_task(firehose.run(), name="firehose")
+                    jobs.every("firehose", self.config.bluesky.cursor_save_seconds, firehose.flush)
+            if self.creds.telegram is not None and not self.dry_run:
+                tstore = TelegramStore(path)
+                telegram = await self._start_telegram(self.creds.telegram, live, tstore, handover)
+            reloader = CorpusReloader(self.config, live, self._alert)
+            jobs.every("corpus", self.config.schedule.corpus_seconds, reloader.check_once)
+            if self.config.ops.port:
+                host, port = self.config.ops.host, self.config.ops.port
+                ops = OpsServer(self.health, self.metrics, host, port)
+                self.url = await ops.start()
+            jobs.start()
+            self.ready.set()
+            log.info("factbot running%s; SIGTERM stops it", " (dry run)" if self.dry_run else "")
+            await self.stopping.wait()
+            log.info("stopping: up to %gs for work in flight", self.config.schedule.stop_seconds)
+        finally:
+            parked = await jobs.stop()
+            if firehose is not None and firehose_task is not None:
+                await firehose.stop()
+                await asyncio.gather(firehose_task, return_exceptions=True)
+            if telegram is not None:
+                await telegram.updater.stop()  # type: ignore[union-attr]
+                await telegram.stop()
+                await telegram.shutdown()
+            if ops is not None:
+                await ops.stop()
+            await live.drain()
+            if self.bluesky is not None:
+                await self.bluesky.close()
+            if tstore is not None:
+                tstore.close()
+            audit.close()
+        log.info("stopped cleanly (%d job run(s) parked for the next start)", parked)
+        return 0
+
+    async def _start_bluesky(
+        self,
+        account: tuple[str, str],
+        live: LiveChecks,
+        path: Path | str,
+        handover: Handover,
+        jobs: Jobs,
+    ) -> BlueskyBot:
+        cfg, schedule = self.config.bluesky, self.config.schedule
+        bot = BlueskyBot(cfg, live, path, publisher=handover, transport=self.transport)
+        self.bluesky = bot
+        await bot.start(*account)
+        if self.dry_run:
+            bot.mentions.sender = PrintingSender(
+                bot.client, bot.did, bot.store, bot.calls, bot.clock
+            )
+        sender = bot.mentions.sender
+        sent = await sender.reconcile()
+        log.info("bluesky: signed in as %s; %d pending post(s) reconciled", bot.did, sent)
+        self.health.add("bluesky", bot.client.com.atproto.server.get_session)
+        self.metrics.count_replies("bluesky", lambda: sender.sent)
+        for kind in ("retried", "rate_limited", "failed"):
+            self.metrics.count_errors(f"bluesky:{kind}", _reading(bot.calls.counts, kind))
+        self.metrics.count_errors("bluesky:mention", lambda: bot.mentions.failures)
+        jobs.every("mentions", schedule.mentions_seconds, bot.mentions.poll)
+        jobs.every("outbox", schedule.outbox_seconds, sender.reconcile)
+        jobs.every("refresh", schedule.refresh_seconds, bot.watcher.refresh_once)
+        if cfg.search_queries:
+            jobs.every("search", schedule.search_seconds, bot.watcher.search_once)
+        return bot
+
+    async def _start_telegram(
+        self, token: str, live: LiveChecks, store: TelegramStore, handover: Handover
+    ) -> TelegramApp:
+        app = build_application(self.config.telegram, token)
+        ports = self.bluesky.ports if self.bluesky is not None else None
+        deps = TelegramDeps(live, store, self.config.telegram, resolver=ports, bluesky=ports)
+        outlet = register(app, deps)
+        await app.initialize()
+        await announce(app)
+        await app.start()
+        if app.updater is None:  # pragma: no cover - build_application always makes one
+            raise RuntimeError("the Telegram application has no updater")
+        await app.updater.start_polling()
+        handover.outlet = self.outlet = outlet
+        self.health.add("telegram", app.bot.get_me)
+        log.info("telegram: polling as @%s", app.bot.username)
+        return app
+
+    async def _alert(self, key: str, text: str) -> None:
+        """A message to the operators (the corpus reloader's refusals); logged either way."""
+        log.warning("operator alert %s: %s", key, text)
+
+
+def _reading(counts: Counter[str], key: str) -> Callable[[], float]:
+    return lambda: counts[key]
