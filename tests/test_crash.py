@@ -1,0 +1,164 @@
+"""Crash safety: `factbot run` as a subprocess (the real CLI, the real models) answers 200
+mentions on the local AT Protocol network while it is SIGKILLed at random points, mid-work,
+several times and restarted each time; the last run is stopped with SIGTERM and must exit 0.
+Every mention must end with exactly one complete reply chain: no duplicate, no miss.
+
+The random points come from a seed printed with the figures (`pytest -s`); FACTBOT_CRASH_SEED
+replays one."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from atp_network import DEFAULT_PASSWORD, AtpNetwork, login, wait_for
+from atproto import AsyncClient
+from reply_audit import audit, bot_posts
+from runtime_support import expected_replies, free_port, mention_texts, post_mentions
+
+from bot.config import PROJECT_ROOT, Config
+from bot.pipeline import Checker
+
+pytestmark = pytest.mark.atproto
+
+MENTIONS = 200
+KILLS = 5
+
+
+@pytest.fixture
+async def accounts(atp_account_factory: Any) -> dict[str, tuple[str, str]]:
+    names = ("bot", "a", "b", "c", "d")
+    made = await asyncio.gather(*(atp_account_factory() for _ in names))
+    return dict(zip(names, made, strict=True))
+
+
+@pytest.fixture
+async def users(
+    atp_network: AtpNetwork, accounts: dict[str, tuple[str, str]]
+) -> AsyncIterator[list[AsyncClient]]:
+    out = [await login(atp_network.pds_url, h) for n, (_, h) in accounts.items() if n != "bot"]
+    yield out
+    for c in out:
+        await c.request.close()
+
+
+def write_config(path: Path, config: Config, pds_url: str) -> None:
+    """A config file as an operator would write one (only the keys that differ)."""
+    path.write_text(
+        f"""
+[store]
+path = "factbot.db"
+
+[model]
+cache_dir = "{config.model.cache_dir}"
+
+[bluesky]
+service_url = "{pds_url}"
+session_file = "bluesky.session"
+backoff_seconds = 0.05
+checks_per_hour = 0
+notifications_limit = 100
+
+[schedule]
+mentions_seconds = 0.3
+outbox_seconds = 1.0
+corpus_seconds = 3600.0
+refresh_seconds = 3600.0
+stop_seconds = 10.0
+
+[ops]
+port = {free_port()}
+""",
+        encoding="utf-8",
+    )
+
+
+def start_bot(config: Path, handle: str, log: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env |= {"BLUESKY_HANDLE": handle, "BLUESKY_APP_PASSWORD": DEFAULT_PASSWORD}
+    env |= {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "--config", str(config), "-v", "run"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+async def test_sigkill_at_random_points_never_duplicates_or_loses_a_reply(
+    atp_network: AtpNetwork,
+    accounts: dict[str, tuple[str, str]],
+    users: list[AsyncClient],
+    config: Config,
+    checker: Checker,
+    tmp_path: Path,
+) -> None:
+    seed = int(os.environ.get("FACTBOT_CRASH_SEED", time.time_ns() % 1_000_000))
+    rng = random.Random(seed)  # noqa: S311 - when to kill, not a secret
+    bot_did, bot_handle = accounts["bot"]
+    mentions = await post_mentions(users, accounts["bot"], mention_texts(MENTIONS))
+    expected = await wait_for(
+        lambda: expected_replies(users[0], checker, [m.uri for m in mentions]), timeout=60
+    )
+    cfg = tmp_path / "config.toml"
+    write_config(cfg, config, atp_network.pds_url)
+    log = tmp_path / "bot.log"
+
+    async def written() -> int:
+        return len(await bot_posts(users[0], bot_did))
+
+    kills, per_run = 0, []
+    for _ in range(KILLS):
+        before = await written()
+        bot = start_bot(cfg, bot_handle, log)
+        try:
+            # Past the model load and into the answers: then a random moment later.
+            await wait_for(lambda b=before: _more(written, b), timeout=120, interval=0.1)
+            await asyncio.sleep(rng.uniform(0.0, 3.0))
+        finally:
+            bot.send_signal(signal.SIGKILL)
+            await asyncio.to_thread(bot.wait)
+        kills += 1
+        per_run.append(await written() - before)
+        if audit(expected, await bot_posts(users[0], bot_did)).misses == 0:
+            break  # everything answered already: no mid-work point left to kill at
+
+    before = await written()
+    bot = start_bot(cfg, bot_handle, log)
+    try:
+
+        async def finished() -> bool:
+            return audit(expected, await bot_posts(users[0], bot_did)).misses == 0
+
+        await wait_for(finished, timeout=300, interval=0.5)
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        code = await asyncio.to_thread(bot.wait, 60)
+    per_run.append(await written() - before)
+    final = audit(expected, await bot_posts(users[0], bot_did))
+    print(  # noqa: T201 - the figures for the closing note (pytest -s)
+        f"\ncrash test (seed {seed}): {kills} SIGKILLs, posts written per run {per_run}; "
+        f"{final.mentions} mentions, {final.answered} answered, {final.duplicates} duplicates, "
+        f"{final.misses} misses, {final.posts} reply posts (expected "
+        f"{sum(expected.values())})"
+    )
+    assert kills >= 3, f"only {kills} kills landed mid-work"
+    assert (MENTIONS, 0, 0) == (final.answered, final.duplicates, final.misses)
+    assert sum(expected.values()) == final.posts
+    assert 0 == code, log.read_text(encoding="utf-8")[-3000:]
+    assert "stopped cleanly" in log.read_text(encoding="utf-8")
+
+
+async def _more(written: Any, before: int) -> bool:
+    return bool(await written() > before)
