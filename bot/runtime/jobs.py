@@ -79,13 +79,16 @@ class Jobs:
     async def stop(self) -> int:
         """Start nothing new; wait up to `stop_seconds` for runs in flight, then cancel the
         rest. How many runs were parked."""
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        pending = set(self.running)
-        if not pending:
+        if not self.scheduler.running:
             return 0
-        _, late = await asyncio.wait(pending, timeout=self.schedule.stop_seconds)
-        for task in late:
-            task.cancel()
-        await asyncio.gather(*late, return_exceptions=True)
+        # Pause first: shutting APScheduler's asyncio executor down cancels runs in flight.
+        self.scheduler.pause()
+        pending = set(self.running)
+        late: set[asyncio.Task[Any]] = set()
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=self.schedule.stop_seconds)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        self.scheduler.shutdown(wait=False)
         return len(late)

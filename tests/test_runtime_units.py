@@ -1,0 +1,241 @@
+"""The runtime's parts without a network: the scheduler's jobs (a failing job is counted and
+runs again; stop parks a job that will not finish), the corpus reloader (a good edit is loaded
+with the models already in memory, a bad one refused with an alert and the old corpus kept),
+/metrics and /healthz on loopback, and `factbot run`'s config errors (exit 2)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import ROOT
+from runtime_support import free_port
+
+from bot.config import Config, CorpusConfig, ScheduleConfig, StoreConfig
+from bot.domain import Post
+from bot.embed import Embedder
+from bot.pipeline import build_checker
+from bot.runtime.checks import LiveChecks
+from bot.runtime.health import Health, OpsServer
+from bot.runtime.jobs import Jobs
+from bot.runtime.metrics import Metrics
+from bot.runtime.reload import CorpusReloader
+from bot.store import AuditLog
+
+FAST = ScheduleConfig(stop_seconds=0.5, misfire_grace_time=5.0)
+
+
+async def test_a_failing_job_is_counted_and_runs_again() -> None:
+    metrics = Metrics()
+    jobs = Jobs(FAST, metrics)
+    runs, thrice = 0, asyncio.Event()
+
+    async def flaky() -> None:
+        nonlocal runs
+        runs += 1
+        if runs == 3:
+            thrice.set()
+        raise RuntimeError("the PDS said no")
+
+    jobs.every("flaky", 0.05, flaky)
+    jobs.start()
+    await asyncio.wait_for(thrice.wait(), 10)
+    assert 0 == await jobs.stop()
+    assert metrics.job_errors["flaky"] >= 3
+    assert 'factbot_errors_total{kind="job:flaky"}' in metrics.render().decode()
+
+
+async def test_stop_waits_for_a_job_in_flight_and_parks_one_that_will_not_finish() -> None:
+    jobs = Jobs(FAST, Metrics())
+    finished, started = [], asyncio.Event()
+
+    async def quick() -> None:
+        started.set()
+        await asyncio.sleep(0.1)
+        finished.append("quick")
+
+    jobs.every("quick", 60, quick)
+    jobs.start()
+    await started.wait()
+    assert 0 == await jobs.stop()  # finishes within stop_seconds
+    assert ["quick"] == finished
+
+    jobs = Jobs(FAST, Metrics())
+    started.clear()
+
+    async def stuck() -> None:
+        started.set()
+        await asyncio.sleep(3600)
+
+    jobs.every("stuck", 60, stuck)
+    jobs.start()
+    await started.wait()
+    assert 1 == await jobs.stop()  # cancelled after stop_seconds: parked
+    assert not jobs.running
+
+
+async def test_overlapping_runs_are_not_started(caplog: pytest.LogCaptureFixture) -> None:
+    """max_instances = 1: a slow run is not overlapped by the next one."""
+    jobs = Jobs(FAST, Metrics())
+    active, most = 0, 0
+
+    async def slow() -> None:
+        nonlocal active, most
+        active += 1
+        most = max(most, active)
+        await asyncio.sleep(0.3)
+        active -= 1
+
+    jobs.every("slow", 0.05, slow)
+    jobs.start()
+    await asyncio.sleep(0.8)
+    await jobs.stop()
+    assert 1 == most
+    assert jobs.runs["slow"] >= 2
+
+
+@pytest.fixture
+async def live_corpus(
+    tmp_path: Path, config: Config, embedders: dict[str, Embedder]
+) -> tuple[Config, LiveChecks, AuditLog]:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus)
+    cfg = dataclasses.replace(
+        config, corpus=CorpusConfig(corpus), store=StoreConfig(tmp_path / "factbot.db")
+    )
+    audit = AuditLog(cfg.store.path)
+    checker = build_checker(cfg, embedders)
+    return cfg, LiveChecks(checker, Metrics(), audit, asyncio.get_running_loop()), audit
+
+
+async def test_corpus_edits_are_reloaded_and_a_bad_corpus_is_refused_with_an_alert(
+    live_corpus: tuple[Config, LiveChecks, AuditLog],
+) -> None:
+    cfg, live, audit = live_corpus
+    alerts: list[tuple[str, str]] = []
+
+    async def alert(key: str, text: str) -> None:
+        alerts.append((key, text))
+
+    reloader = CorpusReloader(cfg, live, alert)
+    first = live.corpus.version
+    assert "unchanged" == await reloader.check_once()
+
+    event = cfg.corpus.path / "ai-pulse-2025.toml"
+    good = event.read_text(encoding="utf-8")
+    event.write_text(good.replace("2025-12-04", "2025-13-04"), encoding="utf-8")
+    assert "refused" == await reloader.check_once()
+    assert first == live.corpus.version  # the old corpus stays
+    assert 1 == len(alerts)
+    assert str(event) in alerts[0][1] and "refused" in alerts[0][1]
+    assert "unchanged" == await reloader.check_once()  # the same bad files: no second alert
+    assert 1 == len(alerts)
+
+    event.write_text(good.replace("Station F", "Station F (Paris)", 1), encoding="utf-8")
+    assert "reloaded" == await reloader.check_once()
+    assert first != live.corpus.version
+    # The new checker answers, with the models that were already loaded.
+    result = live.check(Post("p1", "LeCun at Davos: the best open source models come from China"))
+    assert result.verdict in ("match", "review")
+    await live.drain()
+    audit.close()
+
+
+async def test_metrics_and_health_on_loopback(
+    live_corpus: tuple[Config, LiveChecks, AuditLog],
+) -> None:
+    _, live, audit = live_corpus
+    live.check_many(
+        [
+            Post("a", "Yann LeCun: the best open source AI models right now come from China."),
+            Post("b", "Lovely weather in Lyon today"),
+        ]
+    )
+    health = Health(timeout=0.5)
+    health.add("store", audit.ping)
+
+    async def hung() -> None:
+        await asyncio.sleep(5)
+
+    server = OpsServer(health, live.metrics, "127.0.0.1", free_port())
+    url = await server.start()
+    try:
+        async with httpx.AsyncClient(base_url=url) as http:
+            ok = await http.get("/healthz")
+            text = (await http.get("/metrics")).text
+            health.add("bluesky", hung)
+            failing = await http.get("/healthz")
+    finally:
+        await server.stop()
+    assert 200 == ok.status_code and {"store"} == set(ok.json()["checks"])
+    assert 503 == failing.status_code
+    checks = failing.json()["checks"]
+    assert checks["store"]["ok"] and not checks["bluesky"]["ok"]
+    assert "no answer within 0.5 s" == checks["bluesky"]["error"]
+    assert "factbot_posts_seen_total 2.0" in text
+    assert "factbot_posts_gated_total 1.0" in text
+    assert "factbot_check_seconds_count 1.0" in text
+    await live.drain()
+    rows = list(audit.db["checks"].rows)
+    assert ["a", "b"] == [r["post_id"] for r in rows]
+    audit.close()
+
+
+def run_cli(tmp_path: Path, config: str, **env: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "config.toml").write_text(config, encoding="utf-8")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("BLUESKY_", "TELEGRAM_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--config", "config.toml", "run"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT), **env},
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("config", "env", "message"),
+    [
+        (
+            '[schedule]\ndigest_at = "07:30"\n',
+            {},
+            "missing key [telegram] channel: expected the channel the digest goes to, needed "
+            "by [schedule] digest_at = '07:30'",
+        ),
+        (
+            '[telegram]\nchannel = "@factbot"\n',
+            {"TELEGRAM_BOT_TOKEN": "123:not-a-real-token"},
+            "missing key [telegram] review_chat: expected the operators' chat",
+        ),
+        (
+            "[schedule]\nmentions_seconds = 'often'\n",
+            {},
+            "[schedule] mentions_seconds = 'often': expected a number",
+        ),
+        ("[schedule]\nmention_seconds = 15\n", {}, "[schedule] unknown key 'mention_seconds'"),
+        (
+            "[match]\nmatch = 0.5\nreview = 0.7\n",
+            {},
+            "[match] review = 0.7: expected review <= match (0.5)",
+        ),
+        ('[ops]\nlog_format = "xml"\n', {}, "[ops] log_format = 'xml': expected \"text\""),
+    ],
+)
+def test_run_refuses_a_bad_config_with_exit_2(
+    tmp_path: Path, config: str, env: dict[str, str], message: str
+) -> None:
+    proc = run_cli(tmp_path, config, **env)
+    assert 2 == proc.returncode, proc.stderr
+    assert f"factbot: config error: config.toml: {message}" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "123:not-a-real-token" not in proc.stderr + proc.stdout
+    assert not (tmp_path / ".factbot").exists()  # refused before anything was written
