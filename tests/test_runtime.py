@@ -155,3 +155,39 @@ async def test_every_mention_answered_once_with_a_fifth_of_calls_failing(
     assert injected >= 0.1 * faults.calls  # the faults really were injected
     # Every spoiled call was retried (or failed and was counted): none went unseen.
     assert metric(metrics, "factbot_errors_total") >= injected
+
+
+async def test_dry_run_prints_the_replies_and_writes_nothing(
+    atp_network: AtpNetwork,
+    accounts: dict[str, tuple[str, str]],
+    users: list[AsyncClient],
+    config: Config,
+    checker: Checker,
+    embedders: dict[str, Embedder],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cfg = runtime_config(config, atp_network.pds_url, atp_network.firehose_url, tmp_path)
+    bot_did, bot_handle = accounts["bot"]
+    mentions = await post_mentions(users, accounts["bot"], mention_texts(2))
+    await wait_for(
+        lambda: expected_replies(users[0], checker, [m.uri for m in mentions]), timeout=15
+    )
+    runtime = Runtime(
+        cfg, Credentials((bot_handle, DEFAULT_PASSWORD)), dry_run=True, embedders=embedders
+    )
+    task = asyncio.create_task(runtime.run())
+
+    out: list[str] = []
+
+    async def printed() -> bool:
+        out.append(capsys.readouterr().out)
+        return all(f"to {m.uri}:" in "".join(out) for m in mentions)
+
+    await wait_for(printed, timeout=60, interval=0.2)
+    runtime.stop()
+    assert 0 == await asyncio.wait_for(task, 30)
+    text = "".join(out)
+    assert "[dry run] reply 1/" in text and "ai-PULSE" in text
+    assert {} == await bot_posts(users[0], bot_did)  # nothing was written
+    assert not (tmp_path / "factbot.db").exists()  # state kept in memory only
