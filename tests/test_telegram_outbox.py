@@ -198,7 +198,7 @@ async def test_a_failed_send_stays_pending_for_reconcile(outbox: Outbox, checker
     result = match_result(checker)
     outlet = outbox.outlet()
     outbox.emu.fail_next("sendMessage", 400, retry_after=None)
-    with pytest.raises(BadRequest, match="(?i)emulated failure"):
+    with pytest.raises(BadRequest, match=r"(?i)emulated failure"):
         await outlet.publish_card(result)
     (row,) = await outbox.store.published()
     assert ("sending", 1, "BadRequest: Emulated failure") == (
