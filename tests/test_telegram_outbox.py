@@ -16,6 +16,7 @@ import pytest
 import sqlite_utils
 from conftest import SEED_TEXT
 from factories import make_post
+from sqlite_utils import Migrations
 from telegram.error import BadRequest
 from telegram_emulator import BotApiEmulator, parse_html
 
@@ -29,6 +30,7 @@ from bot.telegram.app import TelegramApp
 from bot.telegram.cards import channel_card
 from bot.telegram.digest import DigestFigures, digest_text
 from bot.telegram.publish import MAX_ATTEMPTS
+from bot.telegram.store import m001_published, m002_reviews
 
 pytestmark = [
     pytest.mark.telegram,
@@ -359,3 +361,35 @@ async def test_digest_of_a_file_without_the_other_tables(tmp_path: Path) -> None
         assert DigestFigures(day=DAY) == await store.digest_figures(DAY)
     finally:
         store.close()
+
+
+async def test_m003_on_a_file_written_before_it(outbox: Outbox, tmp_path: Path) -> None:
+    """A file from before the outbox (m001 and m002 only) with a card sent and one claimed by
+    a crash: m003 applies on open, keeps both rows, and reconcile leaves the claim alone (its
+    text was never kept, so there is nothing to send)."""
+    path = tmp_path / "old.db"
+    old = Migrations("factbot-telegram")
+    old()(m001_published)
+    old()(m002_reviews)
+    conn = sqlite_utils.Database(path)
+    old.apply(conn)
+    conn.table("telegram_published").insert_all(
+        [
+            {"post_id": "at://old/1", "chat_id": CHANNEL, "message_id": 9, "status": "sent"},
+            {"post_id": "at://old/2", "chat_id": CHANNEL, "status": "sending"},
+        ]
+    )
+    conn.close()
+    store = TelegramStore(path)
+    try:
+        outlet = TelegramOutlet(outbox.app.bot, dataclasses.replace(outbox.deps, store=store))
+        assert 0 == await outlet.reconcile()
+        assert None is await store.claim_publication("at://old/2", CHANNEL, CARD, T0)
+        rows = await store.published()
+        assert [("sent", 0, None), ("sending", 0, None)] == [
+            (r["status"], r["attempts"], r["text"]) for r in rows
+        ]
+        assert [] == await store.outbox()
+    finally:
+        store.close()
+    assert [] == outbox.emu.sent("sendMessage")
