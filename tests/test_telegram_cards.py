@@ -17,7 +17,14 @@ from bot.config import TelegramConfig
 from bot.domain import CheckResult, Discrepancy, MatchInfo
 from bot.limits import Admit, UserLimiter
 from bot.telegram.app import MissingToken, build_application
-from bot.telegram.cards import channel_card, decided_card, decision_footer, review_card
+from bot.telegram.cards import (
+    alert_text,
+    channel_card,
+    decided_card,
+    decision_footer,
+    review_card,
+)
+from bot.telegram.digest import DigestFigures, digest_text
 
 T0 = datetime(2026, 5, 12, 9, tzinfo=UTC)
 PIECES = [*"<>&\"'/ab ;#x", "</a>", "<b>", "&amp;", "é", "中", "👍🏽", "\u202e", "word " * 20]
@@ -59,6 +66,40 @@ def test_cards_are_well_formed_and_within_4096(
     for card in (channel_card(r), review, decided_card(review, footer)):
         text, _ = parse_html(card)
         assert u16(text) <= 4096
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts, st.lists(st.tuples(texts, st.integers(0, 10**6)), max_size=30))
+def test_alerts_and_digests_are_well_formed_and_within_4096(
+    problem: str, events: list[tuple[str, int]]
+) -> None:
+    """Whatever an alert's text or the digest's event names and verdicts contain, both parse
+    as Telegram HTML within 4096 UTF-16 units."""
+    alert, _ = parse_html(alert_text(problem * 5))
+    assert u16(alert) <= 4096
+    assert alert.startswith("Alert\n")
+    figures = DigestFigures(
+        day=date(2026, 5, 12),
+        checks={"match": 1, **{name: n for name, n in events}},
+        top_events=tuple(events),
+    )
+    digest, _ = parse_html(digest_text(figures, {name: name * 3 for name, _ in events}))
+    assert u16(digest) <= 4096
+    assert digest.startswith("factbot, 12 May 2026\nChecks: ")
+
+
+def test_digest_names_other_verdicts_and_at_most_five_events() -> None:
+    """Verdicts beyond the three known ones are listed after them; only the top five events
+    are shown."""
+    figures = DigestFigures(
+        day=date(2026, 1, 2),
+        checks={"no_match": 4, "error": 1},
+        top_events=tuple((f"e{n}", 10 - n) for n in range(7)),
+    )
+    text = digest_text(figures)
+    assert "Checks: 5 (0 match, 0 review, 4 no match, 1 error)" in text
+    assert text.endswith("• e3: 7\n• e4: 6")
+    assert text.startswith("<b>factbot, 2 Jan 2026</b>")
 
 
 def test_post_text_is_shown_escaped_and_cut() -> None:

@@ -113,3 +113,10 @@ def decision_footer(decision: str, operator: str, operator_id: int, at: datetime
 def decided_card(review_html: str, footer: str) -> str:
     """The review message after a decision: the footer first, so a trim never loses it."""
     return fit([footer], review_html, [])
+
+
+def alert_text(text: str) -> str:
+    """An alert for the operators: plain `text` (corpus problems, say), escaped line by line
+    under a bold heading, trimmed from the end to fit one message."""
+    lines = [esc(line) for line in text.strip().splitlines() if line.strip()] or ["(no detail)"]
+    return fit(["<b>Alert</b>"], "\n".join(lines), [])

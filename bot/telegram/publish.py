@@ -1,28 +1,56 @@
-"""Sending: the channel card (once per post, ever), the operators' review, their decision.
+"""Sending: the channel card (once per post, ever), the operators' review, their decision,
+operator alerts and the daily digest.
 
 `TelegramOutlet.hand_over(result)` is what the feed watchers call: a `match` becomes a channel
 card, a `review` waits for an operator, a `no_match` is dropped. A review that came from a
-Bluesky mention is published, on approval, through the `BlueskyPublisher` port."""
+Bluesky mention is published, on approval, through the `BlueskyPublisher` port.
+
+Every message the bot initiates goes through the outbox (`bot/telegram/store.py`): written as
+pending with its exact text before the send, marked sent with Telegram's message id after.
+`reconcile()` sends what is still pending: at start (a crash) and from a periodic job (a send
+that failed). The Bot API cannot look a message up by our key, so a crash in the instant
+between Telegram accepting a message and the mark repeats that one message on the next start:
+we choose sending twice over never sending. Within the process, a message's key is held while
+it is sent, so a reconcile and a publish never send the same row together."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.domain import BlueskyPost, CheckResult
-from bot.telegram.cards import channel_card, decided_card, decision_footer, review_card
+from bot.telegram.cards import (
+    alert_text,
+    channel_card,
+    decided_card,
+    decision_footer,
+    review_card,
+)
 from bot.telegram.ports import TelegramDeps
-from bot.telegram.store import thread_to_json
+from bot.telegram.store import (
+    ALERT,
+    CARD,
+    DIGEST,
+    REVIEW,
+    Pending,
+    card_key,
+    review_key,
+    thread_to_json,
+)
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "channel"
 APPROVE, REJECT = "approve", "reject"
 CALLBACK = r"^review:(approve|reject):(\d+)$"
+MAX_ATTEMPTS = 5  # failed sends of one message before reconcile leaves it to the operators
 
 
 def chat_id(value: str) -> int | str:
@@ -56,6 +84,8 @@ class Decided:
 class TelegramOutlet:
     def __init__(self, bot: Bot, deps: TelegramDeps) -> None:
         self.bot, self.deps = bot, deps
+        self.sent: Counter[str] = Counter()  # messages Telegram accepted, by kind (/metrics)
+        self._sending: set[str] = set()  # idempotency keys being sent now, in this process
 
     async def hand_over(self, result: CheckResult, target: str = CHANNEL) -> None:
         """A checked viral post from a feed watcher (`target` "channel") or a Bluesky mention
@@ -72,19 +102,21 @@ class TelegramOutlet:
         return await self._to_channel(result.post.id, channel_card(result))
 
     async def _to_channel(self, post_id: str, card: str) -> int | None:
+        """Claim the post with its card, send, mark. A post claimed before but never marked
+        (a failed send, a crash) is sent now with the card written then."""
         channel = self.deps.config.channel
         if not channel:
             return None
-        if not await self.deps.store.claim_publication(post_id, channel, self.deps.clock()):
-            log.info("post %s already published to the channel", post_id)
-            return None
-        try:
-            message = await self.bot.send_message(chat_id(channel), card)
-        except Exception:
-            await self.deps.store.release_publication(post_id)
-            raise
-        await self.deps.store.mark_published(post_id, message.message_id)
-        return message.message_id
+        store = self.deps.store
+        key = card_key(post_id)
+        with self._holding(key) as mine:
+            if not mine:  # being sent right now, by reconcile or another hand-over
+                return None
+            text = await store.claim_publication(post_id, channel, card, self.deps.clock())
+            if text is None:
+                log.info("post %s already published to the channel", post_id)
+                return None
+            return await self._send(Pending(CARD, key, post_id, channel, text))
 
     async def submit_review(self, result: CheckResult, target: str = CHANNEL) -> int | None:
         """Send a `review` result to the operators with Approve / Reject; the review's id, or
@@ -93,26 +125,113 @@ class TelegramOutlet:
         if not chat:
             return None
         text = review_card(result, target)
-        review_id = await self.deps.store.add_review(
-            {
-                "post_id": result.post.id,
-                "verdict": result.verdict,
-                "score": result.score,
-                "target": target,
-                "card": channel_card(result),
-                "bluesky": thread_to_json(result.reply.bluesky),
-                "review_html": text,
-                "chat_id": chat,
-                "created_at": self.deps.clock().isoformat(),
-            }
-        )
-        if review_id is None:
+        key = review_key(result.post.id)
+        with self._holding(key) as mine:
+            if not mine:
+                return None
+            review_id = await self.deps.store.add_review(
+                {
+                    "post_id": result.post.id,
+                    "verdict": result.verdict,
+                    "score": result.score,
+                    "target": target,
+                    "card": channel_card(result),
+                    "bluesky": thread_to_json(result.reply.bluesky),
+                    "review_html": text,
+                    "chat_id": chat,
+                    "created_at": self.deps.clock().isoformat(),
+                }
+            )
+            if review_id is None:
+                return None
+            await self._send(Pending(REVIEW, key, str(review_id), chat, text))
+            return review_id
+
+    async def alert(self, key: str, text: str) -> int | None:
+        """Tell the operators (the review chat) something needs them, e.g. a corpus reload
+        refused with its problems. Sent once per `key`: the same alert again (the same bad
+        corpus version) is not repeated. The message id; None when there is no review chat or
+        this alert was sent before. `text` is plain text; it is escaped here."""
+        chat = self.deps.config.review_chat
+        if not chat:
             return None
-        message = await self.bot.send_message(
-            chat_id(chat), text, reply_markup=review_buttons(review_id)
-        )
-        await self.deps.store.set_review_message(review_id, message.message_id)
-        return review_id
+        return await self._once(ALERT, f"{ALERT}:{key}", chat, alert_text(text))
+
+    async def publish_digest(self, day: date, text: str) -> int | None:
+        """The daily digest (HTML, from `bot.telegram.digest.digest_text`) to the channel, once
+        per day. The message id; None when there is no channel or that day's was sent."""
+        channel = self.deps.config.channel
+        if not channel:
+            return None
+        return await self._once(DIGEST, f"{DIGEST}:{day.isoformat()}", channel, text)
+
+    async def _once(self, kind: str, key: str, chat: str, text: str) -> int | None:
+        """An alert or digest through the outbox: written (once) before the send. A key written
+        before but never sent is sent now, with the text written then."""
+        store = self.deps.store
+        with self._holding(key) as mine:
+            if not mine:
+                return None
+            written = await store.add_message(kind, key, chat, text, self.deps.clock())
+            if written is None:
+                log.info("%s already sent", key)
+                return None
+            return await self._send(Pending(kind, key, key, chat, written))
+
+    async def reconcile(self) -> int:
+        """Send every outbox message written but never marked sent: channel cards still
+        claimed, reviews without a message, alerts and digests still pending. Called at start
+        and by the periodic outbox job; returns how many were sent now.
+
+        A row is pending after a crash between the write and the mark, or after a send that
+        raised. In the first case Telegram may already have the message (the crash came after
+        it accepted it, before the mark): the Bot API cannot look a message up by our key, so
+        that message is sent a second time. We accept that rare repeat rather than risk never
+        sending it. A message that failed `MAX_ATTEMPTS` times (Telegram refuses its HTML, the
+        chat is gone) is left in its table with its last error, for an operator."""
+        done = 0
+        for item in await self.deps.store.pending(MAX_ATTEMPTS):
+            with self._holding(item.key) as mine:
+                # read again under the key: a publish may have sent it since the list was read
+                if not mine or not await self.deps.store.is_pending(item):
+                    continue
+                try:
+                    await self._send(item)
+                except Exception:
+                    log.exception("outbox: %s not sent; it stays pending", item.key)
+                    continue
+                done += 1
+        if done:
+            log.info("outbox: %d pending message(s) sent", done)
+        return done
+
+    @contextlib.contextmanager
+    def _holding(self, key: str) -> Iterator[bool]:
+        """Hold `key` while its message is written and sent; False if it is already held.
+        (The event loop switches only at an await, so the test and the add are one step.)"""
+        if key in self._sending:
+            yield False
+            return
+        self._sending.add(key)
+        try:
+            yield True
+        finally:
+            self._sending.discard(key)
+
+    async def _send(self, item: Pending) -> int:
+        """Send a pending row and mark it; on failure count the attempt, keep the row pending
+        (reconcile sends it later) and raise."""
+        markup = review_buttons(int(item.ref)) if item.kind == REVIEW else None
+        try:
+            message = await self.bot.send_message(
+                chat_id(item.chat_id), item.text, reply_markup=markup
+            )
+        except Exception as exc:
+            await self.deps.store.send_failed(item, f"{type(exc).__name__}: {exc}")
+            raise
+        self.sent[item.kind] += 1
+        await self.deps.store.mark_sent(item, message.message_id, self.deps.clock())
+        return message.message_id
 
     async def decide(
         self, review_id: int, decision: str, operator_id: int, operator: str

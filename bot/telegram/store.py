@@ -1,16 +1,22 @@
 """The Telegram adapter's tables, in the same SQLite file as `bot/store.py`.
 
 Its own named migration set ("factbot-telegram"), so the core's migrations are never edited.
-Every statement runs on one worker thread (a single writer, off the event loop); a post's
-publication is claimed before the send and marked done after, so a post handed over twice, or
-after a restart, never gives a second channel message."""
+Every statement runs on one worker thread (a single writer, off the event loop).
+
+Every outgoing message the bot initiates is an outbox row written before the send, with the
+exact text it will send, and marked sent with Telegram's message id after:
+- `telegram_published`: a channel card, one per post ever (status "sending", then "sent");
+- `telegram_reviews`: a review for the operators (message_id null until it is sent);
+- `telegram_outbox`: alerts and daily digests, by idempotency key ("alert:…", "digest:…").
+A row still pending at start (a crash, or a send that failed) is what `TelegramOutlet.reconcile`
+sends. Answers to a user's own message are not kept: the user can ask again."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +24,8 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from bot.domain import BlueskyPost, LinkFacet
+from bot.telegram.digest import DigestFigures
+from bot.telegram.figures import day_figures
 from bot.worker_db import WorkerDatabase
 
 migrations = Migrations("factbot-telegram")
@@ -69,6 +77,60 @@ def m002_reviews(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m003_outbox(db: sqlite_utils.Database) -> None:
+    """The text of each channel card is kept with its claim, so a crash between the claim and
+    the send can be repaired by sending it again; failures are counted so a message Telegram
+    will never accept is not retried forever."""
+    for name in ("telegram_published", "telegram_reviews"):
+        table = db.table(name)
+        table.add_column("attempts", int, not_null_default=0)  # failed sends
+        table.add_column("last_error", str)
+        table.add_column("sent_at", str)
+    db.table("telegram_published").add_column("text", str)  # the card, exactly as sent
+    outbox = db.table("telegram_outbox")
+    outbox.create(
+        {
+            "key": str,  # the idempotency key: "alert:<name>" | "digest:YYYY-MM-DD"
+            "kind": str,  # "alert" | "digest"
+            "chat_id": str,
+            "text": str,  # HTML, exactly as sent
+            "status": str,  # "pending" | "sent"
+            "message_id": int,
+            "attempts": int,
+            "last_error": str,
+            "created_at": str,
+            "sent_at": str,
+        },
+        pk="key",
+        not_null={"kind", "chat_id", "text", "status", "attempts"},
+        defaults={"attempts": 0},
+    )
+
+
+CARD, REVIEW, ALERT, DIGEST = "card", "review", "alert", "digest"
+
+
+@dataclass(frozen=True)
+class Pending:
+    """One outgoing message not yet marked sent. `key` is its idempotency key (the same for
+    every attempt); `ref` names its row (a post id, a review id, an outbox key)."""
+
+    kind: str  # CARD | REVIEW | ALERT | DIGEST
+    key: str
+    ref: str
+    chat_id: str
+    text: str
+
+
+def card_key(post_id: str) -> str:
+    return f"{CARD}:{post_id}"
+
+
+def review_key(post_id: str) -> str:
+    return f"{REVIEW}:{post_id}"
+
+
 @dataclass(frozen=True)
 class Review:
     id: int
@@ -107,37 +169,27 @@ class TelegramStore(WorkerDatabase):
 
     # --- the channel: one message per post, ever ------------------------------------------
 
-    async def claim_publication(self, post_id: str, chat_id: str, now: datetime) -> bool:
-        """True if this post was never published (it is now claimed); False otherwise."""
+    async def claim_publication(
+        self, post_id: str, chat_id: str, text: str, now: datetime
+    ) -> str | None:
+        """Write the card as pending unless this post has a row. The card to send now: this
+        one, or the one written by an earlier claim never marked sent; None once it was sent
+        (or claimed before m003, with no text kept)."""
 
-        def claim() -> bool:
+        def claim() -> str | None:
             with self.db.conn:
-                cur = self.db.execute(
+                self.db.execute(
                     "INSERT OR IGNORE INTO telegram_published (post_id, chat_id, status, "
-                    "claimed_at) VALUES (?, ?, 'sending', ?)",
-                    [post_id, chat_id, now.isoformat()],
+                    "claimed_at, text) VALUES (?, ?, 'sending', ?, ?)",
+                    [post_id, chat_id, now.isoformat(), text],
                 )
-                return cur.rowcount == 1
+                row = self.db.execute(
+                    "SELECT text FROM telegram_published WHERE post_id = ? AND status = 'sending'",
+                    [post_id],
+                ).fetchone()
+                return str(row[0]) if row and row[0] is not None else None
 
         return await self._run(claim)
-
-    async def mark_published(self, post_id: str, message_id: int) -> None:
-        def mark() -> None:
-            with self.db.conn:
-                self.db.table("telegram_published").update(
-                    post_id, {"status": "sent", "message_id": message_id}
-                )
-
-        await self._run(mark)
-
-    async def release_publication(self, post_id: str) -> None:
-        """The send failed for sure: a later hand-over may try again."""
-
-        def release() -> None:
-            with self.db.conn:
-                self.db.execute("DELETE FROM telegram_published WHERE post_id = ?", [post_id])
-
-        await self._run(release)
 
     async def published(self) -> list[dict[str, Any]]:
         return await self._run(lambda: list(self.db["telegram_published"].rows))
@@ -160,10 +212,15 @@ class TelegramStore(WorkerDatabase):
 
         return await self._run(add)
 
-    async def set_review_message(self, review_id: int, message_id: int) -> None:
+    async def set_review_message(
+        self, review_id: int, message_id: int, now: datetime | None = None
+    ) -> None:
         def set_message() -> None:
+            sent_at = now.isoformat() if now else None
             with self.db.conn:
-                self.db.table("telegram_reviews").update(review_id, {"message_id": message_id})
+                self.db.table("telegram_reviews").update(
+                    review_id, {"message_id": message_id, "sent_at": sent_at}
+                )
 
         await self._run(set_message)
 
@@ -223,3 +280,112 @@ class TelegramStore(WorkerDatabase):
         return await self._run(
             lambda: list(self.db["telegram_decisions"].rows_where(order_by="id"))
         )
+
+    # --- alerts and digests, and the outbox as a whole ------------------------------------
+
+    async def add_message(
+        self, kind: str, key: str, chat_id: str, text: str, now: datetime
+    ) -> str | None:
+        """Write an alert or digest as pending unless `key` has a row. The text to send now:
+        this one, or the one written before and never marked sent; None once it was sent."""
+
+        def add() -> str | None:
+            with self.db.conn:
+                self.db.execute(
+                    "INSERT OR IGNORE INTO telegram_outbox (key, kind, chat_id, text, status, "
+                    "attempts, created_at) VALUES (?, ?, ?, ?, 'pending', 0, ?)",
+                    [key, kind, chat_id, text, now.isoformat()],
+                )
+                row = self.db.execute(
+                    "SELECT text FROM telegram_outbox WHERE key = ? AND status = 'pending'", [key]
+                ).fetchone()
+                return str(row[0]) if row else None
+
+        return await self._run(add)
+
+    async def pending(self, max_attempts: int) -> list[Pending]:
+        """Every message written but not marked sent that has failed fewer than
+        `max_attempts` times, oldest first within each kind. A card claimed before m003 has no
+        text and cannot be sent again: it is left alone."""
+
+        def select() -> list[Pending]:
+            cards = self.db.execute(
+                "SELECT post_id, chat_id, text FROM telegram_published WHERE status = 'sending' "
+                "AND text IS NOT NULL AND attempts < ? ORDER BY claimed_at",
+                [max_attempts],
+            ).fetchall()
+            reviews = self.db.execute(
+                "SELECT id, post_id, chat_id, review_html FROM telegram_reviews "
+                "WHERE message_id IS NULL AND decision IS NULL AND attempts < ? ORDER BY id",
+                [max_attempts],
+            ).fetchall()
+            messages = self.db.execute(
+                "SELECT key, kind, chat_id, text FROM telegram_outbox WHERE status = 'pending' "
+                "AND attempts < ? ORDER BY created_at",
+                [max_attempts],
+            ).fetchall()
+            return [
+                *(Pending(CARD, card_key(p), p, c, t) for p, c, t in cards),
+                *(Pending(REVIEW, review_key(p), str(i), c, t) for i, p, c, t in reviews),
+                *(Pending(k, key, key, c, t) for key, k, c, t in messages),
+            ]
+
+        return await self._run(select)
+
+    async def is_pending(self, item: Pending) -> bool:
+        """Whether `item` is still unsent (read again just before a send, under its key)."""
+        table, where = _row_of(item)
+
+        def check() -> bool:
+            unsent = {
+                CARD: "status = 'sending'",
+                REVIEW: "message_id IS NULL AND decision IS NULL",
+            }.get(item.kind, "status = 'pending'")
+            sql = f"SELECT 1 FROM {table} WHERE {where} = ? AND {unsent}"  # noqa: S608 - fixed names
+            return self.db.execute(sql, [item.ref]).fetchone() is not None
+
+        return await self._run(check)
+
+    async def mark_sent(self, item: Pending, message_id: int, now: datetime) -> None:
+        table, where = _row_of(item)
+        status = {} if item.kind == REVIEW else {"status": "sent"}
+
+        def mark() -> None:
+            with self.db.conn:
+                self.db.table(table).update(
+                    item.ref if where != "id" else int(item.ref),
+                    {**status, "message_id": message_id, "sent_at": now.isoformat()},
+                )
+
+        await self._run(mark)
+
+    async def send_failed(self, item: Pending, error: str) -> None:
+        """The send raised: the row stays pending (a later reconcile sends it), one more
+        attempt counted and the error kept for the operator."""
+        table, where = _row_of(item)
+
+        def count() -> None:
+            with self.db.conn:
+                self.db.execute(
+                    f"UPDATE {table} SET attempts = attempts + 1, last_error = ? "  # noqa: S608 - fixed names
+                    f"WHERE {where} = ?",
+                    [error[:500], item.ref],
+                )
+
+        await self._run(count)
+
+    async def outbox(self) -> list[dict[str, Any]]:
+        return await self._run(lambda: list(self.db["telegram_outbox"].rows_where(order_by="key")))
+
+    async def digest_figures(self, day: date) -> DigestFigures:
+        """The day's figures (UTC) from every table in this file; absent tables count zero."""
+        return await self._run(lambda: day_figures(self.db, day))
+
+
+def _row_of(item: Pending) -> tuple[str, str]:
+    """The table and key column of a pending item's row."""
+    if item.kind == CARD:
+        return "telegram_published", "post_id"
+    if item.kind == REVIEW:
+        return "telegram_reviews", "id"
+    return "telegram_outbox", "key"
