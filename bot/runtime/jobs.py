@@ -65,9 +65,8 @@ class Jobs:
             self.running.add(task)
         try:
             await job()
-        except asyncio.CancelledError:
+        except asyncio.CancelledError:  # by stop(): ends quietly, its work left for the next start
             log.warning("job %s parked at stop", name)
-            raise
         except Exception:
             log.exception("job %s failed; it runs again at its next time", name)
             self.metrics.job_failed(name)

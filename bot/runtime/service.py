@@ -16,6 +16,7 @@ import signal
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -37,6 +38,7 @@ from bot.runtime.reload import CorpusReloader
 from bot.store import AuditLog
 from bot.telegram import TelegramDeps, TelegramOutlet, TelegramStore, announce, register
 from bot.telegram.app import TOKEN_ENV, TelegramApp, build_application
+from bot.telegram.digest import digest_text
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +112,8 @@ class Runtime:
         self.url = ""  # the ops endpoint, once listening
         self.bluesky: BlueskyBot | None = None
         self.outlet: TelegramOutlet | None = None
+        self._digest_from: tuple[TelegramStore, LiveChecks] | None = None
+        self.jobs: Jobs | None = None
 
     def stop(self) -> None:
         self.stopping.set()
@@ -125,7 +129,7 @@ class Runtime:
         live = LiveChecks(checker, self.metrics, audit, loop)
         self.health.add("store", audit.ping)
         self.health.add("model", lambda: asyncio.to_thread(live.checker.check_many, []))
-        jobs = Jobs(self.config.schedule, self.metrics)
+        jobs = self.jobs = Jobs(self.config.schedule, self.metrics)
         handover = Handover(self.dry_run)
         firehose: FirehoseWatcher | None = None
         firehose_task: asyncio.Task[None] | None = None
@@ -142,6 +146,7 @@ class Runtime:
             if self.creds.telegram is not None and not self.dry_run:
                 tstore = TelegramStore(path)
                 telegram = await self._start_telegram(self.creds.telegram, live, tstore, handover)
+                self._schedule_telegram(jobs, tstore, live)
             reloader = CorpusReloader(self.config, live, self._alert)
             jobs.every("corpus", self.config.schedule.corpus_seconds, reloader.check_once)
             if self.config.ops.port:
@@ -218,13 +223,39 @@ class Runtime:
             raise RuntimeError("the Telegram application has no updater")
         await app.updater.start_polling()
         handover.outlet = self.outlet = outlet
+        sent = await outlet.reconcile()
+        log.info("telegram: %d pending message(s) reconciled", sent)
         self.health.add("telegram", app.bot.get_me)
         log.info("telegram: polling as @%s", app.bot.username)
         return app
 
+    def _schedule_telegram(self, jobs: Jobs, store: TelegramStore, live: LiveChecks) -> None:
+        outlet = self.outlet
+        if outlet is None:  # pragma: no cover - set by _start_telegram
+            return
+        jobs.every("telegram-outbox", self.config.schedule.outbox_seconds, outlet.reconcile)
+        self.metrics.count_replies("telegram", lambda: sum(outlet.sent.values()))
+        self._digest_from = (store, live)
+        if self.config.schedule.digest_at:
+            jobs.daily("digest", self.config.schedule.digest_at, self.digest)
+
+    async def digest(self) -> int | None:
+        """Yesterday's figures (the UTC day that just ended) to the channel, once per day;
+        the message id, or None when it was sent before or Telegram is not running."""
+        if self.outlet is None or self._digest_from is None:
+            return None
+        store, live = self._digest_from
+        day = (datetime.now(UTC) - timedelta(days=1)).date()
+        titles = {e.id: f"{e.event}, {e.city}" for e in live.corpus.events}
+        text = digest_text(await store.digest_figures(day), titles)
+        return await self.outlet.publish_digest(day, text)
+
     async def _alert(self, key: str, text: str) -> None:
-        """A message to the operators (the corpus reloader's refusals); logged either way."""
+        """A message to the operators (the corpus reloader's refusals), through the Telegram
+        outbox (once per key); logged either way."""
         log.warning("operator alert %s: %s", key, text)
+        if self.outlet is not None:
+            await self.outlet.alert(key, text)
 
 
 def _reading(counts: Counter[str], key: str) -> Callable[[], float]:
