@@ -17,106 +17,23 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from tqdm import tqdm
 
 from bot.config import PROJECT_ROOT, Config, ConfigError, load_config
 from bot.corpus import CorpusError, validate_corpus
 from bot.domain import CheckResult, Post
-from bot.pipeline import Checker, build_checker
+from bot.feed import BATCH, check_lines, parse_time
+from bot.pipeline import build_checker
 from bot.store import Store
 
 log = logging.getLogger("factbot")
 
-BATCH = 32
 DEFAULT_FEED = PROJECT_ROOT / "samples" / "feed.jsonl"
-
-
-class InputError(Exception):
-    """A bad line of JSONL input: answered with an error object, never a crash."""
-
-
-def parse_post(line: str, number: int) -> Post:
-    try:
-        raw = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"line {number}: not valid JSON: {exc.msg}") from exc
-    if not isinstance(raw, dict):
-        raise InputError(f"line {number}: expected a JSON object")
-    text, post_id = raw.get("text"), raw.get("id", f"line-{number}")
-    if not isinstance(text, str) or not text.strip():
-        raise InputError(f'line {number}: "text" must be a non-empty string')
-    if not isinstance(post_id, str | int):
-        raise InputError(f'line {number}: "id" must be a string')
-    lang = raw.get("lang")
-    if lang is not None and not isinstance(lang, str):
-        raise InputError(f'line {number}: "lang" must be a string')
-    return Post(
-        id=str(post_id),
-        text=text,
-        created_at=parse_time(raw.get("created_at"), number),
-        lang=lang,
-        url=raw.get("url") if isinstance(raw.get("url"), str) else None,
-        author=raw.get("author") if isinstance(raw.get("author"), str) else None,
-    )
-
-
-def parse_time(value: Any, number: int) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError as exc:
-        raise InputError(
-            f'line {number}: "created_at" {value!r} is not an ISO 8601 date-time'
-        ) from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _error_id(line: str) -> str | None:
-    try:
-        raw = json.loads(line)
-    except json.JSONDecodeError:
-        return None
-    value = raw.get("id") if isinstance(raw, dict) else None
-    return str(value) if isinstance(value, str | int) else None
-
-
-def check_lines(
-    checker: Checker, store: Store | None, lines: Iterable[str]
-) -> Iterator[dict[str, Any]]:
-    """One contract object per non-blank input line, in input order, checked in batches."""
-    pending: list[tuple[int, Post | dict[str, Any]]] = []
-
-    def flush() -> Iterator[dict[str, Any]]:
-        posts = [p for _, p in pending if isinstance(p, Post)]
-        results = iter(checker.check_many(posts)) if posts else iter(())
-        done: list[CheckResult] = []
-        for _, item in pending:
-            if isinstance(item, Post):
-                result = next(results)
-                done.append(result)
-                yield result.to_json()
-            else:
-                yield item
-        if store is not None and done:
-            store.record_checks(done, checker.corpus.version, checker.model)
-        pending.clear()
-
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            pending.append((number, parse_post(line, number)))
-        except InputError as exc:
-            pending.append((number, {"id": _error_id(line), "error": str(exc), "line": number}))
-        if len(pending) >= BATCH:
-            yield from flush()
-    yield from flush()
 
 
 def describe(result: CheckResult) -> str:
@@ -198,25 +115,15 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     if creds.any and not args.feed:
         preflight(config, creds)
         return asyncio.run(Runtime(config, creds, dry_run=args.dry_run).run())
-    return replay(args, config)
-
-
-def replay(args: argparse.Namespace, config: Config) -> int:
-    """Check a JSONL feed (default: the bundled sample) and print each reply; nothing is sent."""
+    # The embedded default: the whole bot, in a dry run, on a replay source.
     feed = Path(args.feed) if args.feed else DEFAULT_FEED
-    checker = build_checker(config)
-    store = Store(config.store.path)
-    with open(feed, encoding="utf-8") as lines:
-        for obj in check_lines(checker, store, lines):
-            if "error" in obj:
-                print(f"[{obj['id']}] skipped: {obj['error']}")
-                continue
-            posts = obj["reply"]["bluesky"]
-            print(f"[{obj['id']}] {obj['verdict']} (score {obj['score']:.2f})")
-            for i, text in enumerate(posts, start=1):
-                print(f"  reply {i}/{len(posts)}: {text}")
-    print(f"checked {feed}; audit trail in {config.store.path}")
-    return 0
+    if not feed.is_file():
+        print(f"factbot run: no feed at {feed}", file=sys.stderr)
+        return 2
+    code = asyncio.run(Runtime(config, Credentials(), replay=feed).run())
+    if code == 0:
+        print(f"checked {feed}; audit trail in {config.store.path}")
+    return code
 
 
 def cmd_tune(args: argparse.Namespace, config: Config) -> int:

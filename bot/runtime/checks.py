@@ -30,6 +30,10 @@ class LiveChecks:
     def corpus(self) -> Corpus:
         return self.checker.corpus
 
+    @property
+    def model(self) -> str:
+        return self.checker.model
+
     def swap(self, checker: Checker) -> None:
         self.checker = checker
 

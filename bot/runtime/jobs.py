@@ -36,6 +36,7 @@ class Jobs:
         )
         self.running: set[asyncio.Task[Any]] = set()
         self.runs: dict[str, int] = {}
+        self.failed: set[str] = set()  # jobs that raised at least once
 
     def every(self, name: str, seconds: float, job: Job) -> None:
         """Run `job` now and then every `seconds`."""
@@ -47,6 +48,10 @@ class Jobs:
             name=name,
             next_run_time=datetime.now(UTC),
         )
+
+    def once(self, name: str, job: Job) -> None:
+        """Run `job` once, now."""
+        self.scheduler.add_job(partial(self._run, name, job), "date", id=name, name=name)
 
     def daily(self, name: str, at: str, job: Job) -> None:
         """Run `job` every day at `at` ("HH:MM", UTC)."""
@@ -70,6 +75,7 @@ class Jobs:
         except Exception:
             log.exception("job %s failed; it runs again at its next time", name)
             self.metrics.job_failed(name)
+            self.failed.add(name)
         finally:
             self.runs[name] = self.runs.get(name, 0) + 1
             if task is not None:

@@ -30,7 +30,7 @@ from bot.domain import CheckResult
 from bot.embed import Embedder
 from bot.pipeline import build_checker
 from bot.runtime.checks import LiveChecks
-from bot.runtime.dryrun import PrintingSender, print_handover
+from bot.runtime.dryrun import PrintingSender, print_handover, replay
 from bot.runtime.health import Health, OpsServer
 from bot.runtime.jobs import Jobs
 from bot.runtime.metrics import Metrics
@@ -102,9 +102,11 @@ class Runtime:
         dry_run: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
         embedders: Mapping[str, Embedder] | None = None,
+        replay: Path | None = None,
     ) -> None:
         self.config, self.creds, self.dry_run, self.transport = config, creds, dry_run, transport
         self.embedders = embedders  # the models, when the caller has them loaded already
+        self.replay = replay  # a JSONL feed to replay (a dry run that ends with the feed)
         self.stopping = asyncio.Event()
         self.metrics = Metrics()
         self.health = Health(config.ops.health_timeout_seconds)
@@ -147,9 +149,20 @@ class Runtime:
                 tstore = TelegramStore(path)
                 telegram = await self._start_telegram(self.creds.telegram, live, tstore, handover)
                 self._schedule_telegram(jobs, tstore, live)
-            reloader = CorpusReloader(self.config, live, self._alert)
-            jobs.every("corpus", self.config.schedule.corpus_seconds, reloader.check_once)
-            if self.config.ops.port:
+            if self.replay is not None:
+                feed = self.replay
+
+                async def replay_then_stop() -> None:
+                    try:
+                        await asyncio.to_thread(replay, live, feed)
+                    finally:
+                        self.stop()
+
+                jobs.once("replay", replay_then_stop)
+            else:
+                reloader = CorpusReloader(self.config, live, self._alert)
+                jobs.every("corpus", self.config.schedule.corpus_seconds, reloader.check_once)
+            if self.config.ops.port and self.replay is None:
                 host, port = self.config.ops.host, self.config.ops.port
                 ops = OpsServer(self.health, self.metrics, host, port)
                 self.url = await ops.start()
@@ -176,7 +189,7 @@ class Runtime:
                 tstore.close()
             audit.close()
         log.info("stopped cleanly (%d job run(s) parked for the next start)", parked)
-        return 0
+        return 1 if self.replay is not None and jobs.failed else 0
 
     async def _start_bluesky(
         self,
