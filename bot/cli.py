@@ -5,6 +5,7 @@
     factbot corpus validate           every corpus problem as file:line: message
     factbot run                       the main job (for now: the bundled sample feed, dry run)
     factbot tune --labels FILE        sweep the thresholds; precision/recall table and plot
+    factbot status [--json]           the last hour's figures from the store (read-only)
 
 Exit codes: 0 done, 1 unexpected failure, 2 bad config, corpus or input file.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -248,6 +250,38 @@ def cmd_tune(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_status(args: argparse.Namespace, config: Config) -> int:
+    """The store's recent figures, read through a read-only connection (the bot may be
+    writing: WAL lets both go on)."""
+    from bot import status
+
+    path = config.store.path
+    if not path.is_file():
+        print(f"factbot status: no store at {path} (nothing has run yet?)", file=sys.stderr)
+        return 2
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            figures = status.read_status(conn, datetime.now(UTC), args.since_minutes)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        print(f"factbot status: cannot read {path}: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(status.to_json(figures)))
+    else:
+        print(status.describe(figures))
+    return 0
+
+
+def _minutes(value: str) -> int:
+    minutes = int(value)
+    if minutes < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of minutes >= 1, not {value}")
+    return minutes
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="factbot", description=__doc__.splitlines()[0])
     parser.add_argument("--config", help="config TOML (default: ./config.toml if present)")
@@ -273,6 +307,12 @@ def build_parser() -> argparse.ArgumentParser:
     tune_.add_argument("--plot", help="the PNG to write (default: [tune] plot)")
     tune_.add_argument("--target-precision", type=float, help="default: [tune] target_precision")
     tune_.set_defaults(func=cmd_tune)
+    status_ = sub.add_parser("status", help="the last hour's figures from the store (read-only)")
+    status_.add_argument(
+        "--since-minutes", type=_minutes, default=60, metavar="N", help="the window (default 60)"
+    )
+    status_.add_argument("--json", action="store_true", help="one JSON object, for scripts")
+    status_.set_defaults(func=cmd_status)
     return parser
 
 
