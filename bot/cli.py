@@ -24,6 +24,7 @@ from typing import Any, TextIO
 
 from tqdm import tqdm
 
+from bot import logs
 from bot.config import PROJECT_ROOT, Config, ConfigError, load_config
 from bot.corpus import CorpusError, validate_corpus
 from bot.domain import CheckResult, Post
@@ -318,16 +319,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
     try:
         path = Path(args.config) if args.config else None
         if path is None and Path("config.toml").exists():
             path = Path("config.toml")
         config = load_config(path)
+        # After the config, whose [ops] log_format it needs; an error before this point is
+        # printed to stderr below.
+        logs.configure(config.ops.log_format, args.verbose)
         return int(args.func(args, config))
     except ConfigError as exc:
         print(f"factbot: config error: {exc}", file=sys.stderr)
