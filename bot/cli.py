@@ -25,7 +25,7 @@ from typing import Any, TextIO
 from tqdm import tqdm
 
 from bot import logs
-from bot.config import PROJECT_ROOT, Config, ConfigError, load_config
+from bot.config import Config, ConfigError, bundled, load_config
 from bot.corpus import CorpusError, validate_corpus
 from bot.domain import CheckResult, Post
 from bot.pipeline import Checker, build_checker
@@ -34,7 +34,7 @@ from bot.store import Store
 log = logging.getLogger("factbot")
 
 BATCH = 32
-DEFAULT_FEED = PROJECT_ROOT / "samples" / "feed.jsonl"
+DEFAULT_FEED = bundled("samples/feed.jsonl")
 
 
 class InputError(Exception):
