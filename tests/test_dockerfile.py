@@ -297,7 +297,7 @@ def test_entrypoint_runs_in_a_fresh_venv(fresh_venv: Path, tmp_path: Path) -> No
     shown = run_fresh(fresh_venv, ["factbot", "--help"], tmp_path)
     assert 0 == shown.returncode, shown.stderr
     assert shown.stdout.startswith("usage: factbot")
-    for command in ("check", "corpus", "run", "tune"):
+    for command in ("check", "corpus", "run", "tune", "status"):
         assert command in shown.stdout
 
     config = ROOT / "config.docker.toml"
