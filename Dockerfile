@@ -19,15 +19,17 @@ WORKDIR /app
 # machines install it from a local CPU wheel; in Docker there is none, so torch ALONE comes from
 # PyTorch's CPU index. Every other package comes from PyPI, pinned by requirements.lock.
 RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
+# The wheel carries the corpus and the sample feed (bot/_data/, see pyproject.toml), so both
+# folders are in the build context before the install.
 COPY pyproject.toml requirements.lock README.md ./
 COPY bot/ bot/
-RUN pip install -c requirements.lock .
 COPY corpus/ corpus/
 COPY samples/ samples/
+RUN pip install -c requirements.lock .
 COPY config.docker.toml ./
-# Warm every cache at build time, offline: validate the corpus, then one check loads both
-# packaged models (their weights ship in their wheels, so the venv holds them) and writes the
-# corpus index cache into /app/.factbot/cache, which the runtime stage copies.
+# Warm every cache at build time, offline: validate the corpus the wheel installed, then one
+# check loads both packaged models (their weights ship in their wheels, so the venv holds them)
+# and writes the corpus index cache into /app/.factbot/cache, which the runtime stage copies.
 ENV HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1
 RUN mkdir -p /data \
@@ -36,7 +38,7 @@ RUN mkdir -p /data \
       "Yann LeCun said open source AI is the way forward." \
  && test -n "$(ls -A /app/.factbot/cache)"
 
-# ---- runtime: the venv and the app, nothing else, as a non-root user ----
+# ---- runtime: the venv, the baked config and the warm cache, as a non-root user ----
 FROM python:3.11-slim AS runtime
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
@@ -48,18 +50,21 @@ RUN groupadd --system --gid 10001 factbot \
  && mkdir -p /data \
  && chown factbot:factbot /data
 COPY --from=build /opt/venv /opt/venv
-COPY --from=build --chown=factbot:factbot /app /app
+COPY --from=build --chown=factbot:factbot /app/config.docker.toml /app/config.docker.toml
+COPY --from=build --chown=factbot:factbot /app/.factbot /app/.factbot
 WORKDIR /data
 # The config and the database live on the volume: the baked config writes the audit trail, the
 # Bluesky session and the tuning plot to /data; a config of your own goes in /data/config.toml
 # (`--config /data/config.toml`). Secrets only from the environment (BLUESKY_APP_PASSWORD, ...).
 VOLUME ["/data"]
 USER factbot:factbot
-# The health endpoint's port. /healthz is coming in a later change; until then this check fails
-# and Docker marks the container unhealthy (it keeps running).
+# /healthz and /metrics ([ops] in config.docker.toml) on the container's loopback, where the
+# HEALTHCHECK runs; to scrape /metrics from outside, set [ops] host = "0.0.0.0" in your config.
+# The replay (no credentials) serves neither and exits when the feed is done.
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4).status == 200 else 1)"]
 ENTRYPOINT ["factbot"]
-# The wheel ships the `bot` package only, so the corpus and the sample feed are given from /app.
-CMD ["--config", "/app/config.docker.toml", "run", "--feed", "/app/samples/feed.jsonl"]
+# The corpus and the sample feed are the ones the wheel ships; a corpus of your own is
+# `[corpus] path` in /data/config.toml.
+CMD ["--config", "/app/config.docker.toml", "run"]

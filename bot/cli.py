@@ -5,6 +5,7 @@
     factbot corpus validate           every corpus problem as file:line: message
     factbot run [--dry-run]           live with credentials (until SIGTERM); else the sample feed
     factbot tune --labels FILE        sweep the thresholds; precision/recall table and plot
+    factbot status [--json]           the last hour's figures from the store (read-only)
 
 Exit codes: 0 done, 1 unexpected failure, 2 bad config, corpus or input file.
 """
@@ -16,6 +17,7 @@ import asyncio
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -24,7 +26,8 @@ from typing import TextIO
 
 from tqdm import tqdm
 
-from bot.config import PROJECT_ROOT, Config, ConfigError, load_config
+from bot import logs
+from bot.config import Config, ConfigError, bundled, load_config
 from bot.corpus import CorpusError, validate_corpus
 from bot.domain import CheckResult, Post
 from bot.feed import BATCH, check_lines, parse_time
@@ -33,7 +36,7 @@ from bot.store import Store
 
 log = logging.getLogger("factbot")
 
-DEFAULT_FEED = PROJECT_ROOT / "samples" / "feed.jsonl"
+DEFAULT_FEED = bundled("samples/feed.jsonl")
 
 
 def describe(result: CheckResult) -> str:
@@ -169,6 +172,38 @@ def cmd_tune(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_status(args: argparse.Namespace, config: Config) -> int:
+    """The store's recent figures, read through a read-only connection (the bot may be
+    writing: WAL lets both go on)."""
+    from bot import status
+
+    path = config.store.path
+    if not path.is_file():
+        print(f"factbot status: no store at {path} (nothing has run yet?)", file=sys.stderr)
+        return 2
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            figures = status.read_status(conn, datetime.now(UTC), args.since_minutes)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        print(f"factbot status: cannot read {path}: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(status.to_json(figures)))
+    else:
+        print(status.describe(figures))
+    return 0
+
+
+def _minutes(value: str) -> int:
+    minutes = int(value)
+    if minutes < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of minutes >= 1, not {value}")
+    return minutes
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="factbot", description=__doc__.splitlines()[0])
     parser.add_argument("--config", help="config TOML (default: ./config.toml if present)")
@@ -199,21 +234,25 @@ def build_parser() -> argparse.ArgumentParser:
     tune_.add_argument("--plot", help="the PNG to write (default: [tune] plot)")
     tune_.add_argument("--target-precision", type=float, help="default: [tune] target_precision")
     tune_.set_defaults(func=cmd_tune)
+    status_ = sub.add_parser("status", help="the last hour's figures from the store (read-only)")
+    status_.add_argument(
+        "--since-minutes", type=_minutes, default=60, metavar="N", help="the window (default 60)"
+    )
+    status_.add_argument("--json", action="store_true", help="one JSON object, for scripts")
+    status_.set_defaults(func=cmd_status)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
     try:
         path = Path(args.config) if args.config else None
         if path is None and Path("config.toml").exists():
             path = Path("config.toml")
         config = load_config(path)
+        # After the config, whose [ops] log_format it needs; an error before this point is
+        # printed to stderr below.
+        logs.configure(config.ops.log_format, args.verbose)
         return int(args.func(args, config))
     except ConfigError as exc:
         print(f"factbot: config error: {exc}", file=sys.stderr)

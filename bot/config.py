@@ -19,6 +19,17 @@ from typing import Any
 from bot.compose import ReplyTexts
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGED = Path(__file__).resolve().parent / "_data"  # what the wheel ships (pyproject.toml)
+
+
+def bundled(relative: str) -> Path:
+    """A file or folder the project ships (the corpus, the sample feed): the repository's own
+    when running from a checkout, since operators edit `corpus/` there, else the copy an
+    installed wheel carries under `bot/_data/`."""
+    checkout = PROJECT_ROOT / relative
+    if (PROJECT_ROOT / "pyproject.toml").is_file() and checkout.exists():
+        return checkout
+    return PACKAGED / relative
 
 
 class ConfigError(Exception):
@@ -28,7 +39,7 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class CorpusConfig:
-    path: Path = PROJECT_ROOT / "corpus"
+    path: Path = field(default_factory=lambda: bundled("corpus"))
 
 
 @dataclass(frozen=True)

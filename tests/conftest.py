@@ -6,6 +6,7 @@ from __future__ import annotations
 import atexit
 import dataclasses
 import ipaddress
+import logging
 import os
 import secrets
 import socket
@@ -56,6 +57,17 @@ def _no_internet() -> Iterator[None]:
     socket.socket.connect = guarded  # type: ignore[method-assign]
     yield
     socket.socket.connect = real  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _root_logger_restored() -> Iterator[None]:
+    """`main()` installs its log handler on the root logger; tests that call it in-process leave
+    the root logger as they found it."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = [h for h in root.handlers if h in handlers]
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")

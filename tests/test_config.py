@@ -70,3 +70,13 @@ def test_bad_config_names_file_key_and_value(tmp_path: Path, text: str, message:
         load_config(path)
     assert str(caught.value).startswith(f"{path}: ")
     assert message in str(caught.value)
+
+
+def test_from_a_checkout_the_defaults_are_the_repositorys_folders() -> None:
+    """Run from a checkout, the default corpus is corpus/ (what operators edit) and the default
+    feed samples/feed.jsonl, not the copies a wheel carries (tests/test_dockerfile.py checks
+    those, from an installed wheel)."""
+    from bot.cli import DEFAULT_FEED
+
+    assert ROOT / "corpus" == Config().corpus.path
+    assert ROOT / "samples" / "feed.jsonl" == DEFAULT_FEED

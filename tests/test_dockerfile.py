@@ -189,14 +189,33 @@ def test_data_volume_and_offline_models() -> None:
 
 
 def test_entrypoint_is_the_console_script() -> None:
-    """ENTRYPOINT is pyproject's console script, CMD the `run` command on the baked config."""
+    """ENTRYPOINT is pyproject's console script, CMD the `run` command on the baked config with
+    nothing else: the corpus and the sample feed are the wheel's, so no path is given, and the
+    baked config names no corpus folder."""
     scripts = PYPROJECT["project"]["scripts"]
     entry = [exec_form(i.args) for i in RUNTIME if i.name == "ENTRYPOINT"]
     assert [list(scripts)] == entry
     cmd = [exec_form(i.args) for i in RUNTIME if i.name == "CMD"]
-    assert 1 == len(cmd)
-    assert "run" in cmd[0]
-    assert ["--config", "/app/config.docker.toml"] == cmd[0][:2]
+    assert [["--config", "/app/config.docker.toml", "run"]] == cmd
+    baked = tomllib.loads((ROOT / "config.docker.toml").read_text(encoding="utf-8"))
+    assert "corpus" not in baked
+
+
+def test_the_wheel_lists_every_package_and_maps_the_data() -> None:
+    """pyproject lists its packages (a mapped data folder cannot be found): every package under
+    bot/ is listed, and the two data packages are the top-level corpus/ and samples/ folders,
+    which stay where operators edit them."""
+    setuptools = PYPROJECT["tool"]["setuptools"]
+    on_disk = {  # bot/ itself has no __init__.py: a folder of modules is a package
+        ".".join(module.parent.relative_to(ROOT).parts)
+        for module in (ROOT / "bot").rglob("*.py")
+        if "__pycache__" not in module.parts
+    }
+    data = {"bot._data.corpus": "corpus", "bot._data.samples": "samples"}
+    assert on_disk | set(data) == set(setuptools["packages"])
+    assert data == setuptools["package-dir"]
+    assert (ROOT / "corpus" / "speakers.toml").is_file()
+    assert (ROOT / "samples" / "feed.jsonl").is_file()
 
 
 def test_dockerignore_keeps_what_the_image_copies() -> None:
@@ -227,7 +246,8 @@ def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     src.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, src / name)
-    shutil.copytree(ROOT / "bot", src / "bot", ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in ("bot", "corpus", "samples"):  # what the Dockerfile copies before its install
+        shutil.copytree(ROOT / folder, src / folder, ignore=shutil.ignore_patterns("__pycache__"))
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
     offline = ["--no-index", "--no-deps", "--no-build-isolation"]
     subprocess.run([*pip, "wheel", *offline, "-w", str(tmp / "dist"), str(src)], check=True)
@@ -266,8 +286,8 @@ def run_fresh(venv: Path, args: list[str], cwd: Path) -> subprocess.CompletedPro
 def test_entrypoint_runs_in_a_fresh_venv(fresh_venv: Path, tmp_path: Path) -> None:
     """The image's entry command, `factbot`, installed non-editable from a wheel into a new venv,
     runs from there: `--help` lists the commands, and `corpus validate` on the config the image
-    bakes in (its relative corpus path resolves next to it) passes. `bot` is imported from the
-    fresh venv, not from the development checkout."""
+    bakes in passes on the corpus the wheel installed. `bot` is imported from the fresh venv,
+    not from the development checkout."""
     where = run_fresh(
         fresh_venv, ["python", "-c", "import bot.cli; print(bot.cli.__file__)"], tmp_path
     )
@@ -277,7 +297,7 @@ def test_entrypoint_runs_in_a_fresh_venv(fresh_venv: Path, tmp_path: Path) -> No
     shown = run_fresh(fresh_venv, ["factbot", "--help"], tmp_path)
     assert 0 == shown.returncode, shown.stderr
     assert shown.stdout.startswith("usage: factbot")
-    for command in ("check", "corpus", "run", "tune"):
+    for command in ("check", "corpus", "run", "tune", "status"):
         assert command in shown.stdout
 
     config = ROOT / "config.docker.toml"
@@ -285,4 +305,32 @@ def test_entrypoint_runs_in_a_fresh_venv(fresh_venv: Path, tmp_path: Path) -> No
         fresh_venv, ["factbot", "--config", str(config), "corpus", "validate"], tmp_path
     )
     assert 0 == valid.returncode, valid.stdout + valid.stderr
-    assert f"corpus OK: {ROOT / 'corpus'}\n" == valid.stdout
+    assert f"corpus OK: {packaged(fresh_venv, 'corpus')}\n" == valid.stdout
+
+
+def packaged(venv: Path, name: str) -> Path:
+    """Where the wheel put one of the project's data folders in `venv`."""
+    (site,) = (venv / "lib").glob("python3.*/site-packages")
+    return site / "bot" / "_data" / name
+
+
+def test_installed_factbot_finds_its_corpus_and_feed(fresh_venv: Path, tmp_path: Path) -> None:
+    """From outside any checkout (cwd a temp folder, no config, no --corpus) the installed
+    `factbot` validates the corpus the wheel carries, the same files as corpus/; the default
+    replay feed is the packaged copy of samples/feed.jsonl."""
+    valid = run_fresh(fresh_venv, ["factbot", "corpus", "validate"], tmp_path)
+    assert 0 == valid.returncode, valid.stdout + valid.stderr
+    corpus = packaged(fresh_venv, "corpus")
+    assert f"corpus OK: {corpus}\n" == valid.stdout
+    ours = sorted(p.name for p in (ROOT / "corpus").iterdir() if p.suffix in {".toml", ".md"})
+    assert ours == sorted(p.name for p in corpus.iterdir())
+    for name in ours:
+        assert (ROOT / "corpus" / name).read_bytes() == (corpus / name).read_bytes()
+
+    feed = run_fresh(
+        fresh_venv, ["python", "-c", "import bot.cli; print(bot.cli.DEFAULT_FEED)"], tmp_path
+    )
+    assert 0 == feed.returncode, feed.stderr
+    assert str(packaged(fresh_venv, "samples") / "feed.jsonl") == feed.stdout.strip()
+    shipped = (ROOT / "samples" / "feed.jsonl").read_bytes()
+    assert shipped == Path(feed.stdout.strip()).read_bytes()

@@ -1,0 +1,152 @@
+"""`factbot status`: the recent figures of a running bot, read from its SQLite file.
+
+Pure functions over a sqlite3 connection the caller opened (read-only: the bot keeps writing
+while an operator looks) and a clock the caller passed in. A table that does not exist yet (the
+Bluesky or Telegram adapter never ran against this file) counts as zero, so a fresh audit trail
+is a valid answer rather than an error.
+
+What each figure counts, over the window [since, until]:
+- checks by verdict, by `checked_at`; `gated_out` is the part of them the gate turned away
+  before any model saw the post. The row has no `gated` column: the gate's reason, kept in the
+  `scores` JSON under "gate", says it (`bot.gate.turned_away`);
+- Bluesky mentions by their status now, for mentions claimed in the window;
+- replies sent, by `sent_at`; replies pending is the outbox backlog now, whatever its age,
+  because a reply stuck for hours is exactly what an operator looks for;
+- watched posts first seen, and handed over, in the window;
+- Telegram channel cards published (claimed in the window and sent), reviews opened
+  (`created_at`) and decided (`decided_at`).
+
+Every store writes its times as `datetime.isoformat()` in UTC, so comparing the strings compares
+the instants and the `checked_at` index is used."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.gate import turned_away
+
+VERDICTS = ("match", "review", "no_match")
+
+
+@dataclass(frozen=True)
+class Status:
+    since: datetime
+    until: datetime
+    checks: dict[str, int] = field(default_factory=dict)  # verdict -> count, every verdict
+    gated_out: int = 0
+    mentions: dict[str, int] = field(default_factory=dict)  # status -> count
+    replies_sent: int = 0
+    replies_pending: int = 0
+    watched_seen: int = 0
+    watched_handed_over: int = 0
+    cards_published: int = 0
+    reviews_opened: int = 0
+    reviews_decided: int = 0
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def _count(conn: sqlite3.Connection, sql: str, params: list[Any]) -> int:
+    return int(conn.execute(sql, params).fetchone()[0])
+
+
+def read_status(conn: sqlite3.Connection, now: datetime, minutes: int) -> Status:
+    """The figures of the last `minutes` before `now` (an aware datetime)."""
+    since = now - timedelta(minutes=minutes)
+    window = [since.isoformat(), now.isoformat()]
+    tables = _tables(conn)
+    checks: Counter[str] = Counter(dict.fromkeys(VERDICTS, 0))
+    gated_out = 0
+    if "checks" in tables:
+        rows = conn.execute(
+            "SELECT verdict, CASE WHEN json_valid(scores) THEN json_extract(scores, '$.gate') "
+            "END AS gate, count(*) FROM checks "
+            "WHERE checked_at >= ? AND checked_at <= ? GROUP BY verdict, gate",
+            window,
+        ).fetchall()
+        for verdict, gate, n in rows:
+            checks[str(verdict)] += int(n)
+            if isinstance(gate, str) and turned_away(gate):
+                gated_out += int(n)
+    mentions: dict[str, int] = {}
+    if "bluesky_mentions" in tables:
+        mentions = {
+            str(status): int(n)
+            for status, n in conn.execute(
+                "SELECT status, count(*) FROM bluesky_mentions "
+                "WHERE claimed_at >= ? AND claimed_at <= ? GROUP BY status ORDER BY status",
+                window,
+            )
+        }
+
+    def count(table: str, where: str, params: list[Any]) -> int:
+        if table not in tables:
+            return 0
+        return _count(conn, f"SELECT count(*) FROM {table} WHERE {where}", params)  # noqa: S608 - fixed names
+
+    def between(column: str) -> str:
+        return f"{column} >= ? AND {column} <= ?"
+
+    return Status(
+        since=since,
+        until=now,
+        checks=dict(checks),
+        gated_out=gated_out,
+        mentions=mentions,
+        replies_sent=count("bluesky_outbox", f"status = 'sent' AND {between('sent_at')}", window),
+        replies_pending=count("bluesky_outbox", "status = 'pending'", []),
+        watched_seen=count("bluesky_watched", between("first_seen"), window),
+        watched_handed_over=count("bluesky_watched", between("handed_over_at"), window),
+        cards_published=count(
+            "telegram_published", f"status = 'sent' AND {between('claimed_at')}", window
+        ),
+        reviews_opened=count("telegram_reviews", between("created_at"), window),
+        reviews_decided=count("telegram_decisions", between("decided_at"), window),
+    )
+
+
+def to_json(status: Status) -> dict[str, Any]:
+    """One object for scripts; the same figures as `describe`."""
+    return {
+        "since": status.since.isoformat(),
+        "until": status.until.isoformat(),
+        "checks": {**status.checks, "gated_out": status.gated_out},
+        "bluesky": {
+            "mentions": status.mentions,
+            "replies_sent": status.replies_sent,
+            "replies_pending": status.replies_pending,
+            "watched_seen": status.watched_seen,
+            "watched_handed_over": status.watched_handed_over,
+        },
+        "telegram": {
+            "cards_published": status.cards_published,
+            "reviews_opened": status.reviews_opened,
+            "reviews_decided": status.reviews_decided,
+        },
+    }
+
+
+def describe(status: Status) -> str:
+    """A few aligned lines for a person at a terminal."""
+    total = sum(status.checks.values())
+    verdicts = ", ".join(f"{v} {status.checks.get(v, 0)}" for v in VERDICTS)
+    mentions = ", ".join(f"{k} {n}" for k, n in status.mentions.items()) or "none"
+    minutes = round((status.until - status.since).total_seconds() / 60)
+    return "\n".join(
+        [
+            f"last {minutes} min ({status.since:%Y-%m-%d %H:%M} to {status.until:%H:%M} UTC)",
+            f"checks:    {total} ({verdicts}); turned away by the gate {status.gated_out}",
+            f"mentions:  {mentions}",
+            f"replies:   sent {status.replies_sent}, pending {status.replies_pending} (any age)",
+            f"watched:   seen {status.watched_seen}, handed over {status.watched_handed_over}",
+            f"telegram:  cards published {status.cards_published}, reviews opened "
+            f"{status.reviews_opened}, decided {status.reviews_decided}",
+        ]
+    )
