@@ -3,6 +3,7 @@ opens a connection other than to loopback or a Unix socket fails."""
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import dataclasses
 import ipaddress
@@ -10,7 +11,7 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from atp_network import DEFAULT_PASSWORD, AtpNetwork, create_account
+from atp_network import DEFAULT_PASSWORD, AtpNetwork, create_account, login
+from atproto import AsyncClient
 from factories import SEED_TEXT
 
 from bot.config import Config, ModelConfig
@@ -121,3 +123,15 @@ def atp_account_factory(atp_network: AtpNetwork) -> AccountFactory:
         return await create_account(atp_network.pds_url, handle, DEFAULT_PASSWORD)
 
     return make
+
+
+@pytest.fixture
+async def bot_and_users(
+    atp_network: AtpNetwork, atp_account_factory: AccountFactory
+) -> AsyncIterator[tuple[tuple[str, str], list[AsyncClient]]]:
+    """A fresh bot account (did, handle) and four users, logged in, for the runtime tests."""
+    made = await asyncio.gather(*(atp_account_factory() for _ in range(5)))
+    users = [await login(atp_network.pds_url, handle) for _, handle in made[1:]]
+    yield made[0], users
+    for client in users:
+        await client.request.close()

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from atp_network import wait_for
 from atproto import AsyncClient, client_utils
 
 from bot.bluesky.records import to_post
@@ -101,3 +102,16 @@ async def expected_replies(
     if review:
         raise AssertionError(f"these mentions would go to review, not get a reply: {review}")
     return {r.post.id: len(r.reply.bluesky) for r in results}
+
+
+async def await_mentions(
+    users: Sequence[AsyncClient], bot: tuple[str, str], checker: Checker, n: int
+) -> dict[str, int]:
+    """Post `n` mentions of `bot` (did, handle) and wait until the AppView shows them all;
+    {mention uri: posts its reply should have}."""
+    posted = await post_mentions(users, bot, mention_texts(n))
+    uris = [p.uri for p in posted]
+    expected: dict[str, int] = await wait_for(
+        lambda: expected_replies(users[0], checker, uris), timeout=60
+    )
+    return expected

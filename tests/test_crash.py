@@ -15,15 +15,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from atp_network import DEFAULT_PASSWORD, AtpNetwork, login, wait_for
+from atp_network import DEFAULT_PASSWORD, AtpNetwork, wait_for
 from atproto import AsyncClient
 from reply_audit import audit, bot_posts
-from runtime_support import expected_replies, free_port, mention_texts, post_mentions
+from runtime_support import await_mentions, free_port
 
 from bot.config import PROJECT_ROOT, Config
 from bot.pipeline import Checker
@@ -32,23 +31,6 @@ pytestmark = pytest.mark.atproto
 
 MENTIONS = 200
 KILLS = 5
-
-
-@pytest.fixture
-async def accounts(atp_account_factory: Any) -> dict[str, tuple[str, str]]:
-    names = ("bot", "a", "b", "c", "d")
-    made = await asyncio.gather(*(atp_account_factory() for _ in names))
-    return dict(zip(names, made, strict=True))
-
-
-@pytest.fixture
-async def users(
-    atp_network: AtpNetwork, accounts: dict[str, tuple[str, str]]
-) -> AsyncIterator[list[AsyncClient]]:
-    out = [await login(atp_network.pds_url, h) for n, (_, h) in accounts.items() if n != "bot"]
-    yield out
-    for c in out:
-        await c.request.close()
 
 
 def write_config(path: Path, config: Config, pds_url: str) -> None:
@@ -98,19 +80,16 @@ def start_bot(config: Path, handle: str, log: Path) -> subprocess.Popen[bytes]:
 
 async def test_sigkill_at_random_points_never_duplicates_or_loses_a_reply(
     atp_network: AtpNetwork,
-    accounts: dict[str, tuple[str, str]],
-    users: list[AsyncClient],
+    bot_and_users: tuple[tuple[str, str], list[AsyncClient]],
     config: Config,
     checker: Checker,
     tmp_path: Path,
 ) -> None:
     seed = int(os.environ.get("FACTBOT_CRASH_SEED", time.time_ns() % 1_000_000))
     rng = random.Random(seed)  # noqa: S311 - when to kill, not a secret
-    bot_did, bot_handle = accounts["bot"]
-    mentions = await post_mentions(users, accounts["bot"], mention_texts(MENTIONS))
-    expected = await wait_for(
-        lambda: expected_replies(users[0], checker, [m.uri for m in mentions]), timeout=60
-    )
+    bot, users = bot_and_users
+    bot_did, bot_handle = bot
+    expected = await await_mentions(users, bot, checker, MENTIONS)
     cfg = tmp_path / "config.toml"
     write_config(cfg, config, atp_network.pds_url)
     log = tmp_path / "bot.log"

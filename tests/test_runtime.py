@@ -7,17 +7,17 @@ exactly once and the errors show in /metrics."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from atp_network import DEFAULT_PASSWORD, AtpNetwork, login, wait_for
+from atp_network import DEFAULT_PASSWORD, AtpNetwork, wait_for
 from atproto import AsyncClient
 from faults import RandomFaults
 from reply_audit import audit, bot_posts
-from runtime_support import expected_replies, mention_texts, post_mentions, runtime_config
+from runtime_support import await_mentions, runtime_config
 
 from bot.config import Config
 from bot.embed import Embedder
@@ -25,23 +25,6 @@ from bot.pipeline import Checker
 from bot.runtime.service import Credentials, Runtime
 
 pytestmark = pytest.mark.atproto
-
-
-@pytest.fixture
-async def accounts(atp_account_factory: Any) -> dict[str, tuple[str, str]]:
-    names = ("bot", "a", "b", "c")
-    made = await asyncio.gather(*(atp_account_factory() for _ in names))
-    return dict(zip(names, made, strict=True))
-
-
-@pytest.fixture
-async def users(
-    atp_network: AtpNetwork, accounts: dict[str, tuple[str, str]]
-) -> AsyncIterator[list[AsyncClient]]:
-    out = [await login(atp_network.pds_url, h) for n, (_, h) in accounts.items() if n != "bot"]
-    yield out
-    for c in out:
-        await c.request.close()
 
 
 def metric(text: str, name: str) -> float:
@@ -65,19 +48,16 @@ async def until_answered(
 
 async def test_live_bot_answers_mentions_serves_health_and_stops_cleanly(
     atp_network: AtpNetwork,
-    accounts: dict[str, tuple[str, str]],
-    users: list[AsyncClient],
+    bot_and_users: tuple[tuple[str, str], list[AsyncClient]],
     config: Config,
     checker: Checker,
     embedders: dict[str, Embedder],
     tmp_path: Path,
 ) -> None:
     cfg = runtime_config(config, atp_network.pds_url, atp_network.firehose_url, tmp_path)
-    bot_did, bot_handle = accounts["bot"]
-    mentions = await post_mentions(users, accounts["bot"], mention_texts(6))
-    expected = await wait_for(
-        lambda: expected_replies(users[0], checker, [m.uri for m in mentions]), timeout=15
-    )
+    bot, users = bot_and_users
+    bot_did, bot_handle = bot
+    expected = await await_mentions(users, bot, checker, 6)
     runtime = Runtime(cfg, Credentials((bot_handle, DEFAULT_PASSWORD)), embedders=embedders)
     task = asyncio.create_task(runtime.run())
     await asyncio.wait_for(runtime.ready.wait(), 60)
@@ -99,16 +79,13 @@ async def test_live_bot_answers_mentions_serves_health_and_stops_cleanly(
     runtime.stop()
     assert 0 == await asyncio.wait_for(task, 30)
     # The audit trail has every check, written through the file's single writer.
-    import sqlite3
-
     with sqlite3.connect(tmp_path / "factbot.db") as db:
         verdicts = dict(db.execute("SELECT verdict, count(*) FROM checks GROUP BY verdict"))
         statuses = dict(db.execute("SELECT status, count(*) FROM bluesky_mentions GROUP BY status"))
     assert 3 == verdicts["match"]
     assert {"replied": 6} == statuses
 
-    # A health check that fails: the PDS is unreachable for the next run's Bluesky ping.
-    # (Covered by the fault test's transport; here the ops endpoint is gone after stop.)
+    # After the stop the endpoint is gone (a failing dependency's 503 is in the unit tests).
     with pytest.raises(httpx.ConnectError):
         async with httpx.AsyncClient(base_url=runtime.url) as http:
             await http.get("/healthz")
@@ -116,19 +93,16 @@ async def test_live_bot_answers_mentions_serves_health_and_stops_cleanly(
 
 async def test_every_mention_answered_once_with_a_fifth_of_calls_failing(
     atp_network: AtpNetwork,
-    accounts: dict[str, tuple[str, str]],
-    users: list[AsyncClient],
+    bot_and_users: tuple[tuple[str, str], list[AsyncClient]],
     config: Config,
     checker: Checker,
     embedders: dict[str, Embedder],
     tmp_path: Path,
 ) -> None:
     cfg = runtime_config(config, atp_network.pds_url, atp_network.firehose_url, tmp_path)
-    bot_did, bot_handle = accounts["bot"]
-    mentions = await post_mentions(users, accounts["bot"], mention_texts(30))
-    expected = await wait_for(
-        lambda: expected_replies(users[0], checker, [m.uri for m in mentions]), timeout=15
-    )
+    bot, users = bot_and_users
+    bot_did, bot_handle = bot
+    expected = await await_mentions(users, bot, checker, 30)
     faults = RandomFaults(rate=0.2, seed=20261130)
     runtime = Runtime(
         cfg, Credentials((bot_handle, DEFAULT_PASSWORD)), transport=faults, embedders=embedders
@@ -159,8 +133,7 @@ async def test_every_mention_answered_once_with_a_fifth_of_calls_failing(
 
 async def test_dry_run_prints_the_replies_and_writes_nothing(
     atp_network: AtpNetwork,
-    accounts: dict[str, tuple[str, str]],
-    users: list[AsyncClient],
+    bot_and_users: tuple[tuple[str, str], list[AsyncClient]],
     config: Config,
     checker: Checker,
     embedders: dict[str, Embedder],
@@ -168,11 +141,9 @@ async def test_dry_run_prints_the_replies_and_writes_nothing(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     cfg = runtime_config(config, atp_network.pds_url, atp_network.firehose_url, tmp_path)
-    bot_did, bot_handle = accounts["bot"]
-    mentions = await post_mentions(users, accounts["bot"], mention_texts(2))
-    await wait_for(
-        lambda: expected_replies(users[0], checker, [m.uri for m in mentions]), timeout=15
-    )
+    bot, users = bot_and_users
+    bot_did, bot_handle = bot
+    expected = await await_mentions(users, bot, checker, 2)
     runtime = Runtime(
         cfg, Credentials((bot_handle, DEFAULT_PASSWORD)), dry_run=True, embedders=embedders
     )
@@ -182,7 +153,7 @@ async def test_dry_run_prints_the_replies_and_writes_nothing(
 
     async def printed() -> bool:
         out.append(capsys.readouterr().out)
-        return all(f"to {m.uri}:" in "".join(out) for m in mentions)
+        return all(f"to {uri}:" in "".join(out) for uri in expected)
 
     await wait_for(printed, timeout=60, interval=0.2)
     runtime.stop()

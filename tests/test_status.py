@@ -18,7 +18,7 @@ from bot.bluesky.store import BlueskyStore
 from bot.cli import main
 from bot.pipeline import Checker
 from bot.store import Store
-from bot.telegram.store import TelegramStore
+from bot.telegram.store import CARD, Pending, TelegramStore, card_key
 
 
 def moments() -> tuple[datetime, datetime]:
@@ -118,9 +118,11 @@ async def record_telegram(db: Path, recent: datetime, old: datetime) -> None:
             ("p1", recent, True),
             ("p2", recent, False),
         ]:
-            assert await store.claim_publication(post_id, "@channel", when)
+            card = f"<b>card</b> {post_id}"
+            assert card == await store.claim_publication(post_id, "@channel", card, when)
             if sent:
-                await store.mark_published(post_id, 7)
+                item = Pending(CARD, card_key(post_id), post_id, "@channel", card)
+                await store.mark_sent(item, 7, when)
         for post_id, when, decided in [
             ("r-old", old, True),
             ("r1", recent, True),

@@ -26,7 +26,7 @@ from bot.bluesky.client import credentials as bluesky_credentials
 from bot.bluesky.firehose import FirehoseWatcher
 from bot.bluesky.ports import CHANNEL, Publisher
 from bot.config import Config, ConfigError
-from bot.domain import CheckResult
+from bot.domain import CheckResult, Post
 from bot.embed import Embedder
 from bot.pipeline import build_checker
 from bot.runtime.checks import LiveChecks
@@ -130,7 +130,8 @@ class Runtime:
         checker = await asyncio.to_thread(build_checker, self.config, self.embedders)
         live = LiveChecks(checker, self.metrics, audit, loop)
         self.health.add("store", audit.ping)
-        self.health.add("model", lambda: asyncio.to_thread(live.checker.check_many, []))
+        ping = [Post("healthz", "Yann LeCun on open source AI models from China")]
+        self.health.add("model", lambda: asyncio.to_thread(live.checker.check_many, ping))
         jobs = self.jobs = Jobs(self.config.schedule, self.metrics)
         handover = Handover(self.dry_run)
         firehose: FirehoseWatcher | None = None
