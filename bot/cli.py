@@ -17,6 +17,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sqlite3
 import sys
 from collections.abc import Iterable
@@ -117,6 +118,8 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     creds = Credentials.from_env(os.environ)
     if creds.any and not args.feed:
         preflight(config, creds)
+        # Until the runtime takes SIGTERM over, nothing has started: stopping is just exiting.
+        signal.signal(signal.SIGTERM, _exit_before_start)
         return asyncio.run(Runtime(config, creds, dry_run=args.dry_run).run())
     # The embedded default: the whole bot, in a dry run, on a replay source.
     feed = Path(args.feed) if args.feed else DEFAULT_FEED
@@ -127,6 +130,10 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     if code == 0:
         print(f"checked {feed}; audit trail in {config.store.path}")
     return code
+
+
+def _exit_before_start(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def cmd_tune(args: argparse.Namespace, config: Config) -> int:

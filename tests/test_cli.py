@@ -119,3 +119,32 @@ def test_bad_config_exits_2(tmp_path: Path) -> None:
     proc = run(["check", "hello"], tmp_path)
     assert 2 == proc.returncode
     assert "config error" in proc.stderr and "[match] match = 'x'" in proc.stderr
+
+
+def test_run_without_credentials_replays_the_sample_feed(tmp_path: Path) -> None:
+    """What `make run` runs on a fresh machine: no credentials, no config, the bundled feed.
+    It prints every post's replies, names the verified venue of the seed post, writes the audit
+    trail and exits 0 when the feed is done."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "run: $(STAMP)\n\t$(BIN)/factbot run\n" in makefile
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BLUESKY_", "TELEGRAM_"))}
+    proc = subprocess.run(
+        [*FACTBOT, "run"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**env, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)},
+        timeout=600,
+        check=False,
+    )
+    assert 0 == proc.returncode, proc.stderr
+    feed = (ROOT / "samples" / "feed.jsonl").read_text(encoding="utf-8").splitlines()
+    heads = [line for line in proc.stdout.splitlines() if line.startswith("[feed-")]
+    assert len([line for line in feed if line.strip()]) == len(heads)
+    assert heads[0].startswith("[feed-01] match")
+    seed_reply = proc.stdout.split("[feed-02]")[0]
+    assert "ai-PULSE 2025, Station F, Paris, 4 Dec 2025" in seed_reply
+    assert "Not said at Davos" in seed_reply
+    assert proc.stdout.rstrip().endswith(".factbot/factbot.db")
+    rows = list(sqlite_utils.Database(tmp_path / ".factbot" / "factbot.db")["checks"].rows)
+    assert len(heads) == len(rows)

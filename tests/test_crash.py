@@ -1,7 +1,8 @@
 """Crash safety: `factbot run` as a subprocess (the real CLI, the real models) answers 200
-mentions on the local AT Protocol network while it is SIGKILLed at random points, mid-work,
-several times and restarted each time; the last run is stopped with SIGTERM and must exit 0.
-Every mention must end with exactly one complete reply chain: no duplicate, no miss.
+mentions on the local AT Protocol network while it is SIGKILLed at random points — during
+start-up and mid-work — and restarted each time, and once stopped with SIGTERM mid-work (exit 0,
+work in flight parked); the last run is stopped with SIGTERM and must exit 0. Every mention must
+end with exactly one complete reply chain: no duplicate, no miss.
 
 The random points come from a seed printed with the figures (`pytest -s`); FACTBOT_CRASH_SEED
 replays one."""
@@ -30,7 +31,9 @@ from bot.pipeline import Checker
 pytestmark = pytest.mark.atproto
 
 MENTIONS = 200
-KILLS = 5
+# How each run but the last ends: SIGKILL at a random moment of start-up ("early"), SIGKILL at a
+# random moment mid-work ("kill"), SIGTERM mid-work ("term": must exit 0 and park what is left).
+PLAN = ("early", "kill", "kill", "term", "kill", "early", "kill")
 
 
 def write_config(path: Path, config: Config, pds_url: str) -> None:
@@ -97,21 +100,28 @@ async def test_sigkill_at_random_points_never_duplicates_or_loses_a_reply(
     async def written() -> int:
         return len(await bot_posts(users[0], bot_did))
 
-    kills, per_run = 0, []
-    for _ in range(KILLS):
+    kills = early = terms = 0
+    per_run: list[int] = []
+    for how in PLAN:
         before = await written()
         bot = start_bot(cfg, bot_handle, log)
         try:
-            # Past the model load and into the answers: then a random moment later.
-            await wait_for(lambda b=before: _more(written, b), timeout=120, interval=0.1)
-            await asyncio.sleep(rng.uniform(0.0, 3.0))
+            if how == "early":  # anywhere in start-up: imports, models, login, reconcile, polls
+                await asyncio.sleep(rng.uniform(0.5, 6.0))
+            else:  # past the model load and into the answers, then a random moment later
+                await wait_for(lambda b=before: _more(written, b), timeout=120, interval=0.1)
+                await asyncio.sleep(rng.uniform(0.0, 3.0))
         finally:
-            bot.send_signal(signal.SIGKILL)
-            await asyncio.to_thread(bot.wait)
-        kills += 1
+            bot.send_signal(signal.SIGTERM if how == "term" else signal.SIGKILL)
+            code = await asyncio.to_thread(bot.wait, 60)
+        if how == "term":
+            assert 0 == code, log.read_text(encoding="utf-8")[-3000:]  # a clean stop mid-work
+            terms += 1
+        else:
+            kills, early = kills + 1, early + (how == "early")
         per_run.append(await written() - before)
         if audit(expected, await bot_posts(users[0], bot_did)).misses == 0:
-            break  # everything answered already: no mid-work point left to kill at
+            break  # everything answered already: no mid-work point left
 
     before = await written()
     bot = start_bot(cfg, bot_handle, log)
@@ -127,12 +137,13 @@ async def test_sigkill_at_random_points_never_duplicates_or_loses_a_reply(
     per_run.append(await written() - before)
     final = audit(expected, await bot_posts(users[0], bot_did))
     print(  # noqa: T201 - the figures for the closing note (pytest -s)
-        f"\ncrash test (seed {seed}): {kills} SIGKILLs, posts written per run {per_run}; "
+        f"\ncrash test (seed {seed}): {kills} SIGKILLs ({early} during start-up), {terms} "
+        f"SIGTERM mid-work, then SIGTERM at the end; posts written per run {per_run}; "
         f"{final.mentions} mentions, {final.answered} answered, {final.duplicates} duplicates, "
         f"{final.misses} misses, {final.posts} reply posts (expected "
         f"{sum(expected.values())})"
     )
-    assert kills >= 3, f"only {kills} kills landed mid-work"
+    assert kills - early >= 3, f"only {kills - early} kills landed mid-work"
     assert (MENTIONS, 0, 0) == (final.answered, final.duplicates, final.misses)
     assert sum(expected.values()) == final.posts
     assert 0 == code, log.read_text(encoding="utf-8")[-3000:]
