@@ -46,7 +46,12 @@ def mention_texts(n: int) -> list[str]:
 
 
 def runtime_config(
-    base: Config, pds_url: str, firehose_url: str, tmp: Path, **schedule: Any
+    base: Config,
+    pds_url: str,
+    firehose_url: str,
+    tmp: Path,
+    firehose: bool = False,
+    **schedule: Any,
 ) -> Config:
     """The session config (its model cache) with the bot on the local network, short job
     intervals and the ops endpoint on a free loopback port."""
@@ -68,6 +73,8 @@ def runtime_config(
             backoff_seconds=0.05,
             checks_per_hour=0,
             notifications_limit=100,
+            firehose=firehose,
+            cursor_save_seconds=0.3,
         ),
         schedule=ScheduleConfig(**timing),
         ops=OpsConfig(port=free_port()),

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.atproto
 MENTIONS = 200
 # How each run but the last ends: SIGKILL at a random moment of start-up ("early"), SIGKILL at a
 # random moment mid-work ("kill"), SIGTERM mid-work ("term": must exit 0 and park what is left).
-PLAN = ("early", "kill", "kill", "term", "kill", "early", "kill")
+PLAN = ("early", "kill", "kill", "kill", "term", "early", "kill")
 
 
 def write_config(path: Path, config: Config, pds_url: str) -> None:
@@ -58,7 +58,7 @@ mentions_seconds = 0.3
 outbox_seconds = 1.0
 corpus_seconds = 3600.0
 refresh_seconds = 3600.0
-stop_seconds = 10.0
+stop_seconds = 2.0
 
 [ops]
 port = {free_port()}

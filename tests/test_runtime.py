@@ -17,7 +17,7 @@ from atp_network import DEFAULT_PASSWORD, AtpNetwork, wait_for
 from atproto import AsyncClient
 from faults import RandomFaults
 from reply_audit import audit, bot_posts
-from runtime_support import await_mentions, runtime_config
+from runtime_support import MATCHING, await_mentions, runtime_config
 
 from bot.config import Config
 from bot.embed import Embedder
@@ -54,7 +54,9 @@ async def test_live_bot_answers_mentions_serves_health_and_stops_cleanly(
     embedders: dict[str, Embedder],
     tmp_path: Path,
 ) -> None:
-    cfg = runtime_config(config, atp_network.pds_url, atp_network.firehose_url, tmp_path)
+    cfg = runtime_config(
+        config, atp_network.pds_url, atp_network.firehose_url, tmp_path, firehose=True
+    )
     bot, users = bot_and_users
     bot_did, bot_handle = bot
     expected = await await_mentions(users, bot, checker, 6)
@@ -76,14 +78,29 @@ async def test_live_bot_answers_mentions_serves_health_and_stops_cleanly(
     assert 6 <= metric(metrics, "factbot_posts_seen_total")
     assert 1 <= metric(metrics, "factbot_check_seconds_count")
 
+    # The firehose runs beside the jobs: a matching post (no mention) is tracked by its flush
+    # job, and never answered.
+    viral = await users[1].send_post(MATCHING[0])
+
+    async def tracked() -> bool:
+        with sqlite3.connect(f"file:{tmp_path / 'factbot.db'}?mode=ro", uri=True) as db:
+            rows = db.execute("SELECT uri FROM bluesky_watched").fetchall()
+        return (viral.uri,) in rows
+
+    await wait_for(tracked, timeout=30, interval=0.2)
+
     runtime.stop()
     assert 0 == await asyncio.wait_for(task, 30)
     # The audit trail has every check, written through the file's single writer.
     with sqlite3.connect(tmp_path / "factbot.db") as db:
         verdicts = dict(db.execute("SELECT verdict, count(*) FROM checks GROUP BY verdict"))
         statuses = dict(db.execute("SELECT status, count(*) FROM bluesky_mentions GROUP BY status"))
-    assert 3 == verdicts["match"]
+        cursor = db.execute("SELECT value FROM bluesky_state WHERE name = 'firehose.cursor'")
+        saved = cursor.fetchone()
+    assert 4 == verdicts["match"]  # three mentions and the watched post
     assert {"replied": 6} == statuses
+    assert saved is not None and int(saved[0]) > 0  # the cursor is saved at stop
+    assert viral.uri not in (await bot_posts(users[0], bot_did)).values()  # never answered
 
     # After the stop the endpoint is gone (a failing dependency's 503 is in the unit tests).
     with pytest.raises(httpx.ConnectError):
