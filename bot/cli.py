@@ -113,6 +113,9 @@ def cmd_corpus(args: argparse.Namespace, config: Config) -> int:
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
     """Live with credentials in the environment (until SIGTERM); without them, or with
     --feed, the embedded default: replay a feed and print each reply (a dry run)."""
+    from telegram.error import InvalidToken
+
+    from bot.bluesky.client import LoginError, SessionInUse
     from bot.runtime.service import Credentials, Runtime, preflight  # the live bot's imports
 
     creds = Credentials.from_env(os.environ)
@@ -120,7 +123,11 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         preflight(config, creds)
         # Until the runtime takes SIGTERM over, nothing has started: stopping is just exiting.
         signal.signal(signal.SIGTERM, _exit_before_start)
-        return asyncio.run(Runtime(config, creds, dry_run=args.dry_run).run())
+        try:
+            return asyncio.run(Runtime(config, creds, dry_run=args.dry_run).run())
+        except (LoginError, SessionInUse, InvalidToken) as exc:
+            print(f"factbot run: {exc}", file=sys.stderr)
+            return 1
     # The embedded default: the whole bot, in a dry run, on a replay source.
     feed = Path(args.feed) if args.feed else DEFAULT_FEED
     if not feed.is_file():

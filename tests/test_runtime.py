@@ -7,7 +7,10 @@ exactly once and the errors show in /metrics."""
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -179,3 +182,25 @@ async def test_dry_run_prints_the_replies_and_writes_nothing(
     assert "[dry run] reply 1/" in text and "ai-PULSE" in text
     assert {} == await bot_posts(users[0], bot_did)  # nothing was written
     assert not (tmp_path / "factbot.db").exists()  # state kept in memory only
+
+
+def test_a_refused_login_is_a_clear_error(atp_network: AtpNetwork, tmp_path: Path) -> None:
+    """Wrong Bluesky credentials: one line saying so, exit 1, the password nowhere."""
+    (tmp_path / "config.toml").write_text(
+        f'[bluesky]\nservice_url = "{atp_network.pds_url}"\n[ops]\nport = 0\n', encoding="utf-8"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BLUESKY_", "TELEGRAM_"))}
+    secret = "wrong-password-7f3a"  # noqa: S105 - a wrong password, on purpose
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--config", "config.toml", "run"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**env, "BLUESKY_HANDLE": "nobody.test", "BLUESKY_APP_PASSWORD": secret},
+        timeout=300,
+        check=False,
+    )
+    assert 1 == proc.returncode, proc.stderr
+    assert "factbot run: Bluesky refused the login for nobody.test" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert secret not in proc.stderr + proc.stdout
