@@ -23,6 +23,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from atp_network import DEFAULT_PASSWORD, AtpNetwork, create_account, login
 from atproto import AsyncClient
 from factories import SEED_TEXT
+from telegram_emulator import BotApiEmulator, standard_emulator
 
 from bot.config import Config, ModelConfig
 from bot.embed import Embedder, build_embedders
@@ -135,3 +136,11 @@ async def bot_and_users(
     yield made[0], users
     for client in users:
         await client.request.close()
+
+
+@pytest.fixture
+def emulator() -> Iterator[BotApiEmulator]:
+    """The local Bot API emulator on loopback with the channel and the review chat."""
+    emu = standard_emulator()
+    yield emu
+    emu.stop()

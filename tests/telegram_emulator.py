@@ -347,3 +347,17 @@ def _decode(content_type: str, body: bytes) -> dict[str, Any]:
         if isinstance(value, str) and value.lstrip("-").isdigit():
             params[key] = int(value)
     return params
+
+
+# The chats every Telegram test uses: the channel (written to by its @name) and the operators'.
+CHANNEL, CHANNEL_ID = "@factbot_test", -1001234
+REVIEW_CHAT = -1005678
+
+
+def standard_emulator() -> BotApiEmulator:
+    """An emulator with the channel and the review chat, started (stop it after)."""
+    emu = BotApiEmulator()
+    emu.add_chat(CHANNEL_ID, "channel", "factbot_test", title="factbot checks")
+    emu.add_chat(REVIEW_CHAT, "supergroup", title="factbot operators")
+    emu.start()
+    return emu

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import httpx
 import pytest
 from conftest import ROOT
 from runtime_support import free_port
-from telegram_emulator import BotApiEmulator, parse_html
+from telegram_emulator import CHANNEL, REVIEW_CHAT, BotApiEmulator, parse_html
 
 from bot.config import (
     Config,
@@ -33,18 +32,7 @@ from bot.telegram import TelegramStore
 
 pytestmark = [pytest.mark.telegram, pytest.mark.filterwarnings("ignore:.*retry_after.*")]
 
-CHANNEL, CHANNEL_ID = "@factbot_test", -1001234  # the bot writes to the @name
-REVIEW_CHAT, OPERATOR, USER = -1005678, 42, 7001
-
-
-@pytest.fixture
-def emulator() -> Iterator[BotApiEmulator]:
-    emu = BotApiEmulator()
-    emu.add_chat(CHANNEL_ID, "channel", "factbot_test", title="factbot checks")
-    emu.add_chat(REVIEW_CHAT, "supergroup", title="factbot operators")
-    emu.start()
-    yield emu
-    emu.stop()
+OPERATOR, USER = 42, 7001
 
 
 def texts(emu: BotApiEmulator, chat: int | str) -> list[str]:

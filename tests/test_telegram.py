@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -15,7 +15,7 @@ from conftest import SEED_TEXT
 from factories import make_post
 from telegram import Update
 from telegram.error import BadRequest
-from telegram_emulator import BotApiEmulator, parse_html
+from telegram_emulator import CHANNEL, REVIEW_CHAT, BotApiEmulator, parse_html
 
 from bot.compose import compose_reply
 from bot.config import ConfigError, TelegramConfig, load_config
@@ -40,8 +40,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:.*retry_after.*"),
 ]
 
-CHANNEL, CHANNEL_ID = "@factbot_test", -1001234
-REVIEW_CHAT = -1005678
 OPERATOR, STRANGER, USER = 42, 7, 500
 VIRAL_URL = "https://bsky.app/profile/viral.example.com/post/3kviral"
 MAY_12 = int(datetime(2026, 5, 12, 9, tzinfo=UTC).timestamp())
@@ -86,16 +84,6 @@ def viral_post(post_id: str = "at://viral/1", text: str = SEED_TEXT) -> Post:
     return dataclasses.replace(
         make_post(text, id=post_id), url=VIRAL_URL, author="viral.example.com"
     )
-
-
-@pytest.fixture
-def emulator() -> Iterator[BotApiEmulator]:
-    emu = BotApiEmulator()
-    emu.add_chat(CHANNEL_ID, "channel", "factbot_test", title="factbot checks")
-    emu.add_chat(REVIEW_CHAT, "supergroup", title="factbot operators")
-    emu.start()
-    yield emu
-    emu.stop()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from conftest import SEED_TEXT
 from factories import make_post
 from sqlite_utils import Migrations
 from telegram.error import BadRequest
-from telegram_emulator import BotApiEmulator, parse_html
+from telegram_emulator import CHANNEL, CHANNEL_ID, REVIEW_CHAT, BotApiEmulator, parse_html
 
 from bot.bluesky.store import BlueskyStore
 from bot.config import TelegramConfig
@@ -38,8 +38,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:.*retry_after.*"),
 ]
 
-CHANNEL, CHANNEL_ID = "@factbot_test", -1001234
-REVIEW_CHAT = -1005678
 DAY = date(2026, 5, 12)
 T0 = datetime(2026, 5, 12, 9, tzinfo=UTC)
 CARD = "<b>Verified</b>: what was said, where and when."
@@ -60,16 +58,6 @@ class Outbox:
     def sent_to(self, chat: int | str) -> list[str]:
         """The visible text of every message the emulator accepted for `chat`."""
         return [parse_html(str(p["text"]))[0] for p in self.emu.sent("sendMessage", chat_id=chat)]
-
-
-@pytest.fixture
-def emulator() -> Iterator[BotApiEmulator]:
-    emu = BotApiEmulator()
-    emu.add_chat(CHANNEL_ID, "channel", "factbot_test", title="factbot checks")
-    emu.add_chat(REVIEW_CHAT, "supergroup", title="factbot operators")
-    emu.start()
-    yield emu
-    emu.stop()
 
 
 @pytest.fixture
