@@ -23,7 +23,6 @@ import httpx
 
 from bot.bluesky.app import BlueskyBot
 from bot.bluesky.client import credentials as bluesky_credentials
-from bot.bluesky.firehose import FirehoseWatcher
 from bot.bluesky.ports import CHANNEL, Publisher
 from bot.config import Config, ConfigError
 from bot.domain import CheckResult, Post
@@ -116,81 +115,68 @@ class Runtime:
         self.outlet: TelegramOutlet | None = None
         self._digest_from: tuple[TelegramStore, LiveChecks] | None = None
         self.jobs: Jobs | None = None
+        self.parked = 0  # job runs cancelled at stop (their work waits for the next start)
 
     def stop(self) -> None:
         self.stopping.set()
 
     async def run(self) -> int:
+        """Start everything, wait for SIGTERM (or `stop()`, or the end of a replay), then stop
+        it all in reverse order of starting. 0, or 1 when a replay failed."""
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
                 loop.add_signal_handler(sig, self.stop)
-        path: Path | str = ":memory:" if self.dry_run else self.config.store.path
-        audit = AuditLog(path)
-        checker = await asyncio.to_thread(build_checker, self.config, self.embedders)
-        live = LiveChecks(checker, self.metrics, audit, loop)
-        self.health.add("store", audit.ping)
-        ping = [Post("healthz", "Yann LeCun on open source AI models from China")]
-        self.health.add("model", lambda: asyncio.to_thread(live.checker.check_many, ping))
-        jobs = self.jobs = Jobs(self.config.schedule, self.metrics)
-        handover = Handover(self.dry_run)
-        firehose: FirehoseWatcher | None = None
-        firehose_task: asyncio.Task[None] | None = None
-        telegram: TelegramApp | None = None
-        tstore: TelegramStore | None = None
-        ops: OpsServer | None = None
-        try:
+        async with contextlib.AsyncExitStack() as started:
+            path: Path | str = ":memory:" if self.dry_run else self.config.store.path
+            audit = AuditLog(path)
+            started.callback(audit.close)
+            checker = await asyncio.to_thread(build_checker, self.config, self.embedders)
+            live = LiveChecks(checker, self.metrics, audit, loop)
+            started.push_async_callback(live.drain)
+            self.health.add("store", audit.ping)
+            ping = [Post("healthz", "Yann LeCun on open source AI models from China")]
+            self.health.add("model", lambda: asyncio.to_thread(live.checker.check_many, ping))
+            jobs = self.jobs = Jobs(self.config.schedule, self.metrics)
+            handover = Handover(self.dry_run)
             if self.creds.bluesky is not None:
-                bot = await self._start_bluesky(self.creds.bluesky, live, path, handover, jobs)
-                if self.config.bluesky.firehose:
-                    firehose = bot.firehose()
-                    firehose_task = asyncio.create_task(firehose.run(), name="firehose")
-                    jobs.every("firehose", self.config.bluesky.cursor_save_seconds, firehose.flush)
+                await self._start_bluesky(self.creds.bluesky, live, path, handover, started)
             if self.creds.telegram is not None and not self.dry_run:
-                tstore = TelegramStore(path)
-                telegram = await self._start_telegram(self.creds.telegram, live, tstore, handover)
-                self._schedule_telegram(jobs, tstore, live)
+                await self._start_telegram(self.creds.telegram, live, path, handover, started)
             if self.replay is not None:
-                feed = self.replay
-
-                async def replay_then_stop() -> None:
-                    try:
-                        await asyncio.to_thread(replay, live, feed)
-                    finally:
-                        self.stop()
-
-                jobs.once("replay", replay_then_stop)
+                self._schedule_replay(self.replay, live)
             else:
                 reloader = CorpusReloader(self.config, live, self._alert)
                 jobs.every("corpus", self.config.schedule.corpus_seconds, reloader.check_once)
-            if self.config.ops.port and self.replay is None:
-                host, port = self.config.ops.host, self.config.ops.port
-                ops = OpsServer(self.health, self.metrics, host, port)
-                self.url = await ops.start()
+                if self.config.ops.port:
+                    ops = OpsServer(
+                        self.health, self.metrics, self.config.ops.host, self.config.ops.port
+                    )
+                    self.url = await ops.start()
+                    started.push_async_callback(ops.stop)
+            started.push_async_callback(self._stop_jobs, jobs)  # the first thing stopped
             jobs.start()
             self.ready.set()
             log.info("factbot running%s; SIGTERM stops it", " (dry run)" if self.dry_run else "")
             await self.stopping.wait()
             log.info("stopping: up to %gs for work in flight", self.config.schedule.stop_seconds)
-        finally:
-            parked = await jobs.stop()
-            if firehose is not None and firehose_task is not None:
-                await firehose.stop()
-                await asyncio.gather(firehose_task, return_exceptions=True)
-            if telegram is not None:
-                await telegram.updater.stop()  # type: ignore[union-attr]
-                await telegram.stop()
-                await telegram.shutdown()
-            if ops is not None:
-                await ops.stop()
-            await live.drain()
-            if self.bluesky is not None:
-                await self.bluesky.close()
-            if tstore is not None:
-                tstore.close()
-            audit.close()
-        log.info("stopped cleanly (%d job run(s) parked for the next start)", parked)
+        log.info("stopped cleanly (%d job run(s) parked for the next start)", self.parked)
         return 1 if self.replay is not None and jobs.failed else 0
+
+    async def _stop_jobs(self, jobs: Jobs) -> None:
+        self.parked = await jobs.stop()
+
+    def _schedule_replay(self, feed: Path, live: LiveChecks) -> None:
+        """The embedded default's source: the feed, replayed once, then the bot stops."""
+
+        async def replay_then_stop() -> None:
+            try:
+                await asyncio.to_thread(replay, live, feed)
+            finally:
+                self.stop()
+
+        if self.jobs is not None:
+            self.jobs.once("replay", replay_then_stop)
 
     async def _start_bluesky(
         self,
@@ -198,11 +184,12 @@ class Runtime:
         live: LiveChecks,
         path: Path | str,
         handover: Handover,
-        jobs: Jobs,
+        started: contextlib.AsyncExitStack,
     ) -> BlueskyBot:
-        cfg, schedule = self.config.bluesky, self.config.schedule
+        cfg, schedule, jobs = self.config.bluesky, self.config.schedule, self._jobs()
         bot = BlueskyBot(cfg, live, path, publisher=handover, transport=self.transport)
         self.bluesky = bot
+        started.push_async_callback(bot.close)
         await bot.start(*account)
         if self.dry_run:
             bot.mentions.sender = PrintingSender(
@@ -221,37 +208,58 @@ class Runtime:
         jobs.every("refresh", schedule.refresh_seconds, bot.watcher.refresh_once)
         if cfg.search_queries:
             jobs.every("search", schedule.search_seconds, bot.watcher.search_once)
+        if cfg.firehose:
+            firehose = bot.firehose()
+            task = asyncio.create_task(firehose.run(), name="firehose")
+
+            async def stop_firehose() -> None:  # its run() flushes and saves the cursor
+                await firehose.stop()
+                await asyncio.gather(task, return_exceptions=True)
+
+            started.push_async_callback(stop_firehose)
+            jobs.every("firehose", cfg.cursor_save_seconds, firehose.flush)
         return bot
 
+    def _jobs(self) -> Jobs:
+        if self.jobs is None:  # pragma: no cover - run() makes them first
+            raise RuntimeError("the scheduler is not built yet")
+        return self.jobs
+
     async def _start_telegram(
-        self, token: str, live: LiveChecks, store: TelegramStore, handover: Handover
+        self,
+        token: str,
+        live: LiveChecks,
+        path: Path | str,
+        handover: Handover,
+        started: contextlib.AsyncExitStack,
     ) -> TelegramApp:
+        store = TelegramStore(path)
+        started.callback(store.close)
         app = build_application(self.config.telegram, token)
         ports = self.bluesky.ports if self.bluesky is not None else None
         deps = TelegramDeps(live, store, self.config.telegram, resolver=ports, bluesky=ports)
         outlet = register(app, deps)
         await app.initialize()
+        started.push_async_callback(app.shutdown)
         await announce(app)
         await app.start()
+        started.push_async_callback(app.stop)
         if app.updater is None:  # pragma: no cover - build_application always makes one
             raise RuntimeError("the Telegram application has no updater")
         await app.updater.start_polling()
+        started.push_async_callback(app.updater.stop)
         handover.outlet = self.outlet = outlet
         sent = await outlet.reconcile()
         log.info("telegram: %d pending message(s) reconciled", sent)
         self.health.add("telegram", app.bot.get_me)
-        log.info("telegram: polling as @%s", app.bot.username)
-        return app
-
-    def _schedule_telegram(self, jobs: Jobs, store: TelegramStore, live: LiveChecks) -> None:
-        outlet = self.outlet
-        if outlet is None:  # pragma: no cover - set by _start_telegram
-            return
-        jobs.every("telegram-outbox", self.config.schedule.outbox_seconds, outlet.reconcile)
         self.metrics.count_replies("telegram", lambda: sum(outlet.sent.values()))
+        jobs = self._jobs()
+        jobs.every("telegram-outbox", self.config.schedule.outbox_seconds, outlet.reconcile)
         self._digest_from = (store, live)
         if self.config.schedule.digest_at:
             jobs.daily("digest", self.config.schedule.digest_at, self.digest)
+        log.info("telegram: polling as @%s", app.bot.username)
+        return app
 
     async def digest(self) -> int | None:
         """Yesterday's figures (the UTC day that just ended) to the channel, once per day;
