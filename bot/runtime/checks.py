@@ -1,6 +1,11 @@
 """The one pipeline as the live process uses it: every check is measured for /metrics and
 written to the audit trail, and the checker can be swapped whole when the corpus is reloaded
-(a batch already running finishes on the checker it started with)."""
+(a batch already running finishes on the checker it started with).
+
+Live, the audit trail keeps the checks the models made: a post the gate turned away (nearly
+every post of a firehose) is only counted, in `factbot_posts_gated_total`, or the file would
+grow by a row for every post on the network. A replay (`audit_all`) keeps every check, as
+`factbot check` does."""
 
 from __future__ import annotations
 
@@ -22,8 +27,10 @@ class LiveChecks:
         metrics: Metrics,
         audit: AuditLog,
         loop: asyncio.AbstractEventLoop,
+        audit_all: bool = False,
     ) -> None:
         self.checker, self.metrics, self.audit, self.loop = checker, metrics, audit, loop
+        self.audit_all = audit_all
         self._writes: set[concurrent.futures.Future[None]] = set()
 
     @property
@@ -47,8 +54,11 @@ class LiveChecks:
         started = time.perf_counter()
         results = checker.check_many(posts)
         self.metrics.observe(results, time.perf_counter() - started)
+        kept = results if self.audit_all else [r for r in results if r.gated]
+        if not kept:
+            return results
         write = asyncio.run_coroutine_threadsafe(
-            self.audit.record(results, checker.corpus.version, checker.model), self.loop
+            self.audit.record(kept, checker.corpus.version, checker.model), self.loop
         )
         self._writes.add(write)
         write.add_done_callback(self._writes.discard)

@@ -132,7 +132,7 @@ class Runtime:
             audit = AuditLog(path)
             started.callback(audit.close)
             checker = await asyncio.to_thread(build_checker, self.config, self.embedders)
-            live = LiveChecks(checker, self.metrics, audit, loop)
+            live = LiveChecks(checker, self.metrics, audit, loop, audit_all=self.replay is not None)
             started.push_async_callback(live.drain)
             self.health.add("store", audit.ping)
             ping = [Post("healthz", "Yann LeCun on open source AI models from China")]
