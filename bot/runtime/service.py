@@ -5,7 +5,9 @@ Bluesky runs when BLUESKY_HANDLE and BLUESKY_APP_PASSWORD are set, Telegram when
 TELEGRAM_BOT_TOKEN is; secrets are read from the environment here and nowhere else, and never
 logged. At start the outbox is reconciled (replies left pending by a crash are looked up and
 sent once) before any new work. `--dry-run` reads the platforms but prints what it would send,
-and keeps its state in memory so a later live run starts afresh."""
+and keeps its state in memory so a later live run starts afresh. With no credentials the same
+runtime replays a JSONL feed (the embedded default) as a one-shot job and stops when it is
+done."""
 
 from __future__ import annotations
 
