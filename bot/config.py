@@ -108,6 +108,7 @@ class BlueskyConfig:
     answer_no_match: bool = True
     checks_per_hour: int = 10
     notifications_limit: int = 50
+    max_attempts: int = 5
     write_points_per_hour: int = 4000
     timeout_seconds: float = 10.0
     max_retries: int = 5

@@ -258,6 +258,35 @@ async def test_no_match_can_be_left_unanswered_and_review_goes_to_operators(
     assert await bot.store.outbox() == []  # nothing was published on Bluesky
 
 
+class Broken(Recorder):
+    """A publisher that is down: every hand-over raises."""
+
+    async def hand_over(self, result: CheckResult, target: str = "channel") -> None:
+        await super().hand_over(result, target)
+        raise RuntimeError("the review chat is unreachable")
+
+
+async def test_a_mention_that_keeps_failing_is_given_up_after_max_attempts(
+    make_bot: MakeBot, clients: dict[str, AsyncClient], accounts: dict[str, tuple[str, str]]
+) -> None:
+    broken = Broken()
+    bot = await make_bot(publisher=broken, max_attempts=2)
+    short = await post(clients["fan"], "LeCun: 'Anthropic never was.'", accounts["bot"])
+    await mention_seen(bot, short.uri)
+
+    assert ["failed"] == [o.status for o in await bot.mentions.poll()]  # retried next round
+    assert "claimed" == (await bot.store.mentions())[0]["status"]
+    assert ["failed"] == [o.status for o in await bot.mentions.poll()]  # the second: given up
+    (row,) = await bot.store.mentions()
+    assert ("failed", 2) == (row["status"], row["failures"])
+    later = await post(clients["user"], VIRAL, accounts["bot"])
+    await mention_seen(bot, later.uri)
+    outcomes = await bot.mentions.poll()
+    assert [(later.uri, "replied")] == [(o.uri, o.status) for o in outcomes]  # not the given-up
+    assert 2 == len(broken.handed)
+    assert 2 == bot.mentions.failures
+
+
 async def test_skips_own_posts_blocked_authors_and_closed_threads(
     make_bot: MakeBot,
     clients: dict[str, AsyncClient],

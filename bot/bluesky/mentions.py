@@ -70,9 +70,14 @@ class Mentions:
             try:
                 outcome = await self.handle(note)
             except Exception:
-                log.exception("bluesky: mention %s failed; it is retried next round", note.uri)
-                outcome, failed = Outcome(note.uri, "failed"), True
                 self.failures += 1
+                limit = self.config.max_attempts
+                if await self.store.mention_failed(note.uri, self.clock(), limit):
+                    log.exception("bluesky: mention %s failed %d times; given up", note.uri, limit)
+                else:
+                    log.exception("bluesky: mention %s failed; it is retried next round", note.uri)
+                    failed = True
+                outcome = Outcome(note.uri, "failed")
             if outcome.status != "duplicate":
                 outcomes.append(outcome)
             if not failed:  # the watermark never passes a mention that still needs an answer

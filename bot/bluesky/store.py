@@ -35,6 +35,7 @@ def m001_bluesky(db: sqlite_utils.Database) -> None:
             "author": str,  # DID
             "indexed_at": str,
             "status": str,  # claimed | replied | review | skipped:<why> | limited | failed
+            # (m002 adds "failures": answers that raised; at [bluesky] max_attempts, "failed")
             "checked_uri": str,  # the post that was checked
             "verdict": str,
             "claimed_at": str,
@@ -73,6 +74,11 @@ def m001_bluesky(db: sqlite_utils.Database) -> None:
         },
         pk="uri",
     )
+
+
+@migrations()
+def m002_mention_failures(db: sqlite_utils.Database) -> None:
+    db.table("bluesky_mentions").add_column("failures", int, not_null_default=0)
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,28 @@ class BlueskyStore(WorkerDatabase):
                 )
 
         await self._run(finish)
+
+    async def mention_failed(self, uri: str, now: datetime, limit: int) -> bool:
+        """Count one more failed answer; True when that makes `limit` (0: no limit) and the
+        mention is given up (status "failed": never handed out again)."""
+
+        def count() -> bool:
+            with self.db.conn:
+                self.db.execute(
+                    "UPDATE bluesky_mentions SET failures = failures + 1 WHERE uri = ?", [uri]
+                )
+                row = self.db.execute(
+                    "SELECT failures FROM bluesky_mentions WHERE uri = ?", [uri]
+                ).fetchone()
+                if not limit or row is None or row[0] < limit:
+                    return False
+                self.db.execute(
+                    "UPDATE bluesky_mentions SET status = 'failed', done_at = ? WHERE uri = ?",
+                    [now.isoformat(), uri],
+                )
+                return True
+
+        return await self._run(count)
 
     async def unfinished_mentions(self) -> list[str]:
         """Mentions claimed but not finished (a crash or a failure mid-way)."""
