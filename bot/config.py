@@ -109,6 +109,7 @@ class BlueskyConfig:
     checks_per_hour: int = 10
     notifications_limit: int = 50
     max_attempts: int = 5
+    backlog_hours: float = 24.0
     write_points_per_hour: int = 4000
     timeout_seconds: float = 10.0
     max_retries: int = 5

@@ -10,6 +10,7 @@ import itertools
 import os
 import stat
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from atproto import AsyncClient, client_utils, models
 from faults import Fault, FaultTransport
 
 from bot.bluesky.app import BlueskyBot
+from bot.bluesky.calls import utc_now
 from bot.bluesky.client import SessionInUse
 from bot.bluesky.replies import outbox_key
 from bot.compose import graphemes
@@ -77,6 +79,7 @@ async def make_bot(
     async def make(**kwargs: Any) -> BlueskyBot:
         transport = kwargs.pop("transport", None)
         publisher = kwargs.pop("publisher", None)
+        clock = kwargs.pop("clock", utc_now)
         config = BlueskyConfig(
             service_url=atp_network.pds_url,
             session_file=tmp_path / "bluesky.session",
@@ -85,7 +88,7 @@ async def make_bot(
             cursor_save_seconds=0.5,
             **kwargs,
         )
-        bot = BlueskyBot(config, checker, tmp_path / "factbot.db", publisher, transport)
+        bot = BlueskyBot(config, checker, tmp_path / "factbot.db", publisher, transport, clock)
         await bot.start(accounts["bot"][1], DEFAULT_PASSWORD)
         made.append(bot)
         return bot
@@ -285,6 +288,23 @@ async def test_a_mention_that_keeps_failing_is_given_up_after_max_attempts(
     assert [(later.uri, "replied")] == [(o.uri, o.status) for o in outcomes]  # not the given-up
     assert 2 == len(broken.handed)
     assert 2 == bot.mentions.failures
+
+
+async def test_a_new_deployment_does_not_answer_an_old_backlog(
+    make_bot: MakeBot, clients: dict[str, AsyncClient], accounts: dict[str, tuple[str, str]]
+) -> None:
+    """First poll ever: mentions older than backlog_hours are skipped (here the bot's clock is
+    two days ahead, so today's mention is old to it); after that, new mentions are answered."""
+    bot = await make_bot(clock=lambda: utc_now() + timedelta(days=2), backlog_hours=24.0)
+    old = await post(clients["fan"], VIRAL, accounts["bot"])
+    await mention_seen(bot, old.uri)
+    outcomes = await bot.mentions.poll()
+    assert [(old.uri, "skipped:before the first start")] == [(o.uri, o.status) for o in outcomes]
+    new = await post(clients["user"], VIRAL, accounts["bot"])
+    await mention_seen(bot, new.uri)
+    outcomes = await bot.mentions.poll()
+    assert [(new.uri, "replied")] == [(o.uri, o.status) for o in outcomes]
+    assert [new.uri] == sorted({r["target"] for r in await bot.store.outbox()})
 
 
 async def test_skips_own_posts_blocked_authors_and_closed_threads(

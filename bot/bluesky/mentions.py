@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -21,7 +22,7 @@ from atproto import AsyncClient
 
 from bot.bluesky.calls import Calls, Clock
 from bot.bluesky.ports import Publisher
-from bot.bluesky.records import quoted_ref, strong_ref, to_post
+from bot.bluesky.records import parse_time, quoted_ref, strong_ref, to_post
 from bot.bluesky.replies import Ref, ThreadSender
 from bot.bluesky.store import BlueskyStore
 from bot.config import BlueskyConfig
@@ -66,9 +67,14 @@ class Mentions:
         watermark = await self.store.get_state(WATERMARK)
         notes = await self._list(watermark)
         outcomes, newest, failed = [], watermark, False
+        cutoff = self._backlog_cutoff() if watermark is None else None
         for note in notes:
+            indexed = parse_time(note.indexed_at)
             try:
-                outcome = await self.handle(note)
+                if cutoff is not None and indexed is not None and indexed < cutoff:
+                    outcome = await self._skip(note, "skipped:before the first start")
+                else:
+                    outcome = await self.handle(note)
             except Exception:
                 self.failures += 1
                 limit = self.config.max_attempts
@@ -90,6 +96,23 @@ class Mentions:
                 lambda: self.client.app.bsky.notification.update_seen({"seen_at": seen_at}),
             )
         return outcomes
+
+    async def _skip(self, note: Any, status: str) -> Outcome:
+        """Record a notification as handled without answering it (so it is never answered)."""
+        now = self.clock()
+        if not await self.store.claim_mention(
+            note.uri, note.reason, note.author.did, note.indexed_at, now
+        ):
+            return Outcome(note.uri, "duplicate")
+        await self.store.finish_mention(note.uri, status, now)
+        return Outcome(note.uri, status)
+
+    def _backlog_cutoff(self) -> datetime | None:
+        """On the very first poll (no watermark yet), mentions older than `backlog_hours` are
+        not answered: a new deployment on an account with history must not reply to all of
+        it at once."""
+        hours = self.config.backlog_hours
+        return self.clock() - timedelta(hours=hours) if hours else None
 
     async def _list(self, watermark: str | None) -> list[Any]:
         """Notifications at or after the watermark, oldest first (all pages)."""
