@@ -5,16 +5,21 @@ while an operator looks) and a clock the caller passed in. A table that does not
 Bluesky or Telegram adapter never ran against this file) counts as zero, so a fresh audit trail
 is a valid answer rather than an error.
 
-What each figure counts, over the window [since, until]:
+The one place that counts what the bot did over a time window: `factbot status` reads the last
+hour, the channel's daily digest a UTC day (`bot/telegram/digest.py`).
+
+What each figure counts, over the window [since, until):
 - checks by verdict, by `checked_at`; `gated_out` is the part of them the gate turned away
   before any model saw the post. The row has no `gated` column: the gate's reason, kept in the
   `scores` JSON under "gate", says it (`bot.gate.turned_away`);
 - Bluesky mentions by their status now, for mentions claimed in the window;
-- replies sent, by `sent_at`; replies pending is the outbox backlog now, whatever its age,
+- replies sent (posts), and mentions answered (distinct targets: a thread is one answer), by
+  `sent_at`; replies pending is the outbox backlog now, whatever its age,
   because a reply stuck for hours is exactly what an operator looks for;
 - watched posts first seen, and handed over, in the window;
-- Telegram channel cards published (claimed in the window and sent), reviews opened
-  (`created_at`) and decided (`decided_at`).
+- Telegram channel cards published (by `sent_at`), reviews opened (`created_at`) and decided
+  (`decided_at`);
+- the most matched events (matches by `event_id`, most first).
 
 Every store writes its times as `datetime.isoformat()` in UTC, so comparing the strings compares
 the instants and the `checked_at` index is used."""
@@ -46,6 +51,8 @@ class Status:
     cards_published: int = 0
     reviews_opened: int = 0
     reviews_decided: int = 0
+    mentions_answered: int = 0
+    top_events: tuple[tuple[str, int], ...] = ()  # (event id, matches), most first
 
 
 def _tables(conn: sqlite3.Connection) -> set[str]:
@@ -59,8 +66,12 @@ def _count(conn: sqlite3.Connection, sql: str, params: list[Any]) -> int:
 
 def read_status(conn: sqlite3.Connection, now: datetime, minutes: int) -> Status:
     """The figures of the last `minutes` before `now` (an aware datetime)."""
-    since = now - timedelta(minutes=minutes)
-    window = [since.isoformat(), now.isoformat()]
+    return read_window(conn, now - timedelta(minutes=minutes), now)
+
+
+def read_window(conn: sqlite3.Connection, since: datetime, until: datetime) -> Status:
+    """The figures of [since, until) (aware datetimes)."""
+    window = [since.isoformat(), until.isoformat()]
     tables = _tables(conn)
     checks: Counter[str] = Counter(dict.fromkeys(VERDICTS, 0))
     gated_out = 0
@@ -68,7 +79,7 @@ def read_status(conn: sqlite3.Connection, now: datetime, minutes: int) -> Status
         rows = conn.execute(
             "SELECT verdict, CASE WHEN json_valid(scores) THEN json_extract(scores, '$.gate') "
             "END AS gate, count(*) FROM checks "
-            "WHERE checked_at >= ? AND checked_at <= ? GROUP BY verdict, gate",
+            "WHERE checked_at >= ? AND checked_at < ? GROUP BY verdict, gate",
             window,
         ).fetchall()
         for verdict, gate, n in rows:
@@ -81,7 +92,7 @@ def read_status(conn: sqlite3.Connection, now: datetime, minutes: int) -> Status
             str(status): int(n)
             for status, n in conn.execute(
                 "SELECT status, count(*) FROM bluesky_mentions "
-                "WHERE claimed_at >= ? AND claimed_at <= ? GROUP BY status ORDER BY status",
+                "WHERE claimed_at >= ? AND claimed_at < ? GROUP BY status ORDER BY status",
                 window,
             )
         }
@@ -92,11 +103,23 @@ def read_status(conn: sqlite3.Connection, now: datetime, minutes: int) -> Status
         return _count(conn, f"SELECT count(*) FROM {table} WHERE {where}", params)  # noqa: S608 - fixed names
 
     def between(column: str) -> str:
-        return f"{column} >= ? AND {column} <= ?"
+        return f"{column} >= ? AND {column} < ?"
+
+    top_events: tuple[tuple[str, int], ...] = ()
+    if "checks" in tables:
+        top_events = tuple(
+            (str(e), int(n))
+            for e, n in conn.execute(
+                "SELECT event_id, count(*) AS n FROM checks WHERE checked_at >= ? "
+                "AND checked_at < ? AND verdict = 'match' AND event_id IS NOT NULL "
+                "GROUP BY event_id ORDER BY n DESC, event_id",
+                window,
+            )
+        )
 
     return Status(
         since=since,
-        until=now,
+        until=until,
         checks=dict(checks),
         gated_out=gated_out,
         mentions=mentions,
@@ -105,10 +128,19 @@ def read_status(conn: sqlite3.Connection, now: datetime, minutes: int) -> Status
         watched_seen=count("bluesky_watched", between("first_seen"), window),
         watched_handed_over=count("bluesky_watched", between("handed_over_at"), window),
         cards_published=count(
-            "telegram_published", f"status = 'sent' AND {between('claimed_at')}", window
+            "telegram_published", f"status = 'sent' AND {between('sent_at')}", window
         ),
         reviews_opened=count("telegram_reviews", between("created_at"), window),
         reviews_decided=count("telegram_decisions", between("decided_at"), window),
+        mentions_answered=_count(
+            conn,
+            "SELECT count(DISTINCT target) FROM bluesky_outbox "
+            "WHERE status = 'sent' AND sent_at >= ? AND sent_at < ?",
+            window,
+        )
+        if "bluesky_outbox" in tables
+        else 0,
+        top_events=top_events,
     )
 
 

@@ -1,8 +1,9 @@
 """The daily digest for the channel: pure text from a day's figures.
 
-The figures are counted from the SQLite file (`bot/telegram/figures.py`); here they only become
-HTML (escaped, within Telegram's 4096 characters, lines dropped from the end if ever needed).
-No I/O, no clock: the day is part of the figures."""
+The figures are counted from the SQLite file by `bot/status.py` (the same counts as
+`factbot status`, over the UTC day); here they only become HTML (escaped, within Telegram's
+4096 characters, lines dropped from the end if ever needed). No I/O, no clock: the day is part
+of the figures."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.status import Status
 from bot.telegram.cards import esc, fit
 
 VERDICTS = ("match", "review", "no_match")  # the order the digest names them in
@@ -29,6 +31,17 @@ class DigestFigures:
     @property
     def total(self) -> int:
         return sum(self.checks.values())
+
+
+def day_figures(day: date, status: Status) -> DigestFigures:
+    """The digest's figures from the day's `Status` (`read_window` over that UTC day)."""
+    return DigestFigures(
+        day=day,
+        checks={v: n for v, n in status.checks.items() if n},
+        cards=status.cards_published,
+        replies=status.mentions_answered,
+        top_events=status.top_events,
+    )
 
 
 def digest_text(figures: DigestFigures, titles: Mapping[str, str] | None = None) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,8 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from bot.domain import BlueskyPost, LinkFacet
-from bot.telegram.digest import DigestFigures
-from bot.telegram.figures import day_figures
+from bot.status import read_window
+from bot.telegram.digest import DigestFigures, day_figures
 from bot.worker_db import WorkerDatabase
 
 migrations = Migrations("factbot-telegram")
@@ -379,7 +379,12 @@ class TelegramStore(WorkerDatabase):
 
     async def digest_figures(self, day: date) -> DigestFigures:
         """The day's figures (UTC) from every table in this file; absent tables count zero."""
-        return await self._run(lambda: day_figures(self.db, day))
+        start = datetime.combine(day, time(), UTC)
+
+        def read() -> DigestFigures:
+            return day_figures(day, read_window(self.db.conn, start, start + timedelta(days=1)))
+
+        return await self._run(read)
 
 
 def _row_of(item: Pending) -> tuple[str, str]:
