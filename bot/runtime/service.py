@@ -15,11 +15,13 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TextIO
 
 import httpx
 
@@ -31,7 +33,7 @@ from bot.domain import CheckResult, Post
 from bot.embed import Embedder
 from bot.pipeline import build_checker
 from bot.runtime.checks import LiveChecks
-from bot.runtime.dryrun import PrintingSender, print_handover, replay
+from bot.runtime.dryrun import WritingSender, replay, write_handover
 from bot.runtime.health import Health, OpsServer
 from bot.runtime.jobs import Jobs
 from bot.runtime.metrics import Metrics
@@ -79,9 +81,9 @@ class Handover:
     """The Bluesky adapter's publisher: the Telegram outlet once it is up; without Telegram
     (or in a dry run) a hand-over is logged and printed instead of lost silently."""
 
-    def __init__(self, dry_run: bool) -> None:
+    def __init__(self, dry_run: bool, out: TextIO) -> None:
         self.outlet: Publisher | None = None
-        self.dry_run = dry_run
+        self.dry_run, self.out = dry_run, out
 
     async def hand_over(self, result: CheckResult, target: str = CHANNEL) -> None:
         if self.outlet is not None and not self.dry_run:
@@ -89,7 +91,7 @@ class Handover:
             return
         where = "the channel" if target == CHANNEL else f"review of the answer to {target}"
         if self.dry_run:
-            print_handover(result, where)
+            write_handover(self.out, result, where)
         else:
             post, verdict = result.post.id, result.verdict
             log.warning("no Telegram: %s (%s) for %s dropped", post, verdict, where)
@@ -104,10 +106,12 @@ class Runtime:
         transport: httpx.AsyncBaseTransport | None = None,
         embedders: Mapping[str, Embedder] | None = None,
         replay: Path | None = None,
+        out: TextIO | None = None,
     ) -> None:
         self.config, self.creds, self.dry_run, self.transport = config, creds, dry_run, transport
         self.embedders = embedders  # the models, when the caller has them loaded already
         self.replay = replay  # a JSONL feed to replay (a dry run that ends with the feed)
+        self.out = out or sys.stdout  # where a dry run writes what it would send
         self.stopping = asyncio.Event()
         self.metrics = Metrics()
         self.health = Health(config.ops.health_timeout_seconds)
@@ -116,7 +120,7 @@ class Runtime:
         self.bluesky: BlueskyBot | None = None
         self.outlet: TelegramOutlet | None = None
         self._digest_from: tuple[TelegramStore, LiveChecks] | None = None
-        self.jobs: Jobs | None = None
+        self.jobs = Jobs(config.schedule, self.metrics)
         self.parked = 0  # job runs cancelled at stop (their work waits for the next start)
 
     def stop(self) -> None:
@@ -139,8 +143,8 @@ class Runtime:
             self.health.add("store", audit.ping)
             ping = [Post("healthz", "Yann LeCun on open source AI models from China")]
             self.health.add("model", lambda: asyncio.to_thread(live.checker.check_many, ping))
-            jobs = self.jobs = Jobs(self.config.schedule, self.metrics)
-            handover = Handover(self.dry_run)
+            jobs = self.jobs
+            handover = Handover(self.dry_run, self.out)
             if self.creds.bluesky is not None:
                 await self._start_bluesky(self.creds.bluesky, live, path, handover, started)
             if self.creds.telegram is not None and not self.dry_run:
@@ -173,12 +177,11 @@ class Runtime:
 
         async def replay_then_stop() -> None:
             try:
-                await asyncio.to_thread(replay, live, feed)
+                await asyncio.to_thread(replay, live, feed, self.out)
             finally:
                 self.stop()
 
-        if self.jobs is not None:
-            self.jobs.once("replay", replay_then_stop)
+        self.jobs.once("replay", replay_then_stop)
 
     async def _start_bluesky(
         self,
@@ -188,14 +191,14 @@ class Runtime:
         handover: Handover,
         started: contextlib.AsyncExitStack,
     ) -> BlueskyBot:
-        cfg, schedule, jobs = self.config.bluesky, self.config.schedule, self._jobs()
+        cfg, schedule, jobs = self.config.bluesky, self.config.schedule, self.jobs
         bot = BlueskyBot(cfg, live, path, publisher=handover, transport=self.transport)
         self.bluesky = bot
         started.push_async_callback(bot.close)
         await bot.start(*account)
         if self.dry_run:
-            bot.mentions.sender = PrintingSender(
-                bot.client, bot.did, bot.store, bot.calls, bot.clock
+            bot.mentions.sender = WritingSender(
+                self.out, bot.client, bot.did, bot.store, bot.calls, bot.clock
             )
         sender = bot.mentions.sender
         sent = await sender.reconcile()
@@ -221,11 +224,6 @@ class Runtime:
             started.push_async_callback(stop_firehose)
             jobs.every("firehose", cfg.cursor_save_seconds, firehose.flush)
         return bot
-
-    def _jobs(self) -> Jobs:
-        if self.jobs is None:  # pragma: no cover - run() makes them first
-            raise RuntimeError("the scheduler is not built yet")
-        return self.jobs
 
     async def _start_telegram(
         self,
@@ -255,7 +253,7 @@ class Runtime:
         log.info("telegram: %d pending message(s) reconciled", sent)
         self.health.add("telegram", app.bot.get_me)
         self.metrics.count_replies("telegram", lambda: sum(outlet.sent.values()))
-        jobs = self._jobs()
+        jobs = self.jobs
         jobs.every("telegram-outbox", self.config.schedule.outbox_seconds, outlet.reconcile)
         self._digest_from = (store, live)
         if self.config.schedule.digest_at:
