@@ -138,16 +138,6 @@ class GateDecision:
     reason: str  # "alias:LeCun", "phrases:china+open source", "phrases:meta (1 < 2)", "none"
 
 
-_SHORT_OF = re.compile(r" \(\d+ < \d+\)$")
-
-
-def turned_away(reason: str) -> bool:
-    """Did the decision with this reason refuse the post? The audit trail keeps the reason, not
-    the flag, so `factbot status` reads the refusal back from it: "none" (nothing found) or
-    "phrases:… (1 < 2)" (too few concepts). "gate off" and the admitting reasons are False."""
-    return reason == "none" or _SHORT_OF.search(reason) is not None
-
-
 def _key(text: str) -> str:
     """What a variant and the text it matched have in common: folded case, no spaces or
     hyphens ("Open-Source" and "open source" are both "opensource")."""

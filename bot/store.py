@@ -49,6 +49,12 @@ def m001_checks(db: sqlite_utils.Database) -> None:
     checks.create_index(["checked_at"])
 
 
+@migrations()
+def m002_gated(db: sqlite_utils.Database) -> None:
+    # 1: the models scored the post; 0: the gate turned it away first (NULL in older rows).
+    db.table("checks").add_column("gated", int)
+
+
 class Store:
     def __init__(self, path: Path | str) -> None:
         if str(path) != ":memory:":
@@ -105,6 +111,7 @@ def _row(r: CheckResult, corpus_version: str, model: str, now: str) -> dict[str,
         "model": model,
         "verdict": r.verdict,
         "score": r.score,
+        "gated": int(r.gated),
         "quote_id": r.match.quote_id if r.match else None,
         "event_id": r.match.event_id if r.match else None,
         "scores": json.dumps(r.extra, ensure_ascii=False),

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from bot.domain import Circulating, Corpus, Event, Sentence, Source, Speaker
-from bot.gate import STOPWORDS, Gate, GateDecision, distinctive_words, turned_away
+from bot.gate import STOPWORDS, Gate, GateDecision, distinctive_words
 from bot.normalise import normalise
 
 
@@ -164,25 +164,3 @@ def test_same_post_same_decision(gate: Gate) -> None:
     text = "China and open source and DeepSeek"
     assert decide(gate, text) == decide(Gate.from_corpus(_corpus()), text)
     assert "phrases:china+deepseek+open source" == decide(gate, text).reason
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "lecun's take on research",
-        "Great pasta recipe tonight",
-        "Open source rocks",
-        "Silicon Valley is where it happens",
-        "Qwen3 beats other LLMs",
-        "ai-PULSE was about open source",
-    ],
-)
-def test_turned_away_reads_the_refusal_back_from_the_reason(gate: Gate, text: str) -> None:
-    """The audit trail keeps only the reason; `turned_away` gives back the decision's flag."""
-    decision = decide(gate, text)
-    assert (not decision.admitted) == turned_away(decision.reason)
-
-
-def test_gate_off_is_not_a_refusal() -> None:
-    """With the gate off every post goes to the models: its reason is no refusal."""
-    assert False is turned_away("gate off")
