@@ -4,7 +4,10 @@ One list of lines is built first (the verified wording, who said it, where and w
 then one short line per change); Bluesky gets it as a thread of posts within 300 graphemes and
 3000 bytes each, with a link facet for the source; Telegram gets it as escaped HTML within 4096
 characters. A sentence that no verified source contains only ever appears behind the
-`unsupported` phrase, never as a fact. Pure: no clock, no I/O.
+`unsupported` phrase, never as a fact: the verified wording and every change line are kept whole
+in one Bluesky post (their quoted values shortened with "…" inside the quote marks when the line
+would not fit), so no post of a thread carries a claim without its framing. Pure: no clock, no
+I/O.
 """
 
 from __future__ import annotations
@@ -169,7 +172,7 @@ def _verified(texts: ReplyTexts, match: MatchInfo, found: Sequence[Discrepancy])
     }
     lines = [
         _Line(_render(texts, "header", values), "b"),
-        _Line(_render(texts, "quote", values), "blockquote"),
+        _Line(_render(texts, "quote", values), "blockquote", whole=True),
         _Line(_render(texts, "attribution", values)),
         _Line(_render(texts, "place_date", values)),
     ]
@@ -207,7 +210,8 @@ def _changes(
                 name = "date_not_recent"
             claimed, verified = _human_dates(claimed), _human_dates(verified)
         values = {**base, "claimed": claimed, "verified": verified}
-        line = _Line((_Seg(tidy(texts.bullet)), *_render(texts, name, values)), core=False)
+        segs = (_Seg(tidy(texts.bullet)), *_render(texts, name, values))
+        line = _Line(segs, core=False, whole=True)
         if line.text not in seen:
             seen.add(line.text)
             out.append(line)
@@ -258,5 +262,5 @@ def _fill(template: str, values: Mapping[str, str | _Seg]) -> tuple[_Seg, ...] |
         if field not in values:
             return None
         value = values[field]
-        out.append(value if isinstance(value, _Seg) else _Seg(value))
+        out.append(value if isinstance(value, _Seg) else _Seg(value, value=True))
     return tuple(out)

@@ -27,8 +27,11 @@ def graphemes(text: str) -> int:
 
 
 def bluesky_thread(lines: Sequence[Line]) -> tuple[BlueskyPost, ...]:
-    """Pack the lines into as few posts as fit, numbered " (i/n)" only when there are several."""
-    texts = [t for t in ("".join(_bluesky(s) for s in ln.segs).strip() for ln in lines) if t]
+    """Pack the lines into as few posts as fit, numbered " (i/n)" only when there are several.
+    A `whole` line (a quotation and what frames it) is never split: it is made to fit one post
+    with its numbering, its values shortened with "…" when they must be."""
+    room = len(NUMBERING.format(i=len(lines), n=len(lines)))  # never more posts than lines
+    texts = [t for t in (_line_text(ln, room) for ln in lines) if t]
     uris = [s.href for ln in lines for s in ln.segs if s.href]
     reserve, chunks = 0, _pack(texts, 0)
     while len(chunks) > 1 and len(NUMBERING.format(i=len(chunks), n=len(chunks))) > reserve:
@@ -44,6 +47,40 @@ def bluesky_thread(lines: Sequence[Line]) -> tuple[BlueskyPost, ...]:
 
 def _bluesky(seg: Seg) -> str:
     return f"{LINK_OPEN}{seg.text}{LINK_CLOSE}" if seg.href else seg.text
+
+
+def _line_text(line: Line, room: int) -> str:
+    """The line as packed; a whole line that would not fit one post (less `room` for the
+    numbering) gets the largest cap on its values' clusters with which it fits."""
+    full = "".join(_bluesky(s) for s in line.segs).strip()
+    fits = _Packer(BLUESKY_GRAPHEMES - room, BLUESKY_BYTES - room).fits
+    values = [graphemes(s.text) for s in line.segs if s.value and not s.href]
+    if not line.whole or not values or fits(full):
+        return full
+    best, low, high = full, 0, max(values) - 1
+    while low <= high:  # binary search on the cap: a shorter cap never makes the line longer
+        cap = (low + high) // 2
+        text = "".join(_shortened(s, cap) for s in line.segs).strip()
+        if fits(text):
+            best, low = text, cap + 1
+        else:
+            high = cap - 1
+    return best
+
+
+def _shortened(seg: Seg, cap: int) -> str:
+    """A value cut to `cap` clusters ending in "…" (at a space when one is near), so the quote
+    marks around it stay; other segments as they are."""
+    if not seg.value or seg.href:
+        return _bluesky(seg)
+    clusters: list[str] = regex.findall(r"\X", seg.text)
+    if len(clusters) <= cap:
+        return seg.text
+    kept = "".join(clusters[: max(cap - 1, 0)])
+    space = kept.rfind(" ")
+    if space >= len(kept) * 2 // 3:
+        kept = kept[:space]
+    return kept.rstrip() + "…"
 
 
 def _pack(lines: Sequence[str], reserve: int) -> list[str]:

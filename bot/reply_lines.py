@@ -30,6 +30,7 @@ NUMBERING = " ({i}/{n})"
 class Seg:
     text: str
     href: str = ""
+    value: bool = False  # a placeholder's value: Bluesky may shorten it to keep a line whole
 
 
 Style = Literal["plain", "b", "i", "blockquote"]
@@ -41,6 +42,7 @@ class Line:
     style: Style = "plain"
     core: bool = True  # Telegram shortens a core line rather than dropping it
     telegram_only: bool = False
+    whole: bool = False  # a quotation: never split across Bluesky posts, its values shortened
 
     @property
     def text(self) -> str:

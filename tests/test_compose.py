@@ -437,8 +437,9 @@ def test_telegram_shortens_a_huge_quote_but_keeps_the_source() -> None:
     ],
 )
 def test_long_words_split_between_grapheme_clusters(unit: str, marker: str) -> None:
-    """A word longer than a post is cut between clusters, never inside one."""
-    reply = compose_reply("match", make_match(quote=unit * 700), [])
+    """A word longer than a post is cut between clusters, never inside one: split over posts
+    (a venue) or shortened within one (the quote)."""
+    reply = compose_reply("match", make_match(quote=unit * 700, venue=unit * 700), [])
     assert len(reply.bluesky) > 2
     for post in reply.bluesky:
         clusters = regex.findall(r"\X", post.text)
@@ -446,13 +447,19 @@ def test_long_words_split_between_grapheme_clusters(unit: str, marker: str) -> N
     assert_bluesky_ok(reply)
 
 
-def test_splitting_keeps_urls_and_words_whole() -> None:
-    """A long line breaks at spaces, so a URL or a word of the post is never cut."""
+@pytest.mark.parametrize("before", [3, 10])
+def test_shortening_keeps_urls_and_words_whole(before: int) -> None:
+    """A change line too long for a post is shortened at a space, so a URL or a word of the
+    post is shown whole or not at all, and what is shown is the start of the claim."""
     url = "https://example.com/" + "path/" * 20
-    claimed = " ".join(["lorem ipsum dolor"] * 10 + [url] + ["sit amet"] * 10)
+    claimed = " ".join(["lorem ipsum dolor"] * before + [url] + ["sit amet"] * 10)
     reply = compose_reply("match", make_match(), [make_discrepancy("unsupported", claimed)])
-    assert any(url in p.text for p in reply.bluesky)
-    assert UNSUPPORTED.format(claimed) in thread_text(reply)  # cut at spaces only
+    assert_bluesky_ok(reply)
+    [shown] = [line for line in change_lines(reply) if line.startswith(UNSUPPORTED[:20])]
+    cut = shown.removeprefix(UNSUPPORTED.format("")[:-1]).removesuffix("…”")
+    assert claimed.startswith(cut) and claimed[len(cut)] == " "
+    assert (url in shown) == (before == 3)
+    assert all(url in p.text for p in reply.bluesky if "https://example" in p.text)
 
 
 @pytest.mark.parametrize(
@@ -591,13 +598,21 @@ def test_no_match_names_invented_sentences_only_behind_the_phrase(
     assert "⟦" not in rest[1]  # on Telegram nothing of them is left either
 
 
+# Values short enough that every quotation line fits one post (a longer one is shortened on
+# Bluesky only: tests/test_thread_quotes.py).
+fitting = plain.filter(lambda s: len(s) <= 100)
+
+
 @relaxed
-@given(verdicts, matches(st.lists(short_tokens, max_size=8).map("".join)), discrepancies(plain, 4))
+@given(
+    verdicts, matches(st.lists(short_tokens, max_size=8).map("".join)), discrepancies(fitting, 4)
+)
 def test_thread_loses_and_adds_nothing(
     verdict: Verdict, match: MatchInfo, found: list[Discrepancy]
 ) -> None:
     """Splitting into a thread keeps every character: without whitespace and numbering the
-    thread reads exactly like the Telegram card (less its review notice)."""
+    thread reads exactly like the Telegram card (less its review notice), when every quotation
+    line fits one post."""
     reply = compose_reply(verdict, match, found)
     visible = assert_telegram_ok(reply).visible
     assume(not visible.endswith("\n…"))
