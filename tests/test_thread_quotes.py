@@ -72,10 +72,11 @@ def test_a_short_line_is_not_shortened() -> None:
 # --- the property ------------------------------------------------------------------------------
 
 # Claim words are nowhere in the templates or the match, so any of them in a post is claim text.
-claim_word = st.sampled_from(
-    ["zork", "quux", "blorp", "yann", "lecun", "No", "verified.", "sou.", "this:", "it.", "x" * 40]
-    + ["👨\u200d👩\u200d👧\u200d👦", "e\u0301", "中文句子。", "🇫🇷", "Davos."]
-)
+CLAIM_WORDS = (
+    "zork", "quux", "blorp", "yann", "lecun", "No", "verified.", "sou.", "this:", "it.", "x" * 40,
+    "👨\u200d👩\u200d👧\u200d👦", "e\u0301", "中文句子。", "🇫🇷", "Davos.",
+)  # fmt: skip
+claim_word = st.sampled_from(CLAIM_WORDS)
 claims = st.lists(claim_word, min_size=1, max_size=90).map(" ".join)
 FRAMINGS = {"unsupported": UNSUPPORTED, "reworded": REWORDED, "omitted": OMITTED}
 
