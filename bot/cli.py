@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import logging
 import os
@@ -31,7 +32,8 @@ from bot import logs
 from bot.config import Config, ConfigError, bundled, load_config
 from bot.corpus import CorpusError, validate_corpus
 from bot.domain import CheckResult, Post
-from bot.feed import BATCH, check_lines, parse_time
+from bot.feed import BATCH, check_lines, open_feed
+from bot.inputs import InputError, clean_text, not_utf8, parse_time, valid_lang
 from bot.pipeline import build_checker
 from bot.store import Store
 
@@ -67,18 +69,36 @@ def describe(result: CheckResult) -> str:
 
 
 def _open_input(path: str) -> TextIO:
+    """The JSONL input: a file, or stdin for "-", read like `bot.feed.open_feed` (a BOM skipped,
+    a line that is not UTF-8 answered with an error)."""
     if path == "-":
-        return sys.stdin
-    return open(path, encoding="utf-8")
+        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", errors="surrogateescape")
+    return open_feed(path)
+
+
+def _text_post(args: argparse.Namespace) -> Post:
+    """The post of `factbot check TEXT`, refused like a bad JSONL line (InputError)."""
+    text: str = args.text
+    if not_utf8(text):
+        raise InputError("TEXT is not valid UTF-8")
+    if not clean_text(text).strip():
+        raise InputError("TEXT is empty")
+    created = parse_time(args.created_at) if args.created_at else datetime.now(UTC)
+    return Post(id="cli", text=clean_text(text), created_at=created, lang=valid_lang(args.lang))
 
 
 def cmd_check(args: argparse.Namespace, config: Config) -> int:
     if args.jsonl is None and args.text is None:
         print("factbot check: give TEXT or --jsonl PATH (- for stdin)", file=sys.stderr)
         return 2
+    try:
+        post = None if args.jsonl is not None else _text_post(args)
+    except InputError as exc:
+        print(f"factbot check: {exc}", file=sys.stderr)
+        return 2
     checker = build_checker(config)
     store = None if args.no_store else Store(config.store.path)
-    if args.jsonl is not None:
+    if post is None:
         try:
             source = _open_input(args.jsonl)
         except OSError as exc:
@@ -89,8 +109,6 @@ def cmd_check(args: argparse.Namespace, config: Config) -> int:
             for obj in check_lines(checker, store, bar):
                 print(json.dumps(obj, ensure_ascii=False), flush=True)
         return 0
-    created = parse_time(args.created_at, 0) if args.created_at else datetime.now(UTC)
-    post = Post(id="cli", text=args.text, created_at=created, lang=args.lang)
     result = checker.check(post)
     if store is not None:
         store.record_checks([result], checker.corpus.version, checker.model)

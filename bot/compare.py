@@ -16,10 +16,12 @@ from bot.domain import Corpus, Discrepancy, Event, MatchInfo, NormalisedPost, Se
 from bot.extract import Person, Place, find_people, find_places, find_roles
 from bot.lexical import containment, tokens, verbatim_share
 from bot.match import SegmentMatch, explained_by_circulating
+from bot.normalise import sentence_language
 
 # Given sentence ids, the best score any part of the post reaches against each of them.
 Coverage = Callable[[Sequence[str]], Mapping[str, float]]
 _COVERED_WORDS = 0.6  # a dropped sentence whose content words the post mostly repeats is not
+_MAX_DAYS = 3_000_000  # a tolerance beyond the calendar's span is the whole calendar
 
 
 @dataclass(frozen=True)
@@ -119,15 +121,23 @@ def _venue(framing: str, event: Event, corpus: Corpus) -> list[Discrepancy]:
 def _date(
     framing: str, created_at: datetime | None, event: Event, cfg: CompareConfig
 ) -> list[Discrepancy]:
-    tolerance = timedelta(days=cfg.date_tolerance_days)
+    tolerance = timedelta(days=min(cfg.date_tolerance_days, _MAX_DAYS))
     for claim in find_dates(framing, created_at):
-        if claim.earliest - tolerance <= event.date <= claim.latest + tolerance:
+        if _shift(claim.earliest, -tolerance) <= event.date <= _shift(claim.latest, tolerance):
             continue
         claimed = claim.surface
         if claim.relative:
             claimed = f"{claim.surface} ({_span(claim.earliest, claim.latest)})"
         return [Discrepancy("date", claimed=claimed, verified=event.date.isoformat())]
     return []
+
+
+def _shift(day: date, by: timedelta) -> date:
+    """`day + by`, held at the ends of the calendar (a year-1 `created_at` cannot overflow)."""
+    try:
+        return day + by
+    except OverflowError:
+        return date.min if by < timedelta(0) else date.max
 
 
 def _span(a: date, b: date) -> str:
@@ -216,11 +226,13 @@ def _reworded(
     cfg: CompareConfig,
 ) -> list[Discrepancy]:
     """Quoted words that differ from the source. A translation is not a rewording: a quoted
-    sentence in another language than its source is left alone."""
+    sentence in another language than its source is left alone. The language compared is the
+    quoted sentence's own (detected), else the post's: like with like, whatever was declared."""
     out = []
     for m in matches:
         a = m.verified
-        if lang and sentences[a.sentence_id].lang != lang:
+        quoted_lang = sentence_language(a.segment.text) or lang
+        if quoted_lang and sentences[a.sentence_id].lang != quoted_lang:
             continue
         if not a.segment.quoted or a.score < match_cfg.quoted:
             continue  # below `quoted` the sentence is unsupported, not reworded

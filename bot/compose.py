@@ -73,6 +73,7 @@ class ReplyTexts:
     unsupported: str = "No verified source contains this sentence: “{claimed}”"
     reworded: str = "The post rewords it: “{claimed}” vs the original “{verified}”"
     more: str = "…"
+    cut: str = "This post is long: I checked only its beginning."
 
 
 __all__ = [
@@ -94,10 +95,12 @@ def compose_reply(
     match: MatchInfo | None,
     discrepancies: Sequence[Discrepancy],
     texts: ReplyTexts = ReplyTexts(),
+    cut: bool = False,
 ) -> Reply:
     """The reply for both platforms. `review` has the content of `match` plus, on Telegram
     (where operators approve it), the review notice; with no match only the no_match answer and
-    any sentence known to be invented are given."""
+    any sentence known to be invented are given. `cut`: only the beginning of the post was
+    checked (`[match] max_chars`, `max_segments`), and the reply ends by saying so."""
     lines: list[_Line] = []
     if verdict == "review":
         lines.append(_Line(_render(texts, "review", {}), "i", telegram_only=True))
@@ -108,9 +111,11 @@ def compose_reply(
         lines += _changes(texts, [d for d in discrepancies if d.field == "unsupported"], values)
     else:
         lines += _verified(texts, match, discrepancies)
+    if cut:
+        lines.append(_Line(_render(texts, "cut", {})))
     lines = [ln for ln in lines if ln.text.strip()]
     if not lines and texts != ReplyTexts():  # every template blanked: say it the default way
-        return compose_reply(verdict, match, discrepancies)
+        return compose_reply(verdict, match, discrepancies, cut=cut)
     bluesky = bluesky_thread([ln for ln in lines if not ln.telegram_only])
     return Reply(bluesky=bluesky, telegram=telegram_html(lines, texts.more))
 

@@ -67,6 +67,8 @@ class MatchConfig:
     unattributed: float = 0.75
     short_text_words: int = 6
     lexical_weight: float = 0.35
+    max_chars: int = 5000  # characters of a post checked at most (the reply says it was cut)
+    max_segments: int = 50  # sentences of a post embedded at most (clauses: twice as many)
 
 
 @dataclass(frozen=True)
@@ -267,6 +269,10 @@ def _check(path: Path, config: Config) -> None:
         value = getattr(m, key)
         if not 0.0 <= value <= 1.0:
             raise ConfigError(f"{path}: [match] {key} = {value}: expected a number from 0 to 1")
+    for key in ("max_chars", "max_segments"):
+        if getattr(m, key) < 1:
+            value = getattr(m, key)
+            raise ConfigError(f"{path}: [match] {key} = {value}: expected a whole number >= 1")
     if not m.review <= m.match:
         raise ConfigError(
             f"{path}: [match] review = {m.review}: expected review <= match ({m.match})"

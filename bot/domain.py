@@ -284,3 +284,12 @@ class CheckResult:
                 "telegram": self.reply.telegram,
             },
         }
+
+
+@dataclass(frozen=True)
+class CheckFailure:
+    """A post the pipeline raised on, even checked on its own (`bot.pipeline.check_each`): the
+    caller answers or logs `error` and goes on with the rest of its batch."""
+
+    post: Post
+    error: str

@@ -319,16 +319,22 @@ def _classifier() -> Callable[[str], tuple[str, float]]:
     return classify
 
 
+_TAG = re.compile(r"[a-z]{2,3}(?:[-_][a-z0-9]{1,8})*")
+
+
 def language(prose: str, given: str | None) -> str | None:
-    """The given language (primary subtag, lowercase), else py3langid's guess on prose of three
-    words or more (or any CJK), else None."""
-    primary = re.split(r"[-_]", (given or "").strip().lower(), maxsplit=1)[0]
-    if primary:
-        return primary
+    """py3langid's guess on prose of three words or more (or any CJK); else the given language
+    (primary subtag, lowercase) when it is a valid tag; else None. A declared language is only
+    a hint: an author's client may declare anything, and the text says what it is."""
     words = sum(1 for w in prose.split() if _LETTER.search(w))
     if words < 3 and not _HAS_CJK.search(prose):
-        return None
+        return _given(given)
     return str(_classifier()(prose)[0])
+
+
+def sentence_language(text: str) -> str | None:
+    """The language of one sentence (a quoted one, say), when it is long enough to tell."""
+    return language(text, None)
 
 
 # --- the whole ---------------------------------------------------------------------------------
@@ -338,8 +344,8 @@ def normalise(text: str, lang: str | None = None, *, detect: bool = True) -> Nor
     """Clean `text`, keep URLs/handles/hashtags/emoji out of the prose, blank the quoted spans
     out of the framing and cut the prose into sentences (quoted ones marked as such).
 
-    With `detect=False` an untagged post's language is left None; the pipeline guesses it
-    (py3langid) only for the posts the gate admits, with `with_language`."""
+    With `detect=False` the language is left None; the pipeline guesses it (py3langid) only for
+    the posts the gate admits, with `with_language`."""
     cleaned = clean(text)
     spans, urls, handles, hashtags = _entities(cleaned)
     prose = _prose(cleaned, spans)
@@ -363,16 +369,17 @@ def normalise(text: str, lang: str | None = None, *, detect: bool = True) -> Nor
         urls=tuple(urls),
         handles=tuple(handles),
         hashtags=tuple(hashtags),
-        lang=language(prose, lang) if detect else _given(lang),
+        lang=language(prose, lang) if detect else None,
     )
 
 
 def _given(lang: str | None) -> str | None:
-    return re.split(r"[-_]", (lang or "").strip().lower(), maxsplit=1)[0] or None
+    tag = (lang or "").strip().lower()
+    return re.split(r"[-_]", tag, maxsplit=1)[0] if _TAG.fullmatch(tag) else None
 
 
 def with_language(post: NormalisedPost, given: str | None) -> NormalisedPost:
-    """`post` with its language: the given one, else the guess that `normalise` skipped."""
+    """`post` with its language (see `language`), which `normalise(detect=False)` skipped."""
     if post.lang is not None:
         return post
     return dataclasses.replace(post, lang=language(post.prose, given))

@@ -2,10 +2,17 @@
 
 The CLI, the bots and the benchmarks all call `Checker.check_many`; there is no second copy.
 `build_checker` is called once from `main()` (it loads the corpus, the models and the index)
-and the checker is passed to whatever needs it."""
+and the checker is passed to whatever needs it. Adapters that check a batch of posts from
+outside (a JSONL feed, the firehose, a search) go through `check_each`, so that one post the
+pipeline raises on cannot take its batch down.
+
+Every post is cleaned at the boundary first (`bot.inputs.clean_post`) and bounded: its first
+`[match] max_chars` characters are checked, and of those the first `max_segments` sentences
+(and twice as many clauses) are embedded; the reply says when a post was cut."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,11 +25,20 @@ from bot.compare import compare, corpus_people
 from bot.compose import compose_reply
 from bot.config import Config
 from bot.corpus import load_corpus
-from bot.domain import CheckResult, Corpus, Discrepancy, NormalisedPost, Post, Reply
+from bot.domain import (
+    CheckFailure,
+    CheckResult,
+    Corpus,
+    Discrepancy,
+    NormalisedPost,
+    Post,
+    Reply,
+)
 from bot.embed import Embedder, build_embedders
 from bot.extract import Person, find_people
 from bot.gate import Gate
 from bot.index import Doc, Index
+from bot.inputs import clean_post, clean_text
 from bot.match import Matcher, SegmentMatch, decide, explained_by_circulating
 from bot.normalise import normalise, with_language
 
@@ -87,8 +103,15 @@ class Checker:
         return self.check_many([post])[0]
 
     def check_many(self, posts: Sequence[Post]) -> list[CheckResult]:
-        """Check posts in one batch: every admitted post's sentences go to the models together."""
+        """Check posts in one batch: every admitted post's sentences go to the models together.
+        Each post is cleaned and cut to its bounds first; its result carries what was checked."""
+        posts, cut = self._bounded(posts)
         normalised = [normalise(p.text, p.lang, detect=False) for p in posts]
+        limit = self.config.match.max_segments
+        for i, n in enumerate(normalised):
+            if len(n.segments) > limit:
+                normalised[i] = dataclasses.replace(n, segments=n.segments[:limit])
+                cut[i] = True
         decisions = [self.gate.admits(n) if self.config.gate.enabled else None for n in normalised]
         admitted = [i for i, d in enumerate(decisions) if d is None or d.admitted]
         for i in admitted:  # the language guess is only needed past the gate
@@ -99,10 +122,25 @@ class Checker:
         for i, post in enumerate(posts):
             gate_reason = decisions[i].reason if decisions[i] else "gate off"  # type: ignore[union-attr]
             if i not in by_post:
-                results.append(self._no_match(post, (), gate_reason, gated_out=True))
+                results.append(self._no_match(post, (), gate_reason, cut[i], gated_out=True))
                 continue
-            results.append(self._finish(post, normalised[i], by_post[i], gate_reason))
+            results.append(self._finish(post, normalised[i], by_post[i], gate_reason, cut[i]))
         return results
+
+    def _bounded(self, posts: Sequence[Post]) -> tuple[list[Post], list[bool]]:
+        """The posts cleaned (`bot.inputs`) and cut to `max_chars`; which ones were cut."""
+        limit = self.config.match.max_chars
+        cleaned = [clean_post(p) for p in posts]
+        cut = [len(p.text) > limit for p in cleaned]
+        bounded = [
+            dataclasses.replace(p, text=p.text[:limit]) if c else p
+            for p, c in zip(cleaned, cut, strict=True)
+        ]
+        return bounded, cut
+
+    def clauses(self, post: NormalisedPost) -> list[str]:
+        """The clauses embedded for coverage, at most twice `max_segments`."""
+        return clauses(post)[: 2 * self.config.match.max_segments]
 
     def _finish(
         self,
@@ -110,6 +148,7 @@ class Checker:
         normalised: NormalisedPost,
         matches: tuple[SegmentMatch, ...],
         gate_reason: str,
+        cut: bool,
     ) -> CheckResult:
         cfg = self.config
         attributed = self.names_a_speaker(normalised)
@@ -123,7 +162,7 @@ class Checker:
                 if explained_by_circulating(m, cfg.match)
             )
             return self._no_match(
-                post, invented, gate_reason, score=decision.score, matches=matches
+                post, invented, gate_reason, cut, score=decision.score, matches=matches
             )
         comparison = compare(
             normalised,
@@ -134,11 +173,11 @@ class Checker:
             cfg.match,
             cfg.compare,
             coverage=lambda ids: self.matcher.best_scores(
-                clauses(normalised), normalised.lang, ids
+                self.clauses(normalised), normalised.lang, ids
             ),
         )
         reply = compose_reply(
-            decision.verdict, comparison.match, comparison.discrepancies, cfg.reply
+            decision.verdict, comparison.match, comparison.discrepancies, cfg.reply, cut
         )
         return CheckResult(
             post=post,
@@ -153,6 +192,7 @@ class Checker:
                 "embedding": round(decision.best.embedding, 4),
                 "lexical": round(decision.best.lexical, 4),
                 "sentence_id": decision.best.sentence_id,
+                **({"cut": True} if cut else {}),
             },
         )
 
@@ -166,13 +206,14 @@ class Checker:
         post: Post,
         discrepancies: tuple[Discrepancy, ...],
         gate_reason: str,
+        cut: bool,
         *,
         gated_out: bool = False,
         score: float = 0.0,
         matches: Sequence[SegmentMatch] = (),
     ) -> CheckResult:
-        if discrepancies:
-            reply = compose_reply("no_match", None, discrepancies, self.config.reply)
+        if discrepancies or cut:
+            reply = compose_reply("no_match", None, discrepancies, self.config.reply, cut)
         else:
             reply = self.plain_no_match
         return CheckResult(
@@ -184,8 +225,22 @@ class Checker:
             reply=reply,
             alignments=tuple(m.verified for m in matches),
             gated=not gated_out,
-            extra={"gate": gate_reason},
+            extra={"gate": gate_reason, **({"cut": True} if cut else {})},
         )
+
+
+def check_each(checks: Checks, posts: Sequence[Post]) -> list[CheckResult | CheckFailure]:
+    """Check a batch from outside so that one post cannot take the others down: the batch in
+    one go (the fast path), and when it raises, each post on its own; a post that still raises
+    is answered with a `CheckFailure` (and logged with its traceback), the others are checked."""
+    try:
+        return list(checks.check_many(posts))
+    except Exception as exc:
+        if len(posts) == 1:
+            log.exception("the pipeline could not check %s", clean_text(posts[0].id)[:80])
+            return [CheckFailure(posts[0], clean_text(f"{type(exc).__name__}: {exc}")[:300])]
+        log.warning("a batch of %d posts raised: checking each on its own", len(posts))
+    return [outcome for post in posts for outcome in check_each(checks, [post])]
 
 
 def corpus_docs(corpus: Corpus) -> list[Doc]:

@@ -185,9 +185,17 @@ def test_weak_closing_apostrophe_gives_way_to_a_new_quote() -> None:
 # --- language ----------------------------------------------------------------------------------
 
 
-def test_given_language_wins_and_is_reduced_to_its_primary_subtag() -> None:
-    """A post's own language tag is kept, lowercase and without region."""
-    assert "en" == normalise("Le modèle est chinois", "EN-us").lang
+def test_a_declared_language_is_only_a_hint() -> None:
+    """The text says what it is (audit F7): a declared language is used only when the prose is
+    too short to tell, lowercase and without region, and only when it is a valid tag."""
+    actual = (
+        normalise("Le modèle est chinois", "EN-us").lang,
+        normalise("two words", "EN-us").lang,
+        normalise("two words", "zh_Hant").lang,
+        normalise("two words", "q" * 100).lang,
+        normalise("two words", "e\x00n").lang,
+    )
+    assert ("fr", "en", "zh", None, None) == actual
 
 
 def test_language_detected_only_on_enough_prose() -> None:

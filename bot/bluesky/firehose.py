@@ -1,10 +1,12 @@
 """The firehose consumer (`com.atproto.sync.subscribeRepos`, through atproto's client).
 
 New posts are decoded from each commit and buffered; `flush()` — a scheduler job every
-`cursor_save_seconds` — checks the buffer in one batch (through `Watcher.consider`) and only
-then saves the cursor, so a restart
+`cursor_save_seconds` — checks the buffer in one batch (through `Watcher.consider`, where a post
+the pipeline cannot check is left out alone) and only then saves the cursor, so a restart
 resumes at the last saved sequence number: nothing is missed, and a post seen again after a
-crash is not tracked twice. The socket callback only decodes; the checking runs in a thread."""
+crash is not tracked twice. When a flush fails (the store refused a write, say) its posts go
+back to the front of the buffer and the cursor stays where it was. The socket callback only
+decodes; the checking runs in a thread."""
 
 from __future__ import annotations
 
@@ -59,7 +61,11 @@ class FirehoseWatcher:
         async with self._lock:
             batch, self.pending = self.pending, []
             seq = self.seq
-            await self.watcher.consider(batch, "firehose")
+            try:
+                await self.watcher.consider(batch, "firehose")
+            except BaseException:
+                self.pending[:0] = batch  # checked again next time; the cursor is not moved
+                raise
             if seq is not None and seq != self.saved:
                 await self.watcher.store.set_state(CURSOR, str(seq), self.watcher.clock())
                 self.saved = seq

@@ -21,8 +21,8 @@ from bot.bluesky.ports import CHANNEL, Publisher
 from bot.bluesky.records import to_post
 from bot.bluesky.store import BlueskyStore
 from bot.config import BlueskyConfig
-from bot.domain import CheckResult, Post
-from bot.pipeline import Checks
+from bot.domain import CheckFailure, CheckResult, Post
+from bot.pipeline import Checks, check_each
 
 log = logging.getLogger(__name__)
 TRACKED = ("match", "review")
@@ -57,12 +57,18 @@ class Watcher:
 
     async def consider(self, posts: Sequence[Incoming], source: str) -> list[CheckResult]:
         """Check the posts in one batch and start tracking those that match (or need review).
-        A post seen before is not tracked twice; the bot's own posts are not checked."""
+        A post seen before is not tracked twice; the bot's own posts are not checked. A post the
+        pipeline cannot check is logged and left out; the others are checked all the same."""
         posts = [p for p in posts if not self.self_did or p.author_did != self.self_did]
         if not posts:
             return []
-        results = await asyncio.to_thread(self.checker.check_many, [p.post for p in posts])
-        for incoming, result in zip(posts, results, strict=True):
+        outcomes = await asyncio.to_thread(check_each, self.checker, [p.post for p in posts])
+        results: list[CheckResult] = []
+        for incoming, result in zip(posts, outcomes, strict=True):
+            if isinstance(result, CheckFailure):
+                log.warning("%s: %s could not be checked: %s", source, incoming.uri, result.error)
+                continue
+            results.append(result)
             if result.verdict in TRACKED:
                 fresh = await self.store.watch(
                     incoming.uri,

@@ -15,7 +15,7 @@ from bot.bluesky.calls import Calls, Clock
 from bot.bluesky.replies import Ref, ThreadSender
 from bot.bluesky.store import BlueskyStore
 from bot.domain import BlueskyPost, CheckResult
-from bot.feed import check_lines
+from bot.feed import check_lines, open_feed
 from bot.pipeline import Checks
 
 
@@ -58,7 +58,7 @@ def replay(checks: Checks, feed: Path, out: TextIO) -> int:
     """Check every post of `feed` and write the reply each would get to `out`; how many were
     checked. Blocking: run it in a thread."""
     done = 0
-    with feed.open(encoding="utf-8") as lines:
+    with open_feed(feed) as lines:
         for obj in check_lines(checks, None, lines):
             if "error" in obj:
                 emit(out, f"[{obj['id']}] skipped: {obj['error']}")
