@@ -111,22 +111,43 @@ def _emoji_start() -> re.Pattern[str]:
 def _entities(text: str) -> tuple[list[tuple[int, int]], list[str], list[str], list[str]]:
     """Spans to keep out of the prose (URLs first, then handles, hashtags, emoji) and the
     URLs, handles and hashtags themselves."""
-    spans: list[tuple[int, int]] = []
-
-    def free(start: int, end: int) -> bool:
-        return end > start and all(end <= s or start >= e for s, e in spans)
-
+    taken = _Intervals()
     found: list[list[str]] = [[], [], []]
     for kind, pattern in enumerate((_URL, _HANDLE, _HASHTAG)):
         for m in pattern.finditer(text):
             end = m.start() + (_url_end(m.group()) if pattern is _URL else len(m.group()))
-            if free(m.start(), end):
-                spans.append((m.start(), end))
+            if taken.add(m.start(), end):
                 found[kind].append(text[m.start() : end])
     for e in emoji.emoji_list(text) if _emoji_start().search(text) else ():
-        if free(e["match_start"], e["match_end"]):
-            spans.append((e["match_start"], e["match_end"]))
-    return sorted(spans), found[0], found[1], found[2]
+        taken.add(e["match_start"], e["match_end"])
+    return taken.spans(), found[0], found[1], found[2]
+
+
+class _Intervals:
+    """Disjoint spans kept sorted by start: whether a new one overlaps any is two neighbours
+    looked up by bisection, not a scan of every span found so far."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def add(self, start: int, end: int) -> bool:
+        """Add [start, end) if it is not empty and overlaps no span; whether it was added."""
+        i = bisect.bisect_right(self.starts, start)
+        if end <= start or (i and self.ends[i - 1] > start):
+            return False
+        if i < len(self.starts) and self.starts[i] < end:
+            return False
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
+        return True
+
+    def covers(self, at: int) -> bool:
+        i = bisect.bisect_right(self.starts, at)
+        return bool(i) and at < self.ends[i - 1]
+
+    def spans(self) -> list[tuple[int, int]]:
+        return list(zip(self.starts, self.ends, strict=True))
 
 
 def _prose(text: str, spans: list[tuple[int, int]]) -> str:
@@ -173,6 +194,9 @@ def _single_spans(prose: str, skip: list[tuple[int, int]]) -> list[tuple[int, in
     ("goin' home", "researchers' models") is weak: a later strong one (before end, punctuation
     or a capital) closes the quote instead, unless a new quote opens first."""
     newlines = [i for i, ch in enumerate(prose) if ch == "\n"]
+    skipped = _Intervals()
+    for s, e in skip:
+        skipped.add(s, e)
     spans: list[tuple[int, int]] = []
     open_at: int | None = None
     weak: int | None = None
@@ -184,7 +208,7 @@ def _single_spans(prose: str, skip: list[tuple[int, int]]) -> list[tuple[int, in
         open_at, weak = None, None
 
     for i, ch in enumerate(prose):
-        if ch != "'" or any(s <= i < e for s, e in skip):
+        if ch != "'" or skipped.covers(i):
             continue
         prev = prose[i - 1] if i else " "
         after = prose[i + 1] if i + 1 < len(prose) else ""
