@@ -96,6 +96,62 @@ def test_check_text_prints_a_readable_verdict(tmp_path: Path) -> None:
     assert "- venue: post says “Davos”" in proc.stdout
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", ""], "TEXT is empty"),
+        (["check", " \t\n "], "TEXT is empty"),
+        (["check", "Yann LeCun \udcff\udcfe said it"], "TEXT is not valid UTF-8"),
+        (["check", "LeCun said it", "--created-at", "garbage"], "'garbage' is not an ISO 8601"),
+        (["check", "LeCun said it", "--created-at", "0001-01-02"], "not between 1990 and 2100"),
+    ],
+)
+def test_bad_check_text_is_refused_with_exit_2(
+    args: list[str], message: str, tmp_path: Path
+) -> None:
+    """Empty or blank TEXT, bytes that are not UTF-8 (argv decodes them as surrogates) and a bad
+    --created-at are refused like a bad JSONL line: one line, exit 2, no traceback, nothing
+    recorded (the store is not even opened)."""
+    proc = run(args, tmp_path)
+    assert 2 == proc.returncode, proc.stderr
+    assert "factbot check: " in proc.stderr and message in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "factbot.db").exists()
+
+
+def test_stdin_with_a_bom_and_bytes_that_are_not_utf8(tmp_path: Path) -> None:
+    """On stdin a UTF-8 BOM is skipped and a line that is not UTF-8 gets its error object; the
+    lines after it are checked, printed and recorded."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[corpus]\npath = "{ROOT / "corpus"}"\n[store]\npath = "factbot.db"\n'
+        '[model]\ncache_dir = "cache"\n',
+        encoding="utf-8",
+    )
+    good = json.dumps({"id": "seed", "text": SEED_TEXT}).encode()
+    lines = [
+        b"\xef\xbb\xbf" + good,
+        b'{"id": "bytes", "text": "LeCun \xff said"}',
+        b'{"id": "\\ud800", "text": "Yann LeCun \\udfff said the best models are Chinese"}',
+        good.replace(b'"seed"', b'"last"'),
+    ]
+    proc = subprocess.run(
+        [*FACTBOT, "--config", str(config), "check", "--jsonl", "-"],
+        input=b"\n".join(lines) + b"\n",
+        capture_output=True,
+        cwd=tmp_path,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)},
+        timeout=600,
+        check=False,
+    )
+    assert 0 == proc.returncode, proc.stderr.decode(errors="replace")
+    out = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
+    assert ["seed", None, "\ufffd", "last"] == [o["id"] for o in out]
+    assert "line 2: not valid UTF-8" == out[1]["error"]
+    rows = list(sqlite_utils.Database(tmp_path / "factbot.db")["checks"].rows)
+    assert ["seed", "\ufffd", "last"] == [r["post_id"] for r in rows]
+
+
 def test_bad_corpus_is_refused_with_exit_code_2(tmp_path: Path) -> None:
     """`corpus validate` lists problems as file:line: message and exits 2; check refuses too."""
     corpus = tmp_path / "corpus"
