@@ -54,6 +54,8 @@ def test_relative_paths_follow_the_file(tmp_path: Path) -> None:
         ("[matching]\nmatch = 0.5\n", "unknown section [matching]"),
         ("[match]\nmatch = 0.4\nreview = 0.6\n", "[match] review = 0.6: expected review <= match"),
         ("[match]\nmatch = 1.5\n", "[match] match = 1.5: expected a number from 0 to 1"),
+        ("[match]\nmax_chars = 0\n", "[match] max_chars = 0: expected a whole number >= 1"),
+        ("[match]\nmax_segments = -3\n", "[match] max_segments = -3: expected a whole number >= 1"),
         ("[gate]\nenabled = 1\n", "[gate] enabled = 1: expected true or false"),
         (
             '[model]\nembedders = ["bert"]\n',
