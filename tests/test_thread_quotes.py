@@ -5,11 +5,13 @@ no post of a thread carries a claim without the phrase that frames it (audit F2)
 from __future__ import annotations
 
 import regex
+from factories import make_post
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.compose import compose_reply
 from bot.domain import Discrepancy, Reply, Verdict
+from bot.pipeline import Checker
 from tests.test_compose import assert_bluesky_ok, make_match
 
 UNSUPPORTED = "No verified source contains this sentence: “"
@@ -117,3 +119,16 @@ def test_every_post_with_claim_text_carries_its_framing(
             body = line.removeprefix("• ")
             assert any(body.startswith(f) for f in FRAMINGS.values()), line
             assert regex.fullmatch(r"[^“”]*(“[^“”]*”[^“”]*)+", body), line
+
+
+def test_the_audits_crafted_post_through_the_real_pipeline(checker: Checker) -> None:
+    """The audit's reproduction, end to end with the real models: the reply thread never has a
+    post that carries the invented sentence without its phrase."""
+    text = f"LeCun: “Results were fudged a little bit” “{CRAFTED}”"
+    result = checker.check(make_post(text))
+    assert "match" == result.verdict
+    assert_bluesky_ok(result.reply)
+    carrying = [p for p in posts(result.reply) if "yann lecun" in p or "never recover" in p]
+    assert carrying and all(UNSUPPORTED in p for p in carrying)
+    for p in carrying:
+        assert p.count("“") == p.count("”")
