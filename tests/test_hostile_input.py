@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import sqlite_utils
@@ -282,3 +284,66 @@ def test_a_declared_language_does_not_change_the_discrepancies(checker: Checker)
     assert found[0] == found[1] == found[2]
     assert "reworded" in [f for f, _ in found[0]]
     assert results[0].score == results[1].score
+
+
+class Searches:
+    """A hand-written stand-in for the AppView's searchPosts (the local network's search cannot
+    return a post chosen to break the pipeline): the same views every time."""
+
+    def __init__(self, views: list[SimpleNamespace]) -> None:
+        self.views = views
+        self.app = SimpleNamespace(
+            bsky=SimpleNamespace(feed=SimpleNamespace(search_posts=self.search))
+        )
+
+    async def search(self, params: dict[str, object]) -> SimpleNamespace:
+        return SimpleNamespace(posts=self.views)
+
+
+def view(rkey: str, text: str, indexed_at: str) -> SimpleNamespace:
+    record = SimpleNamespace(text=text, created_at="2026-05-12T09:00:00Z", langs=["en"])
+    return SimpleNamespace(
+        uri=f"at://did:plc:x/app.bsky.feed.post/{rkey}",
+        cid="cid",
+        record=record,
+        author=SimpleNamespace(did="did:plc:x", handle="x.test"),
+        indexed_at=indexed_at,
+        like_count=0,
+        repost_count=0,
+        quote_count=0,
+    )
+
+
+async def test_a_poison_post_in_a_search_does_not_stop_the_query(
+    checker: Checker, tmp_path: Path
+) -> None:
+    """A search whose results hold a post the pipeline raises on: the others are tracked and
+    the query's watermark moves to the newest result, instead of the query failing again and
+    again until the post scrolls out of the results."""
+    store = BlueskyStore(tmp_path / "bluesky.db")
+    views = [
+        view("a", SEED_TEXT, "2026-05-12T09:00:01Z"),
+        view("poison", "x", "2026-05-12T09:00:02Z"),
+        view("b", SEED_TEXT, "2026-05-12T09:00:03Z"),
+    ]
+
+    async def calls(what: str, fn: Callable[[], Awaitable[Any]], points: int = 0) -> Any:
+        return await fn()
+
+    config = BlueskyConfig(search_queries=("LeCun",))
+    client = Searches(views)
+    watcher = Watcher(client, PoisonedByUri(checker), store, calls, config, now)  # type: ignore[arg-type]
+    assert 3 == await watcher.search_once()
+    watched = sorted(r["uri"].rsplit("/", 1)[1] for r in await store.watched())
+    assert ["a", "b"] == watched
+    assert "2026-05-12T09:00:03Z" == await store.get_state("search:LeCun")
+    store.close()
+
+
+class PoisonedByUri(Poisoned):
+    """`Poisoned`, keyed on the post's at:// URI (the id a Bluesky post gets)."""
+
+    def check_many(self, posts: Sequence[Post]) -> list[CheckResult]:
+        if any(p.id.endswith("/poison") for p in posts):
+            raise RuntimeError("a stage broke on this post")
+        return self.checker.check_many(posts)
