@@ -20,7 +20,8 @@ from factories import make_post
 from bot.bluesky.firehose import CURSOR, FirehoseWatcher
 from bot.bluesky.store import BlueskyStore
 from bot.bluesky.watch import Incoming, Watcher
-from bot.config import BlueskyConfig, Config
+from bot.compare import _date
+from bot.config import BlueskyConfig, CompareConfig, Config
 from bot.domain import CheckFailure, CheckResult, Corpus, Post
 from bot.embed import Embedder, Matrix
 from bot.feed import check_lines, open_feed
@@ -347,3 +348,14 @@ class PoisonedByUri(Poisoned):
         if any(p.id.endswith("/poison") for p in posts):
             raise RuntimeError("a stage broke on this post")
         return self.checker.check_many(posts)
+
+
+def test_date_windows_are_clamped_at_the_ends_of_the_calendar(checker: Checker) -> None:
+    """Compare's date window cannot overflow: "yesterday" said on 2 Jan of year 1 (a date that
+    reaches compare unchecked) is named as a date change, and a tolerance wider than the
+    calendar covers every date instead of raising OverflowError."""
+    event = checker.corpus.events[0]
+    year_one = datetime(1, 1, 2, tzinfo=UTC)
+    found = _date("yesterday", year_one, event, CompareConfig())
+    assert ["date"] == [d.field for d in found]
+    assert [] == _date("yesterday", year_one, event, CompareConfig(date_tolerance_days=10**10))
