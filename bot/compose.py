@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import regex
 
-from bot.domain import FIELDS, Discrepancy, MatchInfo, Reply, Verdict
+from bot.domain import FIELDS, FIRST_HAND, Discrepancy, MatchInfo, Reply, Verdict
 from bot.reply_bluesky import bluesky_thread, graphemes
 from bot.reply_lines import (
     BLUESKY_BYTES,
@@ -32,6 +32,11 @@ from bot.reply_lines import Line as _Line
 from bot.reply_lines import Seg as _Seg
 from bot.reply_telegram import telegram_html
 
+LANGUAGES = {
+    "en": "English", "fr": "French", "es": "Spanish", "de": "German", "it": "Italian",
+    "pt": "Portuguese", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "ru": "Russian",
+    "ar": "Arabic", "nl": "Dutch",
+}  # fmt: skip
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _ISO = regex.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _RELATIVE = regex.compile(r"\((\d{4}-\d{2}-\d{2})(?:\.\.\d{4}-\d{2}-\d{2})?\)\s*$")
@@ -42,9 +47,15 @@ class ReplyTexts:
     """The wording of replies, editable by operators in the `[reply]` table of config.toml.
 
     Each is a one-line template. Placeholders: {speakers} (no_match); {speaker} {role} {who}
-    {quote} {event} {venue} {city} {place} {date} {link} {secondary} (the verified lines and
-    every change line); {claimed} {verified} (change lines). A template that is malformed or
-    names an unknown placeholder is replaced by its default, so a typo never breaks a reply."""
+    {quote} {event} {venue} {city} {place} {date} {link} {secondary} {publisher} {publishers}
+    {count} {kind} {language} {original} {dispute_note} (the verified lines and every change line);
+    {claimed} {verified} (change lines). A template that is malformed or names an unknown
+    placeholder is replaced by its default, so a typo never breaks a reply.
+
+    How sure the quote is follows its basis (corpus/README.md): `header` and "his words" only
+    for a recording or his own text; a reporter's quote names who reported it and how many
+    sources carry it; a translation says whose translation, from which language. A disputed
+    quote says so on its own line."""
 
     speakers: str = "Yann LeCun"
     no_match: str = (
@@ -53,6 +64,14 @@ class ReplyTexts:
     )
     review: str = "Borderline match: an operator checks this before it is published."
     header: str = "Fact check: the verified original"
+    header_reported: str = "Fact check: the quote as reported"
+    header_translation: str = "Fact check: the quote, in translation"
+    basis_recording: str = "His words, from the recording."
+    basis_own_text: str = "His words, from his own post."
+    basis_reported: str = "As reported by {publisher} (one {kind} source)."
+    basis_reported_many: str = "As reported by {publishers} ({count} sources)."
+    basis_translation: str = "{publisher}'s {language} translation of his {original} remark."
+    disputed: str = "Disputed wording: {dispute_note}"
     quote: str = "“{quote}”"
     attribution: str = "— {who}"
     place_date: str = "{place}, {date}"
@@ -166,19 +185,52 @@ def _verified(texts: ReplyTexts, match: MatchInfo, found: Sequence[Discrepancy])
         "date": human_date(match.date),
         "link": _Seg(link_label(url), url) if url else "",
         "secondary": tidy(texts.secondary) if match.source_kind == "secondary" else "",
+        **_how_sure(match),
     }
+    header = "header" if match.basis in FIRST_HAND else f"header_{match.basis}"
     lines = [
-        _Line(_render(texts, "header", values), "b"),
+        _Line(_render(texts, header, values), "b"),
         _Line(_render(texts, "quote", values), "blockquote"),
         _Line(_render(texts, "attribution", values)),
         _Line(_render(texts, "place_date", values)),
+        _Line(_render(texts, _basis_line(match), values)),
     ]
+    if match.disputed:
+        lines.append(_Line(_render(texts, "disputed", values), "i"))
     if url:
         lines.append(_Line(_render(texts, "source", values)))
     changes = _changes(texts, found, values, match.date)
     if not changes:
         return [*lines, _Line(_render(texts, "no_changes", values))]
     return [*lines, _Line(_render(texts, "changes", values), "b", core=False), *changes]
+
+
+def _how_sure(match: MatchInfo) -> dict[str, str | _Seg]:
+    """The values the basis lines name: who carries the quote and in which languages."""
+    names = [shown_value(s.publisher, 80) for s in match.sources if s.publisher.strip()]
+    if not names:
+        names = [shown_value(match.publisher, 80) or link_label(tidy(match.source_url).strip())]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return {
+        "publisher": names[0],
+        "publishers": listed,
+        "count": str(max(len(match.sources), 1)),
+        "kind": match.sources[0].kind if len(match.sources) == 1 else match.source_kind,
+        "language": _language(match.lang),
+        "original": _language(match.translated_from),
+        "dispute_note": shown_value(match.dispute_note) or "-",
+    }
+
+
+def _basis_line(match: MatchInfo) -> str:
+    if match.basis == "reported":
+        return "basis_reported" if len(match.sources) <= 1 else "basis_reported_many"
+    return f"basis_{match.basis}"
+
+
+def _language(code: str) -> str:
+    code = tidy(code).strip()
+    return LANGUAGES.get(code.split("-")[0].lower(), shown_value(code, 20) or "another language")
 
 
 def _changes(
