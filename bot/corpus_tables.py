@@ -134,7 +134,7 @@ def _sources(f: CorpusFile, tables: list[dict[str, Any]]) -> tuple[Source, ...]:
 
 
 def _known_source(f: CorpusFile, url: str, urls: set[str], key: Key) -> None:
-    if url and url not in urls:
+    if url.startswith("https://") and url not in urls:
         f.report(key, f"source '{url}' is not the url of one of this event's [[sources]]")
 
 
