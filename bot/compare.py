@@ -164,9 +164,7 @@ def _role(framing: str, event: Event, speaker: Speaker | None) -> list[Discrepan
     for claim in find_roles(framing):
         claimed = f"{'former ' if claim.former else ''}{claim.title}, {claim.org}"
         held = [
-            r
-            for r in speaker.roles
-            if r.org.lower() == claim.org.lower() and r.titled(claim.title)
+            r for r in speaker.roles if r.org.lower() == claim.org.lower() and r.titled(claim.title)
         ]
         if not held:
             return [Discrepancy("speaker_role", claimed=claimed, verified=event.speaker_role)]

@@ -170,9 +170,7 @@ def corpus_stats(corpus: Corpus) -> Stats:
     return Stats(
         by_basis={b: counts[b] for b in BASES},
         disputed=sum(s.provenance.disputed for s in corpus.sentences()),
-        single_secondary=sum(
-            single_secondary(e, s) for e in corpus.events for s in e.sentences
-        ),
+        single_secondary=sum(single_secondary(e, s) for e in corpus.events for s in e.sentences),
         unverified=sum(len(e.unverified) for e in corpus.events),
         events=len(corpus.events),
         circulating=len(corpus.circulating),

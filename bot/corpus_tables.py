@@ -44,7 +44,13 @@ SENTENCE = {
     "translated_from": "?text", "translation_of": "?text", "disputed": "?bool",
     "dispute_note": "?text", "note": "?str",
 }  # fmt: skip
-UNVERIFIED = {"id": "text", "lang": "text", "text": "sentence", "reason": "text", "sources": "?urls"}
+UNVERIFIED = {
+    "id": "text",
+    "lang": "text",
+    "text": "sentence",
+    "reason": "text",
+    "sources": "?urls",
+}
 SPEAKER = {"name": "text", "aliases": "?texts", "roles": "?tables"}
 ROLE = {
     "title": "text", "org": "text", "also": "?texts", "start": "?date", "held_on": "?date",
@@ -190,7 +196,7 @@ def _provenance(
     else:
         for name in ("translated_from", "translation_of"):
             if s[name]:
-                f.report((*key, name), f"{name} is only for basis = \"translation\"")
+                f.report((*key, name), f'{name} is only for basis = "translation"')
     if s["disputed"] and not s["dispute_note"]:
         f.report((*key, "disputed"), "a disputed sentence needs a dispute_note saying why")
     elif s["dispute_note"] and not s["disputed"]:

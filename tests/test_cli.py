@@ -80,7 +80,8 @@ def test_jsonl_seed_follows_the_contract(jsonl_run: tuple[Path, list[dict[str, o
     assert {"field": "omitted", "verified": "And it's not good."} in discrepancies
     assert ("reported", False) == (match["basis"], match["disputed"])
     assert [("OfficeChai", "secondary")] == [
-        (s["publisher"], s["kind"]) for s in match["sources"]  # type: ignore[index]
+        (s["publisher"], s["kind"])
+        for s in match["sources"]  # type: ignore[index]
     ]
 
 

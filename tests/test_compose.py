@@ -310,7 +310,9 @@ def test_basis_wording_is_an_operator_template() -> None:
     )
     reported = compose_reply("match", make_match(), [], texts)
     assert "Quoted by OfficeChai, secondary." in post_lines(reported)
-    translated = make_match(basis="translation", sources=(LE_MONDE,), lang="fr", translated_from="en")
+    translated = make_match(
+        basis="translation", sources=(LE_MONDE,), lang="fr", translated_from="en"
+    )
     lines = post_lines(compose_reply("match", translated, [], texts))
     assert "Translated: French from English" == lines[0]
 
