@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import regex
 
 from bot.domain import FIELDS, FIRST_HAND, Discrepancy, MatchInfo, Reply, Verdict
+from bot.reply_basis import basis_template, how_sure
 from bot.reply_bluesky import bluesky_thread, graphemes
 from bot.reply_lines import (
     BLUESKY_BYTES,
@@ -32,11 +33,6 @@ from bot.reply_lines import Line as _Line
 from bot.reply_lines import Seg as _Seg
 from bot.reply_telegram import telegram_html
 
-LANGUAGES = {
-    "en": "English", "fr": "French", "es": "Spanish", "de": "German", "it": "Italian",
-    "pt": "Portuguese", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "ru": "Russian",
-    "ar": "Arabic", "nl": "Dutch",
-}  # fmt: skip
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _ISO = regex.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _RELATIVE = regex.compile(r"\((\d{4}-\d{2}-\d{2})(?:\.\.\d{4}-\d{2}-\d{2})?\)\s*$")
@@ -185,7 +181,7 @@ def _verified(texts: ReplyTexts, match: MatchInfo, found: Sequence[Discrepancy])
         "date": human_date(match.date),
         "link": _Seg(link_label(url), url) if url else "",
         "secondary": tidy(texts.secondary) if match.source_kind == "secondary" else "",
-        **_how_sure(match),
+        **how_sure(match, link_label(url)),
     }
     header = "header" if match.basis in FIRST_HAND else f"header_{match.basis}"
     lines = [
@@ -193,7 +189,7 @@ def _verified(texts: ReplyTexts, match: MatchInfo, found: Sequence[Discrepancy])
         _Line(_render(texts, "quote", values), "blockquote"),
         _Line(_render(texts, "attribution", values)),
         _Line(_render(texts, "place_date", values)),
-        _Line(_render(texts, _basis_line(match), values)),
+        _Line(_render(texts, basis_template(match), values)),
     ]
     if match.disputed:
         lines.append(_Line(_render(texts, "disputed", values), "i"))
@@ -203,34 +199,6 @@ def _verified(texts: ReplyTexts, match: MatchInfo, found: Sequence[Discrepancy])
     if not changes:
         return [*lines, _Line(_render(texts, "no_changes", values))]
     return [*lines, _Line(_render(texts, "changes", values), "b", core=False), *changes]
-
-
-def _how_sure(match: MatchInfo) -> dict[str, str | _Seg]:
-    """The values the basis lines name: who carries the quote and in which languages."""
-    names = [shown_value(s.publisher, 80) for s in match.sources if s.publisher.strip()]
-    if not names:
-        names = [shown_value(match.publisher, 80) or link_label(tidy(match.source_url).strip())]
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return {
-        "publisher": names[0],
-        "publishers": listed,
-        "count": str(max(len(match.sources), 1)),
-        "kind": match.sources[0].kind if len(match.sources) == 1 else match.source_kind,
-        "language": _language(match.lang),
-        "original": _language(match.translated_from),
-        "dispute_note": shown_value(match.dispute_note) or "-",
-    }
-
-
-def _basis_line(match: MatchInfo) -> str:
-    if match.basis == "reported":
-        return "basis_reported" if len(match.sources) <= 1 else "basis_reported_many"
-    return f"basis_{match.basis}"
-
-
-def _language(code: str) -> str:
-    code = tidy(code).strip()
-    return LANGUAGES.get(code.split("-")[0].lower(), shown_value(code, 20) or "another language")
 
 
 def _changes(
