@@ -83,7 +83,7 @@ class ReplyTexts:
     role_changed: str = "On that date {speaker} was {verified}, not {claimed}."
     omitted: str = "The post drops the next sentence: “{verified}”"
     unsupported: str = "No verified source contains this sentence: “{claimed}”"
-    reworded: str = "The post rewords it: “{claimed}” vs the original “{verified}”"
+    reworded: str = "The post rewords it: “{claimed}” vs the wording on record “{verified}”"
     more: str = "…"
 
 
