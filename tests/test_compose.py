@@ -358,8 +358,8 @@ def test_basis_wording_is_an_operator_template() -> None:
         ),
         (
             make_discrepancy("reworded", "models come from China", "models are all Chinese"),
-            "The post rewords it: “models come from China” vs the wording on record “models are all "
-            "Chinese”",
+            "The post rewords it: “models come from China” vs the wording on record "
+            "“models are all Chinese”",
         ),
     ],
 )
