@@ -181,6 +181,6 @@ def test_translation_is_never_called_his_words(checker: Checker) -> None:
     assert result.match is not None
     assert ("translation", "en") == (result.match.basis, result.match.translated_from)
     thread = "\n".join(p.text for p in result.reply.bluesky)
-    assert "Le Monde (mirror)'s French translation of his English remark." in thread
+    assert "Le Monde's French translation of his English remark." in thread
     assert "verified original" not in thread + result.reply.telegram
     assert "His words" not in thread + result.reply.telegram
