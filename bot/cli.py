@@ -2,7 +2,7 @@
 
     factbot check "TEXT"              a readable verdict
     factbot check --jsonl PATH|-      the JSON contract of SPEC.md, one result per input line
-    factbot corpus validate           every corpus problem as file:line: message
+    factbot corpus validate [--stats] every corpus problem and warning as file:line: message
     factbot run [--dry-run]           live with credentials (until SIGTERM); else the sample feed
     factbot tune --labels FILE        sweep the thresholds; precision/recall table and plot
     factbot status [--json]           the last hour's figures from the store (read-only)
@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from bot import logs
 from bot.config import Config, ConfigError, bundled, load_config
-from bot.corpus import CorpusError, validate_corpus
+from bot.corpus import CorpusError, corpus_stats, inspect_corpus
 from bot.domain import CheckResult, Post
 from bot.feed import BATCH, check_lines, open_feed
 from bot.inputs import InputError, clean_text, not_utf8, parse_time, valid_lang
@@ -52,7 +52,13 @@ def describe(result: CheckResult) -> str:
             f"  {m.speaker} ({m.speaker_role}), {m.event}, {m.venue}, {m.city}, "
             f"{m.date.isoformat()}",
             f"  source: {m.source_url} ({m.source_kind})",
+            f"  basis: {m.basis}"
+            + (f" (translated from {m.translated_from})" if m.translated_from else "")
+            + "; resting on "
+            + (", ".join(f"{s.publisher} ({s.kind})" for s in m.sources) or m.source_kind),
         ]
+        if m.disputed:
+            lines.append(f"  DISPUTED: {m.dispute_note}")
     if result.discrepancies:
         lines.append("what the post changed:")
         for d in result.discrepancies:
@@ -117,13 +123,19 @@ def cmd_check(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_corpus(args: argparse.Namespace, config: Config) -> int:
+    """Every problem (refused: exit 2) and warning (allowed: exit 0) as file:line: message;
+    with --stats, the table of how the verified sentences are sourced."""
     directory = Path(args.corpus) if args.corpus else config.corpus.path
-    problems = validate_corpus(directory)
-    for p in problems:
+    inspection = inspect_corpus(directory)
+    for p in sorted((*inspection.problems, *inspection.warnings), key=lambda p: (p.file, p.line)):
         print(p)
-    if problems:
-        print(f"{len(problems)} problem(s) in {directory}", file=sys.stderr)
+    if inspection.problems:
+        print(f"{len(inspection.problems)} problem(s) in {directory}", file=sys.stderr)
         return 2
+    if inspection.warnings:
+        print(f"{len(inspection.warnings)} warning(s), none refused", file=sys.stderr)
+    if args.stats:
+        print(corpus_stats(inspection.corpus).table())
     print(f"corpus OK: {directory}")
     return 0
 
@@ -252,6 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
     corpus_sub = corpus.add_subparsers(dest="corpus_command", required=True)
     validate = corpus_sub.add_parser("validate", help="report every problem as file:line: msg")
     validate.add_argument("--corpus", help="the corpus folder (default: from config)")
+    validate.add_argument(
+        "--stats", action="store_true", help="print sentences by basis, disputed, single-source"
+    )
     validate.set_defaults(func=cmd_corpus)
     run = sub.add_parser("run", help="run the main job")
     run.add_argument(

@@ -85,9 +85,21 @@ def compare(
         for s in event.sentences
         if s.quote_id == sentence.quote_id and (s.id in supported or s in omitted)
     ] or [sentence]
-    source = event.primary_source
-    info = MatchInfo(
-        quote=" ".join(s.text for s in quote_sentences),
+    info = _match_info(event, sentence, quote_sentences)
+    return Comparison(info, tuple(found))
+
+
+def _match_info(event: Event, sentence: Sentence, quote: Sequence[Sentence]) -> MatchInfo:
+    """The match as replies state it, with how sure it is: the basis of the quote's sentences
+    (one quote has one basis: bot/corpus_tables.py), the sources that carry them (the link: the
+    first primary one, else the first), and whether any shown sentence is disputed."""
+    urls = list(dict.fromkeys(u for s in quote for u in s.provenance.sources))
+    sources = tuple(src for u in urls if (src := event.source(u)) is not None)
+    source = next((s for s in sources if s.kind == "primary"), None)
+    source = source or (sources[0] if sources else event.primary_source)
+    disputed = [s.provenance for s in quote if s.provenance.disputed]
+    return MatchInfo(
+        quote=" ".join(s.text for s in quote),
         quote_id=sentence.quote_id,
         speaker=event.speaker,
         speaker_role=event.speaker_role,
@@ -99,8 +111,13 @@ def compare(
         source_kind=source.kind,
         event_id=event.id,
         publisher=source.publisher,
+        basis=sentence.provenance.basis,
+        sources=sources,
+        lang=sentence.lang,
+        translated_from=sentence.provenance.translated_from,
+        disputed=bool(disputed),
+        dispute_note=disputed[0].dispute_note if disputed else "",
     )
-    return Comparison(info, tuple(found))
 
 
 def _consistent(name: str, event: Event) -> bool:
@@ -157,9 +174,7 @@ def _role(framing: str, event: Event, speaker: Speaker | None) -> list[Discrepan
     for claim in find_roles(framing):
         claimed = f"{'former ' if claim.former else ''}{claim.title}, {claim.org}"
         held = [
-            r
-            for r in speaker.roles
-            if r.org.lower() == claim.org.lower() and r.title.lower() == claim.title.lower()
+            r for r in speaker.roles if r.org.lower() == claim.org.lower() and r.titled(claim.title)
         ]
         if not held:
             return [Discrepancy("speaker_role", claimed=claimed, verified=event.speaker_role)]

@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 
 import regex
 
-from bot.domain import FIELDS, Discrepancy, MatchInfo, Reply, Verdict
+from bot.domain import FIELDS, FIRST_HAND, Discrepancy, MatchInfo, Reply, Verdict
+from bot.reply_basis import basis_template, how_sure
 from bot.reply_bluesky import bluesky_thread, graphemes
 from bot.reply_lines import (
     BLUESKY_BYTES,
@@ -45,9 +46,15 @@ class ReplyTexts:
     """The wording of replies, editable by operators in the `[reply]` table of config.toml.
 
     Each is a one-line template. Placeholders: {speakers} (no_match); {speaker} {role} {who}
-    {quote} {event} {venue} {city} {place} {date} {link} {secondary} (the verified lines and
-    every change line); {claimed} {verified} (change lines). A template that is malformed or
-    names an unknown placeholder is replaced by its default, so a typo never breaks a reply."""
+    {quote} {event} {venue} {city} {place} {date} {link} {secondary} {publisher} {publishers}
+    {count} {kind} {language} {original} {dispute_note} (the verified lines and every change line);
+    {claimed} {verified} (change lines). A template that is malformed or names an unknown
+    placeholder is replaced by its default, so a typo never breaks a reply.
+
+    How sure the quote is follows its basis (corpus/README.md): `header` and "his words" only
+    for a recording or his own text; a reporter's quote names who reported it and how many
+    sources carry it; a translation says whose translation, from which language. A disputed
+    quote says so on its own line."""
 
     speakers: str = "Yann LeCun"
     no_match: str = (
@@ -56,6 +63,14 @@ class ReplyTexts:
     )
     review: str = "Borderline match: an operator checks this before it is published."
     header: str = "Fact check: the verified original"
+    header_reported: str = "Fact check: the quote as reported"
+    header_translation: str = "Fact check: the quote, in translation"
+    basis_recording: str = "His words, from the recording."
+    basis_own_text: str = "His words, from his own post."
+    basis_reported: str = "As reported by {publisher} (one {kind} source)."
+    basis_reported_many: str = "As reported by {publishers} ({count} sources)."
+    basis_translation: str = "{publisher}'s {language} translation of his {original} remark."
+    disputed: str = "Disputed wording: {dispute_note}"
     quote: str = "“{quote}”"
     attribution: str = "— {who}"
     place_date: str = "{place}, {date}"
@@ -71,7 +86,7 @@ class ReplyTexts:
     role_changed: str = "On that date {speaker} was {verified}, not {claimed}."
     omitted: str = "The post drops the next sentence: “{verified}”"
     unsupported: str = "No verified source contains this sentence: “{claimed}”"
-    reworded: str = "The post rewords it: “{claimed}” vs the original “{verified}”"
+    reworded: str = "The post rewords it: “{claimed}” vs the wording on record “{verified}”"
     more: str = "…"
     cut: str = "This post is long: I checked only its beginning."
 
@@ -174,13 +189,18 @@ def _verified(texts: ReplyTexts, match: MatchInfo, found: Sequence[Discrepancy])
         "date": human_date(match.date),
         "link": _Seg(link_label(url), url) if url else "",
         "secondary": tidy(texts.secondary) if match.source_kind == "secondary" else "",
+        **how_sure(match, link_label(url)),
     }
+    header = "header" if match.basis in FIRST_HAND else f"header_{match.basis}"
     lines = [
-        _Line(_render(texts, "header", values), "b"),
+        _Line(_render(texts, header, values), "b"),
         _Line(_render(texts, "quote", values), "blockquote", whole=True),
         _Line(_render(texts, "attribution", values)),
         _Line(_render(texts, "place_date", values)),
+        _Line(_render(texts, basis_template(match), values)),
     ]
+    if match.disputed:
+        lines.append(_Line(_render(texts, "disputed", values), "i"))
     if url:
         lines.append(_Line(_render(texts, "source", values)))
     changes = _changes(texts, found, values, match.date)

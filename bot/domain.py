@@ -12,6 +12,12 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 SourceKind = Literal["primary", "secondary"]
+# What a verified sentence's wording rests on (corpus/README.md): the speaker's voice (a video,
+# audio, or an organiser's transcript of it), a text he wrote, a reporter's verbatim quote, or
+# someone's translation of what he said in another language.
+Basis = Literal["recording", "own_text", "reported", "translation"]
+BASES: tuple[Basis, ...] = ("recording", "own_text", "reported", "translation")
+FIRST_HAND: frozenset[Basis] = frozenset({"recording", "own_text"})  # his words, first hand
 Verdict = Literal["match", "review", "no_match"]
 Field = Literal["venue", "date", "speaker", "speaker_role", "omitted", "unsupported", "reworded"]
 FIELDS: tuple[Field, ...] = (
@@ -37,6 +43,21 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Provenance:
+    """What one sentence's wording rests on. `sources` are the urls of the event's [[sources]]
+    that carry this wording; a `translation` names the language it was `translated_from` and,
+    when the corpus holds it, the original sentence's id (`translation_of`). A `disputed`
+    sentence (a probable mis-transcription, sources that conflict) never publishes on its own."""
+
+    basis: Basis = "reported"
+    sources: tuple[str, ...] = ()
+    translated_from: str = ""
+    translation_of: str = ""
+    disputed: bool = False
+    dispute_note: str = ""
+
+
+@dataclass(frozen=True)
 class Sentence:
     """One verified sentence. `id` is globally unique ("E3.2"); `quote_id` groups the sentences
     of one continuous quote ("E3"); `position` orders the sentences within their event, so that
@@ -48,6 +69,28 @@ class Sentence:
     position: int
     text: str
     lang: str
+    provenance: Provenance = Provenance()
+
+
+@dataclass(frozen=True)
+class Unverified:
+    """Wording attributed to the speaker at an event that no source checked so far settles (an
+    AI-written summary, an unretrievable page, a back-translation). Kept in the event file as a
+    record with its reason; never indexed, matched or shown as his words."""
+
+    id: str
+    text: str
+    lang: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DateBasis:
+    """What an event's date rests on: one of its sources (a url of its [[sources]]) and how that
+    source gives the date ("transcript header", "LinkedIn activity-ID timestamp", ...)."""
+
+    source: str
+    how: str
 
 
 @dataclass(frozen=True)
@@ -68,6 +111,14 @@ class Event:
     venue_aliases: tuple[str, ...] = ()
     date_note: str = ""
     path: str = ""
+    date_basis: DateBasis | None = None
+    unverified: tuple[Unverified, ...] = ()
+
+    def source(self, url: str) -> Source | None:
+        for source in self.sources:
+            if source.url == url:
+                return source
+        return None
 
     @property
     def primary_source(self) -> Source:
@@ -97,6 +148,7 @@ class Circulating:
     attributed_to: str
     note: str
     seen_at: tuple[str, ...] = ()
+    paraphrase_of: str = ""  # a verified or circulating id it rewords: recorded, not indexed
 
 
 @dataclass(frozen=True)
@@ -110,6 +162,10 @@ class Role:
     start: date | None
     held_on: date | None
     ended_by: date | None
+    also: tuple[str, ...] = ()  # other words for the same role ("Founder" for a co-founder)
+
+    def titled(self, title: str) -> bool:
+        return title.lower() in {t.lower() for t in (self.title, *self.also)}
 
 
 @dataclass(frozen=True)
@@ -222,8 +278,16 @@ class MatchInfo:
     source_kind: SourceKind
     event_id: str = ""
     publisher: str = ""
+    # How sure the quote is (corpus/README.md): the basis of its sentences, the sources that
+    # carry them, and whether any of them is disputed. Defaults: the weakest claim.
+    basis: Basis = "reported"
+    sources: tuple[Source, ...] = ()
+    lang: str = ""  # the language of the quote as shown
+    translated_from: str = ""
+    disputed: bool = False
+    dispute_note: str = ""
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, Any]:
         return {
             "quote": self.quote,
             "quote_id": self.quote_id,
@@ -235,6 +299,11 @@ class MatchInfo:
             "date": self.date.isoformat(),
             "source_url": self.source_url,
             "source_kind": self.source_kind,
+            "basis": self.basis,
+            "sources": [
+                {"publisher": s.publisher, "url": s.url, "kind": s.kind} for s in self.sources
+            ],
+            "disputed": self.disputed,
         }
 
 

@@ -176,12 +176,13 @@ class Checker:
                 self.clauses(normalised), normalised.lang, ids
             ),
         )
-        reply = compose_reply(
-            decision.verdict, comparison.match, comparison.discrepancies, cfg.reply, cut
-        )
+        verdict = decision.verdict
+        if verdict == "match" and comparison.match.disputed:
+            verdict = "review"  # a disputed sentence never publishes on its own
+        reply = compose_reply(verdict, comparison.match, comparison.discrepancies, cfg.reply, cut)
         return CheckResult(
             post=post,
-            verdict=decision.verdict,
+            verdict=verdict,
             score=decision.score,
             match=comparison.match,
             discrepancies=comparison.discrepancies,
@@ -192,6 +193,7 @@ class Checker:
                 "embedding": round(decision.best.embedding, 4),
                 "lexical": round(decision.best.lexical, 4),
                 "sentence_id": decision.best.sentence_id,
+                "disputed": comparison.match.disputed,
                 **({"cut": True} if cut else {}),
             },
         )
@@ -244,9 +246,11 @@ def check_each(checks: Checks, posts: Sequence[Post]) -> list[CheckResult | Chec
 
 
 def corpus_docs(corpus: Corpus) -> list[Doc]:
-    """What the index holds: every verified sentence and every circulating one."""
+    """What the index holds: every verified sentence and every circulating one, except the
+    circulating records that reword a verified sentence (`paraphrase_of`): a post quoting them
+    is met through the sentence they reword. Unverified records are never indexed."""
     docs = [Doc(s.id, s.text) for s in corpus.sentences()]
-    return docs + [Doc(c.id, c.text) for c in corpus.circulating]
+    return docs + [Doc(c.id, c.text) for c in corpus.circulating if not c.paraphrase_of]
 
 
 def build_checker(config: Config, embedders: Mapping[str, Embedder] | None = None) -> Checker:

@@ -4,7 +4,8 @@
 The pipeline's verdict is a function of the best score, so one run is enough: at thresholds
 (match, review) a post is `match` when its score reaches `match` and it has enough prose words,
 `review` when it reaches `review`, else `no_match` — as `bot.match.decide` rules, including the
-`unattributed` floor for posts that name no speaker (applied here as a score of 0).
+`unattributed` floor for posts that name no speaker (applied here as a score of 0); a match on a
+disputed sentence is `review` at any score, like a short post.
 
 Besides the labelled file, the operators' review decisions count when the database has them:
 the Telegram adapter's `telegram_decisions` table (bot/telegram/store.py, same SQLite file as
@@ -35,8 +36,9 @@ GRID = tuple(round(x, 2) for x in np.arange(0.30, 0.951, 0.01))
 
 @dataclass(frozen=True)
 class Sample:
-    """One post's best score as the thresholds see it, whether it is long enough to publish,
-    and what it should have been ("match", "review" or "no_match")."""
+    """One post's best score as the thresholds see it, whether it can publish at all (long
+    enough, and not resting on a disputed sentence: both go to review whatever the score), and
+    what it should have been ("match", "review" or "no_match")."""
 
     id: str
     score: float
@@ -77,7 +79,8 @@ def samples_from_results(
             Sample(
                 id=item.post.id,
                 score=score,
-                long_enough=prose_words(post) >= cfg.short_text_words,
+                long_enough=prose_words(post) >= cfg.short_text_words
+                and not (result.match is not None and result.match.disputed),
                 expected=item.verdict,
                 source="labels",
             )

@@ -78,6 +78,11 @@ def test_jsonl_seed_follows_the_contract(jsonl_run: tuple[Path, list[dict[str, o
         "verified": "ai-PULSE 2025, Station F, Paris",
     } in (discrepancies)
     assert {"field": "omitted", "verified": "And it's not good."} in discrepancies
+    assert ("reported", False) == (match["basis"], match["disputed"])
+    assert [("OfficeChai", "secondary")] == [
+        (s["publisher"], s["kind"])
+        for s in match["sources"]  # type: ignore[index]
+    ]
 
 
 def test_every_check_is_in_the_audit_trail(jsonl_run: tuple[Path, list[dict[str, object]]]) -> None:
@@ -94,6 +99,32 @@ def test_check_text_prints_a_readable_verdict(tmp_path: Path) -> None:
     assert 0 == proc.returncode, proc.stderr
     assert proc.stdout.startswith("verdict: match")
     assert "- venue: post says “Davos”" in proc.stdout
+    assert "  basis: reported; resting on OfficeChai (secondary)" in proc.stdout
+    assert "As reported by OfficeChai (one secondary source)." in proc.stdout
+
+
+def test_corpus_validate_warns_and_prints_the_provenance_table(tmp_path: Path) -> None:
+    """`corpus validate --stats`: warnings (a single secondary source) do not refuse the corpus
+    (exit 0); the table counts sentences by basis, the disputed and the single-source ones."""
+    proc = run(["corpus", "validate", "--stats", "--corpus", str(ROOT / "corpus")], tmp_path)
+    assert 0 == proc.returncode, proc.stderr
+    pulse = ROOT / "corpus" / "ai-pulse-2025.toml"
+    assert f"{pulse}:" in proc.stdout
+    assert "warning: E3.2 rests on a single secondary source (OfficeChai)" in proc.stdout
+    assert "41 warning(s), none refused" in proc.stderr
+    rows = dict(line.rsplit(maxsplit=1) for line in proc.stdout.splitlines()[-11:-1])
+    expected = {
+        "basis recording": "3",
+        "basis own_text": "11",
+        "basis reported": "35",
+        "basis translation": "4",
+        "verified sentences": "53",
+        "disputed (never published on their own)": "2",
+        "resting on a single secondary source": "41",
+        "unverified records (not indexed)": "13",
+    }
+    assert expected.items() <= {k.strip(): v for k, v in rows.items()}.items()
+    assert proc.stdout.rstrip().endswith(f"corpus OK: {ROOT / 'corpus'}")
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bot.compose import ReplyTexts, compose_reply, graphemes, human_date, link_label, tidy
-from bot.domain import FIELDS, Discrepancy, Field, MatchInfo, Reply, Verdict
+from bot.domain import FIELDS, Discrepancy, Field, MatchInfo, Reply, Source, Verdict
 
 SEED_URL = (
     "https://officechai.com/ai/meta-is-rethinking-its-strategy-on-open-source-former-chief-"
@@ -45,8 +45,19 @@ def make_match(**changes: object) -> MatchInfo:
         date=date(2025, 12, 4),
         source_url=SEED_URL,
         source_kind="secondary",
+        publisher="OfficeChai",
+        basis="reported",
+        sources=(Source(SEED_URL, "OfficeChai", "secondary"),),
+        lang="en",
     )
     return dataclasses.replace(seed, **changes)  # type: ignore[arg-type]
+
+
+def first_hand(**changes: object) -> MatchInfo:
+    """The seed match as if it rested on the recording itself (a primary source)."""
+    primary = (Source(SEED_URL, "OfficeChai", "primary"),)
+    fields: dict[str, object] = {"basis": "recording", "source_kind": "primary", "sources": primary}
+    return make_match(**{**fields, **changes})
 
 
 def make_discrepancy(
@@ -67,6 +78,11 @@ SEED_DISCREPANCIES = (
 def thread_text(reply: Reply) -> str:
     """The thread read as one text: numbering removed, posts joined by a space."""
     return " ".join(_NUMBER.sub("", p.text) for p in reply.bluesky)
+
+
+def post_lines(reply: Reply) -> list[str]:
+    """Every line of the Bluesky thread, without the (i/n) numbering."""
+    return [line for p in reply.bluesky for line in _NUMBER.sub("", p.text).splitlines()]
 
 
 def change_lines(reply: Reply) -> list[str]:
@@ -160,11 +176,12 @@ def test_seed_thread_is_pinned() -> None:
     """The seed reply on Bluesky: the verified wording, who, where, when, the source, and every
     change, as a numbered thread of three."""
     expected = [
-        "Fact check: the verified original\n"
+        "Fact check: the quote as reported\n"
         "“So the best open source models at the moment in the LLM world are all Chinese. "
         "And it's not good.”\n"
         "— Yann LeCun, Chief AI Scientist, Meta (departure announced; still at Meta)\n"
         "ai-PULSE 2025, Station F, Paris, 4 Dec 2025 (1/3)",
+        "As reported by OfficeChai (one secondary source).\n"
         "Source: officechai.com/… (secondary source)\n"
         "What the post changed:\n"
         "• Not said at Davos: this was ai-PULSE 2025, Station F, Paris.\n"
@@ -208,11 +225,12 @@ def test_seed_link_facet() -> None:
 def test_seed_telegram_is_pinned() -> None:
     """The seed card for Telegram: escaped HTML with the quote in a blockquote and the link."""
     expected = (
-        "<b>Fact check: the verified original</b>\n"
+        "<b>Fact check: the quote as reported</b>\n"
         "<blockquote>“So the best open source models at the moment in the LLM world are all "
         "Chinese. And it&#x27;s not good.”</blockquote>\n"
         "— Yann LeCun, Chief AI Scientist, Meta (departure announced; still at Meta)\n"
         "ai-PULSE 2025, Station F, Paris, 4 Dec 2025\n"
+        "As reported by OfficeChai (one secondary source).\n"
         f'Source: <a href="{SEED_URL}">officechai.com/…</a> (secondary source)\n'
         "<b>What the post changed:</b>\n"
         "• Not said at Davos: this was ai-PULSE 2025, Station F, Paris.\n"
@@ -225,6 +243,78 @@ def test_seed_telegram_is_pinned() -> None:
     assert expected == reply.telegram
     assert html.escape(make_match().quote, quote=True) in reply.telegram
     assert_telegram_ok(reply)
+
+
+# --- how sure the reply says it is ---------------------------------------------------------------
+
+SAVANNA = Source("https://new-savanna.blogspot.com/x", "New Savanna", "secondary")
+MONEY = Source("https://moneymadeeazy.com/y", "moneymadeeazy.com", "secondary")
+LE_MONDE = Source("https://thenews.re/z", "Le Monde", "secondary")
+
+
+@pytest.mark.parametrize(
+    ("match", "header", "basis_line"),
+    [
+        (first_hand(), "Fact check: the verified original", "His words, from the recording."),
+        (
+            first_hand(basis="own_text"),
+            "Fact check: the verified original",
+            "His words, from his own post.",
+        ),
+        (
+            make_match(),
+            "Fact check: the quote as reported",
+            "As reported by OfficeChai (one secondary source).",
+        ),
+        (
+            make_match(sources=(SAVANNA, MONEY)),
+            "Fact check: the quote as reported",
+            "As reported by New Savanna and moneymadeeazy.com (2 sources).",
+        ),
+        (
+            make_match(basis="translation", sources=(LE_MONDE,), lang="fr", translated_from="en"),
+            "Fact check: the quote, in translation",
+            "Le Monde's French translation of his English remark.",
+        ),
+    ],
+)
+def test_wording_follows_the_basis(match: MatchInfo, header: str, basis_line: str) -> None:
+    """A recording or his own text is "the verified original", "his words"; a reporter's quote
+    names who reported it and how many sources carry it; a translation says whose, from what.
+    Never "verified original" or "his words" for less than a recording or his own text."""
+    reply = compose_reply("match", match, [])
+    lines = post_lines(reply)
+    assert header == lines[0]
+    assert basis_line in lines
+    assert f"<b>{header}</b>" in reply.telegram
+    assert html.escape(basis_line) in reply.telegram
+    if match.basis in ("reported", "translation"):
+        for said in ("verified original", "His words", "his words"):
+            assert said not in thread_text(reply) + reply.telegram
+
+
+def test_disputed_quote_says_so_on_both_platforms() -> None:
+    note = '"climbing up" is probably a mis-transcription.'
+    reply = compose_reply("review", make_match(disputed=True, dispute_note=note), [])
+    line = f"Disputed wording: {note}"
+    assert line in post_lines(reply)
+    assert f"<i>{html.escape(line)}</i>" in reply.telegram
+    undisputed = compose_reply("review", make_match(), [])
+    assert "Disputed" not in thread_text(undisputed) + undisputed.telegram
+
+
+def test_basis_wording_is_an_operator_template() -> None:
+    texts = ReplyTexts(
+        basis_reported="Quoted by {publisher}, {kind}.",
+        header_translation="Translated: {language} from {original}",
+    )
+    reported = compose_reply("match", make_match(), [], texts)
+    assert "Quoted by OfficeChai, secondary." in post_lines(reported)
+    translated = make_match(
+        basis="translation", sources=(LE_MONDE,), lang="fr", translated_from="en"
+    )
+    lines = post_lines(compose_reply("match", translated, [], texts))
+    assert "Translated: French from English" == lines[0]
 
 
 # --- the wording of each change -----------------------------------------------------------------
@@ -268,8 +358,8 @@ def test_seed_telegram_is_pinned() -> None:
         ),
         (
             make_discrepancy("reworded", "models come from China", "models are all Chinese"),
-            "The post rewords it: “models come from China” vs the original “models are all "
-            "Chinese”",
+            "The post rewords it: “models come from China” vs the wording on record "
+            "“models are all Chinese”",
         ),
     ],
 )
@@ -308,7 +398,7 @@ def test_changes_follow_the_field_order_and_repeat_once() -> None:
 
 def test_primary_source_has_no_secondary_note() -> None:
     """ "(secondary source)" is said only when the source is secondary."""
-    primary = compose_reply("match", make_match(source_kind="primary"), [])
+    primary = compose_reply("match", first_hand(), [])
     secondary = compose_reply("match", make_match(source_kind="secondary"), [])
     assert "Source: officechai.com/… (secondary source)" in thread_text(secondary)
     assert "Source: officechai.com/…" in thread_text(primary)
@@ -317,7 +407,7 @@ def test_primary_source_has_no_secondary_note() -> None:
 
 def test_short_reply_is_one_unnumbered_post() -> None:
     """A reply that fits in one post is not numbered."""
-    reply = compose_reply("match", make_match(quote="Short."), [])
+    reply = compose_reply("match", first_hand(quote="Short."), [])
     assert 1 == len(reply.bluesky)
     assert not _NUMBER.search(reply.bluesky[0].text)
 
@@ -375,15 +465,15 @@ def test_operator_texts_are_used() -> None:
 
 def test_broken_template_falls_back_to_default() -> None:
     """A template with a typo'd placeholder or a stray brace is replaced by its default."""
-    texts = ReplyTexts(venue_changed="Not at {place_typo}", header="Fact check {")
+    texts = ReplyTexts(venue_changed="Not at {place_typo}", header_reported="Fact check {")
     reply = compose_reply("match", make_match(), [make_discrepancy("venue", "Davos")], texts)
-    assert reply.bluesky[0].text.startswith("Fact check: the verified original\n")
+    assert reply.bluesky[0].text.startswith("Fact check: the quote as reported\n")
     assert ["Not said at Davos: this was ai-PULSE 2025, Station F, Paris."] == change_lines(reply)
 
 
 def test_blank_templates_drop_their_line() -> None:
     """An empty template removes its line; if every line is blank the defaults are used."""
-    reply = compose_reply("match", make_match(quote="Short."), [], ReplyTexts(header=""))
+    reply = compose_reply("match", make_match(quote="Short."), [], ReplyTexts(header_reported=""))
     assert reply.bluesky[0].text.startswith("“Short.”")
     everything_blank = ReplyTexts(**{f.name: "" for f in dataclasses.fields(ReplyTexts)})
     assert compose_reply("no_match", None, []) == compose_reply(

@@ -35,7 +35,7 @@ SPEAKERS = '[[speakers]]\nname = "Yann LeCun"\naliases = ["LeCun"]\n'
 
 # A good event file. The line numbers the tests assert are those of this text:
 #  1 id, 2 speaker, 8 date, 11 [[sources]], 12 url, 14 kind, 16 [[sentences]], 17 id, 18 lang,
-# 19 text, 21 [[sentences]], 22 id.
+# 19 text, 20 basis, 21 sources, 23 [[sentences]], 24 id, 30 [date_basis], 31 source.
 TALK = """\
 id = "talk"
 speaker = "Yann LeCun"
@@ -56,11 +56,19 @@ kind = "secondary"
 id = "T1.1"
 lang = "en"
 text = "First sentence."
+basis = "reported"
+sources = ["https://example.org/a"]
 
 [[sentences]]
 id = "T1.2"
 lang = "en"
 text = "Second sentence."
+basis = "reported"
+sources = ["https://example.org/a"]
+
+[date_basis]
+source = "https://example.org/a"
+how = "article published that day"
 """
 
 
@@ -98,7 +106,8 @@ def test_shipped_corpus_loads_all_fifteen_events() -> None:
     assert expected == len(corpus.events)
     expected_ids = EVENT_IDS
     assert expected_ids == {e.id for e in corpus.events}
-    assert all(e.sources and e.sentences for e in corpus.events)
+    assert all(e.sources and (e.sentences or e.unverified) for e in corpus.events)
+    assert all(e.date_basis is not None for e in corpus.events)
     assert re.fullmatch(r"[0-9a-f]{64}", corpus.version)
 
 
@@ -127,22 +136,36 @@ def test_fragments_of_one_source_are_separate_quotes() -> None:
 
 
 def test_shipped_speakers_and_circulating() -> None:
-    """speakers.toml gives the Meta role (held 2025-12-04, over by 2026-01-21) and the AMI Labs
-    role; circulating.toml holds the six circulating sentences C1-C6."""
+    """speakers.toml gives the Meta role (held 2025-12-04, over by 2026-01-05), AMI Labs'
+    Executive Chairman (co-founder), the AI Alliance and NYU roles; circulating.toml holds
+    C1-C17, the viral post's own headline quote among them, recorded as a paraphrase of E3.2."""
     corpus = load_corpus(CORPUS)
     speaker = corpus.speaker("Yann LeCun")
     assert speaker is not None
     assert {"LeCun", "@ylecun", "杨立昆"} <= set(speaker.aliases)
-    meta, ami = speaker.roles
-    expected_meta = ("Chief AI Scientist", "Meta", None, "2025-12-04", "2026-01-21")
+    meta, ami, alliance, nyu = speaker.roles
+    expected_meta = ("Chief AI Scientist", "Meta", None, "2025-12-04", "2026-01-05")
     actual_meta = (meta.title, meta.org, meta.start, str(meta.held_on), str(meta.ended_by))
     assert expected_meta == actual_meta
-    expected_ami = ("Founder", "AMI Labs", None, "2026-01-22", None)
+    expected_ami = ("Executive Chairman (co-founder)", "AMI Labs", None, "2026-01-22", None)
     assert expected_ami == (ami.title, ami.org, ami.start, str(ami.held_on), ami.ended_by)
-    expected_ids = ["C1", "C2", "C3", "C4", "C5", "C6"]
+    assert ami.titled("founder") and not meta.titled("founder")
+    assert ("Chief Science Advisor", "AI Alliance (Project Tapestry)") == (
+        alliance.title,
+        alliance.org,
+    )
+    assert ("Jacob T. Schwartz Professor", "NYU") == (nyu.title, nyu.org)
+    expected_ids = [f"C{i}" for i in range(1, 18)]
     assert expected_ids == [c.id for c in corpus.circulating]
     expected_c1 = "Everybody in the research community is using Chinese models."
     assert expected_c1 == corpus.circulating[0].text
+    by_id = {c.id: c for c in corpus.circulating}
+    expected_c7 = ("The best open source AI models right now come from China.", "E3.2")
+    assert expected_c7 == (by_id["C7"].text, by_id["C7"].paraphrase_of)
+    fragments = {"slowing down progress", "increasingly closed", "never open",
+                 "more closed every year", "changing direction"}  # fmt: skip
+    assert fragments <= {c.text for c in corpus.circulating}
+    assert "left at the end of December 2025" in by_id["C4"].note
 
 
 # --- one problem of each kind, with its line ------------------------------------------------
@@ -153,13 +176,13 @@ BAD_EDITS = [
     ('event = "A talk"', "event = A talk", 4, "TOML syntax error: Invalid value (column 9)"),
     ('venue = "A hall"\n', "", 1, "missing key 'venue'"),
     ('publisher = "Example"\n', "", 11, "missing key 'publisher' in [[sources]]"),
-    ('text = "Second sentence."\n', "", 21, "missing key 'text' in [[sentences]]"),
+    ('text = "Second sentence."\n', "", 23, "missing key 'text' in [[sentences]]"),
     ('country = "France"', 'country = "France"\norganizer = "Scaleway"', 8,
      "unknown key 'organizer' (did you mean 'organiser'?)"),
     ('kind = "secondary"', 'kind = "secondary"\nnotes = "x"', 15,
      "unknown key 'notes' in [[sources]] (did you mean 'note'?)"),
     ('text = "First sentence."', 'text = "First sentence."\nquote = "T1"', 20,
-     "unknown key 'quote' in [[sentences]]"),
+     "unknown key 'quote' in [[sentences]] (did you mean 'note'?)"),
     ('city = "Paris"', "city = 75", 6, "wrong type: 'city' must be a string, not an integer"),
     ('organiser = ""', 'organiser = ""\nvenue_aliases = "Hall"', 10,
      "wrong type: 'venue_aliases' must be an array of strings"),
@@ -171,14 +194,14 @@ BAD_EDITS = [
     ("date = 2025-12-04", "date = 2025-12-4", 8, "bad date 2025-12-4: write YYYY-MM-DD"),
     ('text = "First sentence."', 'text = "  "', 19, "empty text"),
     ('id = "talk"', 'id = "other"', 1, "id 'other' does not match the file name talk.toml"),
-    ('id = "T1.2"', 'id = "T1-2"', 22, "sentence id 'T1-2' is not of the form <quote>.<n>"),
-    ('id = "T1.2"', 'id = "T1.3"', 22, "sentence id 'T1.3' is out of order: expected 'T1.2'"),
+    ('id = "T1.2"', 'id = "T1-2"', 24, "sentence id 'T1-2' is not of the form <quote>.<n>"),
+    ('id = "T1.2"', 'id = "T1.3"', 24, "sentence id 'T1.3' is out of order: expected 'T1.2'"),
     ('kind = "secondary"', 'kind = "tertiary"', 14,
      "source kind 'tertiary' must be 'primary' or 'secondary'"),
     ('speaker = "Yann LeCun"', 'speaker = "Yan LeCun"', 2,
      "speaker 'Yan LeCun' is not in speakers.toml"),
-    ('url = "https://example.org/a"', 'url = "example.org/a"', 12,
-     "bad URL 'example.org/a': it must start with http:// or https://"),
+    ('source = "https://example.org/a"', 'source = "example.org/a"', 31,
+     "bad URL 'example.org/a': it must start with https://"),
     ('lang = "en"\ntext = "First', 'lang = "English"\ntext = "First', 18,
      "bad lang 'English': use a language code like 'en' or 'fr'"),
 ]  # fmt: skip
@@ -196,18 +219,38 @@ def test_each_bad_edit_is_one_problem_at_its_line(
 
 
 def test_event_without_sources_or_sentences(tmp_path: Path) -> None:
-    """An event with no [[sources]] or no [[sentences]] is a problem, reported at line 1."""
+    """An event with no [[sources]], or with neither [[sentences]] nor an [[unverified]] record,
+    is a problem, reported at line 1 (and what named the missing source is reported too)."""
     no_sources = re.sub(r"\[\[sources\]\]\n(.+\n)+\n", "", TALK)
-    no_sentences = TALK.split("[[sentences]]")[0]
+    no_sentences = TALK.split("[[sentences]]")[0] + TALK[TALK.index("[date_basis]") :]
     directory = write(
         tmp_path / "corpus",
         {"talk.toml": no_sources, "other.toml": event_text("other", "O1")},
     )
     (directory / "other.toml").write_text(no_sentences.replace('"talk"', '"other"'), "utf-8")
+    talk = directory / "talk.toml"
+    unknown = "source 'https://example.org/a' is not the url of one of this event's [[sources]]"
     assert [
-        f"{directory / 'other.toml'}:1: event has no [[sentences]]",
-        f"{directory / 'talk.toml'}:1: event has no [[sources]]",
+        f"{directory / 'other.toml'}:1: event has no [[sentences]] (nor an [[unverified]] record)",
+        f"{talk}:1: event has no [[sources]]",
+        f"{talk}:16: {unknown}",
+        f"{talk}:23: {unknown}",
+        f"{talk}:26: {unknown}",
     ] == problems(directory)
+
+
+def test_event_with_only_unverified_material_loads(tmp_path: Path) -> None:
+    """An event whose wording is all unverified (an AI summary, say) loads with no sentence:
+    the records are kept with their reason but never indexed."""
+    text = TALK.replace("[[sentences]]", "[[unverified]]").replace(
+        'basis = "reported"', 'reason = "an AI-written summary only"'
+    )
+    corpus = load_corpus(write(tmp_path / "corpus", {"talk.toml": text}))
+    (event,) = corpus.events
+    assert () == event.sentences
+    expected = [("T1.1", "an AI-written summary only"), ("T1.2", "an AI-written summary only")]
+    assert expected == [(u.id, u.reason) for u in event.unverified]
+    assert () == corpus.sentences()
 
 
 def test_syntax_error_at_end_of_document(tmp_path: Path) -> None:
@@ -215,7 +258,7 @@ def test_syntax_error_at_end_of_document(tmp_path: Path) -> None:
     text = TALK + "venue_aliases = [\n"
     directory = write(tmp_path / "corpus", {"talk.toml": text})
     assert [
-        f"{directory / 'talk.toml'}:25: TOML syntax error: Invalid value (at end of document)"
+        f"{directory / 'talk.toml'}:33: TOML syntax error: Invalid value (at end of document)"
     ] == problems(directory)
 
 
@@ -225,7 +268,7 @@ def test_duplicate_sentence_id_across_files_names_the_first(tmp_path: Path) -> N
     first, second = directory / "talk.toml", directory / "zoo.toml"
     assert [
         f"{second}:17: duplicate sentence id 'T1.1' (first in {first}:17)",
-        f"{second}:22: duplicate sentence id 'T1.2' (first in {first}:22)",
+        f"{second}:24: duplicate sentence id 'T1.2' (first in {first}:24)",
     ] == problems(directory)
 
 
@@ -302,7 +345,7 @@ note = ""
     assert [
         f"{file}:1: missing key 'note' in [[circulating]]",
         f"{file}:6: unknown key 'seen' in [[circulating]] (did you mean 'seen_at'?)",
-        f"{file}:7: bad URL 'www.example.org/q': it must start with http:// or https://",
+        f"{file}:7: bad URL 'www.example.org/q': it must start with https://",
         f"{file}:10: duplicate circulating id 'C1' (first in {file}:2)",
         f"{file}:13: speaker 'Yan LeCun' is not in speakers.toml",
     ] == problems(directory)
@@ -345,7 +388,7 @@ def test_one_bad_file_among_good_ones_loads_nothing(tmp_path: Path) -> None:
     file = directory / "talk.toml"
     expected = [
         Problem(str(file), 14, "source kind 'blog' must be 'primary' or 'secondary'"),
-        Problem(str(file), 22, "sentence id 'T1.5' is out of order: expected 'T1.2'"),
+        Problem(str(file), 24, "sentence id 'T1.5' is out of order: expected 'T1.2'"),
     ]
     assert expected == list(caught.value.problems)
     assert "\n".join(str(p) for p in expected) == str(caught.value)

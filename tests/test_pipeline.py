@@ -117,7 +117,70 @@ def test_contract_shape(checker: Checker) -> None:
         "date",
         "source_url",
         "source_kind",
+        "basis",
+        "sources",
+        "disputed",
     } == set(matched["match"])
+    expected_sources = [
+        {
+            "publisher": "OfficeChai",
+            "url": "https://officechai.com/ai/meta-is-rethinking-its-strategy-on-open-source-"
+            "former-chief-scientist-yann-lecun",
+            "kind": "secondary",
+        }
+    ]
+    assert ("reported", expected_sources, False) == (
+        matched["match"]["basis"],
+        matched["match"]["sources"],
+        matched["match"]["disputed"],
+    )
     assert {"bluesky", "telegram"} == set(matched["reply"])
     missed = checker.check(make_post("Lovely day for a walk")).to_json()
     assert None is missed["match"]
+
+
+CLIMBING = (
+    'Yann LeCun at ai-PULSE in Paris: "what we are observing at the moment is most big American '
+    'players in the domain are kind of climbing up open."'
+)
+
+
+def test_disputed_sentence_never_publishes_on_its_own(checker: Checker) -> None:
+    """A post resting on E1.2 ("climbing up open", a probable mis-transcription) is held for
+    review even at a verbatim score, and the reply says the wording is disputed; the same kind
+    of post on an undisputed sentence of that passage is published."""
+    result = checker.check(make_post(CLIMBING, created_at="2025-12-05T10:00:00Z"))
+    assert result.match is not None
+    assert ("review", "E1.2", True) == (
+        result.verdict,
+        result.extra["sentence_id"],
+        result.match.disputed,
+    )
+    assert result.score >= checker.config.match.match  # it would have published before
+    thread = "\n".join(p.text for p in result.reply.bluesky)
+    assert "Disputed wording:" in thread and "Disputed wording:" in result.reply.telegram
+    assert "verified original" not in thread
+    plain = checker.check(
+        make_post(
+            'Yann LeCun at ai-PULSE in Paris: "OpenAI, of course, stopped being open quite a '
+            'long time ago."',
+            created_at="2025-12-05T10:00:00Z",
+        )
+    )
+    assert ("match", False) == (plain.verdict, plain.match.disputed if plain.match else None)
+
+
+def test_translation_is_never_called_his_words(checker: Checker) -> None:
+    """Le Monde's French rendering of E4.1 matches as a translation: the reply says whose
+    translation it is, from which language, and never calls it the verified original."""
+    text = (
+        "Yann Le Cun à l'ai-PULSE : « La Silicon Valley est complètement hypnotisée par les "
+        "modèles actuels d'IA générative. »"
+    )
+    result = checker.check(make_post(text, created_at="2025-12-05T10:00:00Z", lang="fr"))
+    assert result.match is not None
+    assert ("translation", "en") == (result.match.basis, result.match.translated_from)
+    thread = "\n".join(p.text for p in result.reply.bluesky)
+    assert "Le Monde's French translation of his English remark." in thread
+    assert "verified original" not in thread + result.reply.telegram
+    assert "His words" not in thread + result.reply.telegram

@@ -14,7 +14,7 @@ from telegram_emulator import parse_html
 
 from bot.compose import compose_reply
 from bot.config import TelegramConfig
-from bot.domain import CheckResult, Discrepancy, MatchInfo
+from bot.domain import CheckResult, Discrepancy, MatchInfo, Source
 from bot.limits import Admit, UserLimiter
 from bot.telegram.app import MissingToken, build_application
 from bot.telegram.cards import (
@@ -130,3 +130,25 @@ def test_the_token_comes_only_from_the_environment(monkeypatch: pytest.MonkeyPat
         build_application(TelegramConfig())
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "42:from-env")
     assert "42:from-env" == build_application(TelegramConfig()).bot.token
+
+
+def test_cards_say_how_sure_the_quote_is() -> None:
+    """The channel and review cards carry the basis line and the disputed line the core
+    composed: a translation is named as one, a disputed wording is flagged for operators."""
+    base = result("LeCun said it", "La Silicon Valley est complètement hypnotisée.", [], "")
+    assert base.match is not None
+    translated = dataclasses.replace(
+        base.match,
+        basis="translation",
+        lang="fr",
+        translated_from="en",
+        sources=(Source("https://thenews.re/x", "Le Monde", "secondary"),),
+        disputed=True,
+        dispute_note="the two French renderings differ",
+    )
+    r = dataclasses.replace(base, match=translated, reply=compose_reply("review", translated, ()))
+    for card in (channel_card(r), review_card(r, "channel")):
+        text, _ = parse_html(card)
+        assert "Le Monde's French translation of his English remark." in text
+        assert "Disputed wording: the two French renderings differ" in text
+        assert "verified original" not in text

@@ -28,8 +28,9 @@ BSKY_POST = regex.compile(r"^https://bsky\.app/profile/[^/\s]+/post/[A-Za-z0-9]+
 
 HELP = (
     "Send me a quote attributed to Yann LeCun, or a Bluesky post's link, and I answer with the "
-    "verified original: the exact words, where and when they were said, the source, and what "
-    "the post changed.\n\n"
+    "closest verified wording: where and when it was said, the source, how sure that wording "
+    "is (his words from a recording or his own post, a reporter's quote, a translation), and "
+    "what the post changed.\n\n"
     "/check <i>text</i> — check a quote (plain text works too)\n"
     "/check <i>https://bsky.app/profile/…/post/…</i> — check a Bluesky post\n"
     "/about — what I know and my limits"
@@ -40,7 +41,8 @@ def about_text(corpus: Corpus, per_hour: int) -> str:
     speakers = ", ".join(s.name for s in corpus.speakers) or "nobody yet"
     limit = f" You can ask for {per_hour} checks an hour." if per_hour > 0 else ""
     return (
-        "<b>factbot</b> answers viral paraphrases with the verified original.\n\n"
+        "<b>factbot</b> answers viral paraphrases with the closest verified wording, and says "
+        "how sure it is.\n\n"
         f"I know {len(corpus.events)} verified events "
         f"({sum(len(e.sentences) for e in corpus.events)} sentences) of: {esc(speakers)}.\n\n"
         "<b>Limits.</b> I only know what is in my verified corpus: when I find nothing, that "
