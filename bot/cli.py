@@ -117,16 +117,22 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
 
     from bot.bluesky.client import LoginError, SessionInUse
     from bot.runtime.service import Credentials, Runtime, preflight  # the live bot's imports
+    from bot.telegram.app import TelegramStartError
 
     creds = Credentials.from_env(os.environ)
     if creds.any and not args.feed:
         preflight(config, creds)
         # Until the runtime takes SIGTERM over, nothing has started: stopping is just exiting.
         signal.signal(signal.SIGTERM, _exit_before_start)
+        # Printed, not logged: passed through the log filter's redaction all the same.
+        redact = logs.Redact([*logs.secrets_from(os.environ), *creds.secrets]).redact
         try:
             return asyncio.run(Runtime(config, creds, dry_run=args.dry_run).run())
-        except (LoginError, SessionInUse, InvalidToken) as exc:
-            print(f"factbot run: {exc}", file=sys.stderr)
+        except (LoginError, SessionInUse, TelegramStartError) as exc:
+            print(f"factbot run: {redact(str(exc))}", file=sys.stderr)
+            return 1
+        except InvalidToken:  # PTB's message carries the token: never printed
+            print("factbot run: Telegram refused the token", file=sys.stderr)
             return 1
     # The embedded default: the whole bot, in a dry run, on a replay source.
     feed = Path(args.feed) if args.feed else DEFAULT_FEED

@@ -18,7 +18,7 @@ import signal
 import sys
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -40,7 +40,7 @@ from bot.runtime.metrics import Metrics
 from bot.runtime.reload import CorpusReloader
 from bot.store import AuditLog
 from bot.telegram import TelegramDeps, TelegramOutlet, TelegramStore, announce, register
-from bot.telegram.app import TOKEN_ENV, TelegramApp, build_application
+from bot.telegram.app import TOKEN_ENV, TelegramApp, build_application, initialize
 from bot.telegram.digest import digest_text
 
 log = logging.getLogger(__name__)
@@ -48,13 +48,21 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Credentials:
-    bluesky: tuple[str, str] | None = None  # handle, app password
-    telegram: str | None = None  # the bot token
+    """The secrets, from the environment only; never in a repr (a traceback's locals, a log)."""
+
+    bluesky: tuple[str, str] | None = field(default=None, repr=False)  # handle, app password
+    telegram: str | None = field(default=None, repr=False)  # the bot token
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Credentials:
         token = environ.get(TOKEN_ENV, "").strip()
         return cls(bluesky_credentials(environ), token or None)
+
+    @property
+    def secrets(self) -> list[str]:
+        """The app password and the token, for redaction."""
+        found = [self.bluesky[1]] if self.bluesky is not None else []
+        return found + ([self.telegram] if self.telegram is not None else [])
 
     @property
     def any(self) -> bool:
@@ -239,7 +247,7 @@ class Runtime:
         ports = self.bluesky.ports if self.bluesky is not None else None
         deps = TelegramDeps(live, store, self.config.telegram, resolver=ports, bluesky=ports)
         outlet = register(app, deps)
-        await app.initialize()
+        await initialize(app, self.config.telegram.base_url)  # TelegramStartError: one line
         started.push_async_callback(app.shutdown)
         await announce(app)
         await app.start()
