@@ -241,3 +241,68 @@ def test_run_refuses_a_bad_config_with_exit_2(
     assert "Traceback" not in proc.stderr
     assert "123:not-a-real-token" not in proc.stderr + proc.stdout
     assert not (tmp_path / ".factbot").exists()  # refused before anything was written
+
+
+LOCKER = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.readline()
+conn.execute("COMMIT")
+"""
+
+
+def audit_errors(metrics: Metrics) -> float:
+    for line in metrics.render().decode().splitlines():
+        if line.startswith('factbot_errors_total{kind="audit"}'):
+            return float(line.split()[-1])
+    return -1.0
+
+
+async def test_a_refused_audit_write_is_logged_counted_retried_and_fails_healthz(
+    live_corpus: tuple[Config, LiveChecks, AuditLog], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another process holds the SQLite file's write lock (BEGIN IMMEDIATE) while a live check
+    is recorded: the refusal is logged and counted in /metrics, /healthz fails, and once the
+    lock is let go the retry records the row and /healthz passes again."""
+    cfg, live, audit = live_corpus
+    health = Health(timeout=1.0)
+    health.add("store", audit.ping)
+    health.add("audit", live.audit_health)
+    assert (await health.check())[0]
+    assert 0.0 == audit_errors(live.metrics)
+    locker = subprocess.Popen(
+        [sys.executable, "-c", LOCKER, str(cfg.store.path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert locker.stdout is not None and "locked" == locker.stdout.readline().strip()
+        post = Post("locked", "Yann LeCun: the best open source AI models right now come from China.")
+        result = await asyncio.to_thread(live.check, post)
+        assert result.gated
+        async with asyncio.timeout(60):
+            while audit_errors(live.metrics) < 1:
+                await asyncio.sleep(0.1)
+        ok, report = await health.check()
+        assert not ok
+        assert not report["audit"]["ok"]
+        assert "database is locked" in report["audit"]["error"]
+        assert not report["store"]["ok"]  # the write probe cannot take the lock either
+        assert "the store refused 1 check(s) (OperationalError: database is locked)" in caplog.text
+    finally:
+        assert locker.stdin is not None
+        locker.stdin.write("\n")
+        locker.stdin.flush()
+        locker.wait(timeout=30)
+    async with asyncio.timeout(60):  # the retry, on its own, without a stop
+        while live.refused:
+            await asyncio.sleep(0.2)
+    assert ["locked"] == [r["post_id"] for r in audit.db["checks"].rows]
+    ok, report = await health.check()
+    assert ok, report
+    assert audit_errors(live.metrics) >= 1
+    await live.drain()
+    audit.close()

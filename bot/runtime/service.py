@@ -149,6 +149,7 @@ class Runtime:
             live = LiveChecks(checker, self.metrics, audit, loop, audit_all=self.replay is not None)
             started.push_async_callback(live.drain)
             self.health.add("store", audit.ping)
+            self.health.add("audit", live.audit_health)
             ping = [Post("healthz", "Yann LeCun on open source AI models from China")]
             self.health.add("model", lambda: asyncio.to_thread(live.checker.check_many, ping))
             jobs = self.jobs
