@@ -73,9 +73,24 @@ def _open_input(path: str) -> TextIO:
 
 
 def cmd_check(args: argparse.Namespace, config: Config) -> int:
+    """A result is printed only once it is recorded: a store that refuses the write stops the
+    run with one line (exit 1), and nothing unrecorded was printed."""
     if args.jsonl is None and args.text is None:
         print("factbot check: give TEXT or --jsonl PATH (- for stdin)", file=sys.stderr)
         return 2
+    try:
+        return _check(args, config)
+    except sqlite3.Error as exc:
+        print(
+            f"factbot check: the audit trail {config.store.path} refused the write "
+            f"({type(exc).__name__}: {exc}); results after the last one printed were not "
+            "recorded nor printed. Fix the store, or check without recording: --no-store",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _check(args: argparse.Namespace, config: Config) -> int:
     checker = build_checker(config)
     store = None if args.no_store else Store(config.store.path)
     if args.jsonl is not None:

@@ -74,17 +74,12 @@ def check_lines(
 
     def flush() -> Iterator[dict[str, Any]]:
         posts = [p for _, p in pending if isinstance(p, Post)]
-        results = iter(checker.check_many(posts)) if posts else iter(())
-        done: list[CheckResult] = []
-        for _, item in pending:
-            if isinstance(item, Post):
-                result = next(results)
-                done.append(result)
-                yield result.to_json()
-            else:
-                yield item
-        if store is not None and done:
+        done: list[CheckResult] = checker.check_many(posts) if posts else []
+        if store is not None and done:  # recorded before any of them is yielded (printed)
             store.record_checks(done, checker.corpus.version, checker.model)
+        results = iter(done)
+        for _, item in pending:
+            yield next(results).to_json() if isinstance(item, Post) else item
         pending.clear()
 
     for number, line in enumerate(lines, start=1):
