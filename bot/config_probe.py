@@ -35,16 +35,19 @@ def bound_problem(key: str, value: Any) -> str | None:
 
 
 def probe_paths(store: Path, cache: Path) -> str | None:
-    """Each folder is created, and a file written and removed in it; an existing store file
-    must be an SQLite database (read-only: a running bot may hold it). The problem as
-    'key = "value": what', or None."""
+    """Each folder, or the nearest of its parents that exists (the folders are made when first
+    used: a refused config leaves nothing behind), must be a folder a file can be written and
+    removed in; an existing store file must be an SQLite database (opened read-only: a running
+    bot may hold it). The problem as 'key = "value": what', or None."""
     for key, value, folder in (
         ("[store] path", store, store.parent),
         ("[model] cache_dir", cache, cache),
     ):
+        existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryFile(dir=folder):
+            if existing is None or not existing.is_dir():
+                raise NotADirectoryError(f"{existing} is not a folder")
+            with tempfile.TemporaryFile(dir=existing):
                 pass
         except OSError as exc:
             return f'{key} = "{value}": cannot write there ({exc.strerror or exc})'

@@ -5,10 +5,10 @@ logger, message, and exc_info when there is one) for a log collector.
 Both go through one filter that blanks secrets before anything is written: the values of the
 environment variables the adapters read their credentials from, and anything shaped like the
 JWTs of a Bluesky session (`accessJwt`, `refreshJwt`). Libraries log URLs and request bodies
-(the Telegram Bot API puts the token in every URL), so redacting at the adapters is not enough. Every string a record carries is
-redacted: the message (a dict message too), `extra=` fields, and whatever they nest in dicts,
-lists and tuples. An exception nobody catches is logged through the same handler
-(`sys.excepthook`, installed by `configure`) instead of printed by Python.
+(the Telegram Bot API puts the token in every URL), so redacting at the adapters is not enough.
+Every string a record carries is redacted: the message (a dict message too), `extra=` fields,
+and whatever they nest in dicts, lists and tuples. An exception nobody catches is logged through
+the same handler (`sys.excepthook`, installed by `configure`) instead of printed by Python.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any, TextIO
 from pythonjsonlogger.json import JsonFormatter
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-SECRET_VARIABLES = ("TELEGRAM_BOT_TOKEN", "BLUESKY_APP_PASSWORD")
+SECRET_VARIABLES = ("TELEGRAM_BOT_TOKEN", "BLUESKY_APP_PASSWORD", "FACTBOT_OPS_TOKEN")
 REDACTED = "[redacted]"
 # A value this short is not worth blanking: "x" would turn every x of every line into noise,
 # and no real token or app password is that short.

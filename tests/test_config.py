@@ -165,11 +165,12 @@ def test_every_bad_config_exits_2_without_a_traceback(
 
 
 def test_a_good_config_is_probed_and_passes(tmp_path: Path) -> None:
-    """The store's folder and the cache are created at load; an existing store is read."""
+    """Folders that do not exist yet are probed through their parent, and left for the first
+    use to create (a refused config writes nothing); an existing store is read."""
     path = write(tmp_path, '[store]\npath = "data/bot.db"\n[model]\ncache_dir = "cache"\n')
     load_config(path)
-    assert (tmp_path / "data").is_dir() and (tmp_path / "cache").is_dir()
-    assert not (tmp_path / "data" / "bot.db").exists()  # probed, not created
+    assert {"config.toml"} == {p.name for p in tmp_path.iterdir()}  # probed, nothing made
+    (tmp_path / "data").mkdir()
     from bot.store import Store
 
     Store(tmp_path / "data" / "bot.db").close()

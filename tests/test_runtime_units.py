@@ -230,6 +230,11 @@ def run_cli(tmp_path: Path, config: str, **env: str) -> subprocess.CompletedProc
             "[match] review = 0.7: expected review <= match (0.5)",
         ),
         ('[ops]\nlog_format = "xml"\n', {}, "[ops] log_format = 'xml': expected \"text\""),
+        (
+            '[ops]\nhost = "0.0.0.0"\n',
+            {"TELEGRAM_BOT_TOKEN": "123:not-a-real-token"},
+            "[ops] host = '0.0.0.0' is not loopback: set FACTBOT_OPS_TOKEN",
+        ),
     ],
 )
 def test_run_refuses_a_bad_config_with_exit_2(
@@ -305,4 +310,56 @@ async def test_a_refused_audit_write_is_logged_counted_retried_and_fails_healthz
     assert ok, report
     assert audit_errors(live.metrics) >= 1
     await live.drain()
+    audit.close()
+
+
+async def test_a_flood_of_healthz_runs_one_model_check(
+    live_corpus: tuple[Config, LiveChecks, AuditLog],
+) -> None:
+    """40 concurrent GET /healthz: the model is checked once (pings run one at a time and a
+    success is reused for a minute), every answer is 200."""
+    _, live, audit = live_corpus
+    checks = 0
+
+    def model_check() -> None:
+        nonlocal checks
+        checks += 1
+        live.checker.check_many([Post("healthz", "Yann LeCun on open source AI models")])
+
+    health = Health(timeout=30.0)
+    health.add("store", audit.ping)
+    health.add("model", lambda: asyncio.to_thread(model_check), fresh_seconds=60.0)
+    server = OpsServer(health, live.metrics, "127.0.0.1", free_port())
+    url = await server.start()
+    try:
+        async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+            answers = await asyncio.gather(*(http.get("/healthz") for _ in range(40)))
+            again = await http.get("/healthz")
+    finally:
+        await server.stop()
+    assert [200] * 40 == [a.status_code for a in answers]
+    assert 1 == checks, f"{checks} model checks for 41 requests"
+    assert 1 == health.runs["model"]
+    assert again.json()["checks"]["model"]["cached"]
+    audit.close()
+
+
+async def test_with_a_token_the_ops_endpoints_need_it(
+    live_corpus: tuple[Config, LiveChecks, AuditLog],
+) -> None:
+    _, live, audit = live_corpus
+    health = Health(timeout=5.0)
+    health.add("store", audit.ping)
+    server = OpsServer(health, live.metrics, "127.0.0.1", free_port(), token="s3cret-ops-token")
+    url = await server.start()
+    try:
+        async with httpx.AsyncClient(base_url=url) as http:
+            for path in ("/healthz", "/metrics"):
+                assert 401 == (await http.get(path)).status_code
+                wrong = {"Authorization": "Bearer nope"}
+                assert 401 == (await http.get(path, headers=wrong)).status_code
+                right = {"Authorization": "Bearer s3cret-ops-token"}
+                assert 200 == (await http.get(path, headers=right)).status_code
+    finally:
+        await server.stop()
     audit.close()

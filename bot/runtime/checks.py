@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import sqlite3
 import time
@@ -110,10 +111,8 @@ class LiveChecks:
                     why,
                     delay,
                 )
-                try:
+                with contextlib.suppress(TimeoutError):  # the backoff, cut short at stop
                     await asyncio.wait_for(self._stopping.wait(), delay)
-                except TimeoutError:
-                    pass
                 delay = min(delay * 2, RETRY_CAP_SECONDS)
             else:
                 if self.refused:

@@ -34,7 +34,7 @@ from bot.embed import Embedder
 from bot.pipeline import build_checker
 from bot.runtime.checks import LiveChecks
 from bot.runtime.dryrun import WritingSender, replay, write_handover
-from bot.runtime.health import Health, OpsServer
+from bot.runtime.health import Health, OpsServer, is_loopback
 from bot.runtime.jobs import Jobs
 from bot.runtime.metrics import Metrics
 from bot.runtime.reload import CorpusReloader
@@ -44,6 +44,8 @@ from bot.telegram.app import TOKEN_ENV, TelegramApp, build_application, initiali
 from bot.telegram.digest import digest_text
 
 log = logging.getLogger(__name__)
+OPS_TOKEN_ENV = "FACTBOT_OPS_TOKEN"  # noqa: S105 - the variable's name, not a secret
+MODEL_PING_FRESH_SECONDS = 60.0  # /healthz reuses a successful model check this long
 
 
 @dataclass(frozen=True)
@@ -52,17 +54,19 @@ class Credentials:
 
     bluesky: tuple[str, str] | None = field(default=None, repr=False)  # handle, app password
     telegram: str | None = field(default=None, repr=False)  # the bot token
+    ops_token: str | None = field(default=None, repr=False)  # for /healthz and /metrics
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Credentials:
         token = environ.get(TOKEN_ENV, "").strip()
-        return cls(bluesky_credentials(environ), token or None)
+        ops = environ.get(OPS_TOKEN_ENV, "").strip()
+        return cls(bluesky_credentials(environ), token or None, ops or None)
 
     @property
     def secrets(self) -> list[str]:
         """The app password and the token, for redaction."""
         found = [self.bluesky[1]] if self.bluesky is not None else []
-        return found + ([self.telegram] if self.telegram is not None else [])
+        return found + [t for t in (self.telegram, self.ops_token) if t is not None]
 
     @property
     def any(self) -> bool:
@@ -72,6 +76,13 @@ class Credentials:
 def preflight(config: Config, creds: Credentials) -> None:
     """Keys the live bot cannot do without, given the credentials it has (exit 2 if missing)."""
     where = config.source
+    ops = config.ops
+    if ops.port and not is_loopback(ops.host) and creds.ops_token is None:
+        raise ConfigError(
+            f"{where}: [ops] host = {ops.host!r} is not loopback: set {OPS_TOKEN_ENV} (then "
+            "/healthz and /metrics need 'Authorization: Bearer <token>'), or keep host on "
+            '"127.0.0.1"'
+        )
     if creds.telegram is not None:
         if not config.telegram.review_chat:
             raise ConfigError(
@@ -151,7 +162,11 @@ class Runtime:
             self.health.add("store", audit.ping)
             self.health.add("audit", live.audit_health)
             ping = [Post("healthz", "Yann LeCun on open source AI models from China")]
-            self.health.add("model", lambda: asyncio.to_thread(live.checker.check_many, ping))
+            self.health.add(
+                "model",
+                lambda: asyncio.to_thread(live.checker.check_many, ping),
+                fresh_seconds=MODEL_PING_FRESH_SECONDS,
+            )
             jobs = self.jobs
             handover = Handover(self.dry_run, self.out)
             if self.creds.bluesky is not None:
@@ -165,7 +180,11 @@ class Runtime:
                 jobs.every("corpus", self.config.schedule.corpus_seconds, reloader.check_once)
                 if self.config.ops.port:
                     ops = OpsServer(
-                        self.health, self.metrics, self.config.ops.host, self.config.ops.port
+                        self.health,
+                        self.metrics,
+                        self.config.ops.host,
+                        self.config.ops.port,
+                        self.creds.ops_token,
                     )
                     self.url = await ops.start()
                     started.push_async_callback(ops.stop)

@@ -16,8 +16,8 @@ from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot.domain import CheckResult, Corpus, Post
-from bot.logs import Redact, secrets_from
 from bot.limits import Admit, UserLimiter, limit_notice
+from bot.logs import Redact, secrets_from
 from bot.telegram.app import TelegramApp
 from bot.telegram.cards import brief, channel_card, esc
 from bot.telegram.ports import ResolveError, TelegramDeps
