@@ -134,7 +134,10 @@ async def test_corpus_edits_are_reloaded_and_a_bad_corpus_is_refused_with_an_ale
     assert "refused" == await reloader.check_once()
     assert first == live.corpus.version  # the old corpus stays
     assert 1 == len(alerts)
-    assert str(event) in alerts[0][1] and "refused" in alerts[0][1]
+    assert "refused" in alerts[0][1]
+    assert "\nai-pulse-2025.toml:" in alerts[0][1]  # the file, within the corpus
+    assert str(cfg.corpus.path) not in alerts[0][1]  # never the server's paths
+    assert str(cfg.corpus.path.parent) not in alerts[0][1]
     assert "unchanged" == await reloader.check_once()  # the same bad files: no second alert
     assert 1 == len(alerts)
 

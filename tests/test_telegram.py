@@ -224,7 +224,7 @@ async def test_channel_publish_happens_once_per_post(bot: Running, checker: Chec
     (sent,) = bot.emu.sent("sendMessage", chat_id=CHANNEL)
     assert channel_card(result) == sent["text"]
     text = visible(sent)
-    assert text.startswith("The post (viral.example.com): “Yann LeCun just said")
+    assert text.startswith("The post (viral[.]example[.]com): “Yann LeCun just said")
     assert text.endswith("The original post")
     (row,) = await bot.store.published()
     assert ("at://viral/1", "sent") == (row["post_id"], row["status"])
@@ -296,7 +296,7 @@ async def test_over_long_card_stays_within_4096_and_well_formed(bot: Running) ->
     text = visible(sent)
     assert len(text.encode("utf-16-le")) // 2 <= 4096
     assert "\n…\n" in text or text.endswith("…")
-    assert text.startswith("The post (viral.example.com):")
+    assert text.startswith("The post (viral[.]example[.]com):")
 
 
 # --- operator review -------------------------------------------------------------------------
