@@ -52,6 +52,28 @@ async def test_a_failing_job_is_counted_and_runs_again() -> None:
     assert 'factbot_errors_total{kind="job:flaky"}' in metrics.render().decode()
 
 
+async def test_a_failing_one_shot_job_is_not_said_to_run_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The replay is a one-shot job: its failure is counted, and the log does not promise a
+    next run that never comes."""
+    metrics = Metrics()
+    jobs = Jobs(FAST, metrics)
+    done = asyncio.Event()
+
+    async def replay() -> None:
+        done.set()
+        raise RuntimeError("the feed broke")
+
+    jobs.once("replay", replay)
+    jobs.start()
+    await asyncio.wait_for(done.wait(), 10)
+    assert 0 == await jobs.stop()
+    assert {"replay"} == jobs.failed
+    assert "job replay failed; it was to run once and does not run again" in caplog.text
+    assert "runs again" not in caplog.text
+
+
 async def test_stop_waits_for_a_job_in_flight_and_parks_one_that_will_not_finish() -> None:
     jobs = Jobs(FAST, Metrics())
     finished, started = [], asyncio.Event()

@@ -243,6 +243,7 @@ class Runtime:
             jobs.every("search", schedule.search_seconds, bot.watcher.search_once)
         if cfg.firehose:
             firehose = bot.firehose()
+            self.metrics.count_errors("bluesky:firehose_dropped", lambda: firehose.dropped)
             task = asyncio.create_task(firehose.run(), name="firehose")
 
             async def stop_firehose() -> None:  # its run() flushes and saves the cursor
