@@ -6,8 +6,8 @@ A real HTTP server (stdlib `http.server`, a random port, its own thread) answeri
 PTB reaches it through its own `HTTPXRequest` with `base_url` pointed here. It records every
 call, lets a test inject updates (messages, button presses) for `getUpdates`, can be told to
 answer 429 with `retry_after` once, refuses another token with 401 and a path outside `/bot…`
-(a wrong `base_url`) with 404, as the real API does, and parses HTML like the real API: an unknown tag, a bad
-nesting, a stray `<` or `&`, or more than 4096 characters of text is a 400."""
+(a wrong `base_url`) with 404, as the real API does, and parses HTML like the real API: an
+unknown tag, a bad nesting, a stray `<` or `&`, or more than 4096 characters of text is a 400."""
 
 from __future__ import annotations
 

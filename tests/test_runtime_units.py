@@ -283,6 +283,16 @@ conn.execute("COMMIT")
 """
 
 
+def lock_in_another_process(path: Path) -> subprocess.Popen[str]:
+    """A process holding `path`'s write lock until a line is written to its stdin."""
+    return subprocess.Popen(
+        [sys.executable, "-c", LOCKER, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
 def audit_errors(metrics: Metrics) -> float:
     for line in metrics.render().decode().splitlines():
         if line.startswith('factbot_errors_total{kind="audit"}'):
@@ -302,19 +312,17 @@ async def test_a_refused_audit_write_is_logged_counted_retried_and_fails_healthz
     health.add("audit", live.audit_health)
     assert (await health.check())[0]
     assert 0.0 == audit_errors(live.metrics)
-    locker = subprocess.Popen(
-        [sys.executable, "-c", LOCKER, str(cfg.store.path)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    locker = lock_in_another_process(cfg.store.path)
     try:
         assert locker.stdout is not None and "locked" == locker.stdout.readline().strip()
-        post = Post("locked", "Yann LeCun: the best open source AI models right now come from China.")
+        post = Post(
+            "locked", "Yann LeCun: the best open source AI models right now come from China."
+        )
         result = await asyncio.to_thread(live.check, post)
         assert result.gated
         async with asyncio.timeout(60):
-            while audit_errors(live.metrics) < 1:
+            # the count changes on the store's worker thread: a short poll is simplest here
+            while audit_errors(live.metrics) < 1:  # noqa: ASYNC110
                 await asyncio.sleep(0.1)
         ok, report = await health.check()
         assert not ok
@@ -328,7 +336,7 @@ async def test_a_refused_audit_write_is_logged_counted_retried_and_fails_healthz
         locker.stdin.flush()
         locker.wait(timeout=30)
     async with asyncio.timeout(60):  # the retry, on its own, without a stop
-        while live.refused:
+        while live.refused:  # noqa: ASYNC110 - set and cleared by the retrying write
             await asyncio.sleep(0.2)
     assert ["locked"] == [r["post_id"] for r in audit.db["checks"].rows]
     ok, report = await health.check()
@@ -375,7 +383,7 @@ async def test_with_a_token_the_ops_endpoints_need_it(
     _, live, audit = live_corpus
     health = Health(timeout=5.0)
     health.add("store", audit.ping)
-    server = OpsServer(health, live.metrics, "127.0.0.1", free_port(), token="s3cret-ops-token")
+    server = OpsServer(health, live.metrics, "127.0.0.1", free_port(), token="s3cret-ops-token")  # noqa: S106
     url = await server.start()
     try:
         async with httpx.AsyncClient(base_url=url) as http:

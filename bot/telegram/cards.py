@@ -46,7 +46,7 @@ def defang(markup: str) -> str:
 def _defang_text(text: str) -> str:
     text = _SCHEME.sub(r"\1xx\2", text)
     text = _DOMAIN_DOT.sub("[.]", text)
-    return _AT.sub("\uff20", text)
+    return str(_AT.sub("\uff20", text))
 
 
 def visible_length(markup: str) -> int:
