@@ -59,7 +59,10 @@ WORKDIR /data
 VOLUME ["/data"]
 USER factbot:factbot
 # /healthz and /metrics ([ops] in config.docker.toml) on the container's loopback, where the
-# HEALTHCHECK runs; to scrape /metrics from outside, set [ops] host = "0.0.0.0" in your config.
+# HEALTHCHECK runs. To scrape /metrics from outside, set [ops] host = "0.0.0.0" in your config
+# AND pass -e FACTBOT_OPS_TOKEN: off loopback the bot refuses to start without it, and both
+# endpoints then need "Authorization: Bearer <token>" (the HEALTHCHECK below then fails: point
+# your orchestrator's probe at /healthz with that header instead).
 # The replay (no credentials) serves neither and exits when the feed is done.
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \

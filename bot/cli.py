@@ -94,6 +94,8 @@ def _text_post(args: argparse.Namespace) -> Post:
 
 
 def cmd_check(args: argparse.Namespace, config: Config) -> int:
+    """A result is printed only once it is recorded: a store that refuses the write stops the
+    run with one line (exit 1), and nothing unrecorded was printed."""
     if args.jsonl is None and args.text is None:
         print("factbot check: give TEXT or --jsonl PATH (- for stdin)", file=sys.stderr)
         return 2
@@ -102,6 +104,19 @@ def cmd_check(args: argparse.Namespace, config: Config) -> int:
     except InputError as exc:
         print(f"factbot check: {exc}", file=sys.stderr)
         return 2
+    try:
+        return _check(args, config, post)
+    except sqlite3.Error as exc:
+        print(
+            f"factbot check: the audit trail {config.store.path} refused the write "
+            f"({type(exc).__name__}: {exc}); results after the last one printed were not "
+            "recorded nor printed. Fix the store, or check without recording: --no-store",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _check(args: argparse.Namespace, config: Config, post: Post | None) -> int:
     checker = build_checker(config)
     store = None if args.no_store else Store(config.store.path)
     if post is None:
@@ -147,16 +162,22 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
 
     from bot.bluesky.client import LoginError, SessionInUse
     from bot.runtime.service import Credentials, Runtime, preflight  # the live bot's imports
+    from bot.telegram.app import TelegramStartError
 
     creds = Credentials.from_env(os.environ)
     if creds.any and not args.feed:
         preflight(config, creds)
         # Until the runtime takes SIGTERM over, nothing has started: stopping is just exiting.
         signal.signal(signal.SIGTERM, _exit_before_start)
+        # Printed, not logged: passed through the log filter's redaction all the same.
+        redact = logs.Redact([*logs.secrets_from(os.environ), *creds.secrets]).redact
         try:
             return asyncio.run(Runtime(config, creds, dry_run=args.dry_run).run())
-        except (LoginError, SessionInUse, InvalidToken) as exc:
-            print(f"factbot run: {exc}", file=sys.stderr)
+        except (LoginError, SessionInUse, TelegramStartError) as exc:
+            print(f"factbot run: {redact(str(exc))}", file=sys.stderr)
+            return 1
+        except InvalidToken:  # PTB's message carries the token: never printed
+            print("factbot run: Telegram refused the token", file=sys.stderr)
             return 1
     # The embedded default: the whole bot, in a dry run, on a replay source.
     feed = Path(args.feed) if args.feed else DEFAULT_FEED

@@ -9,6 +9,7 @@ they come only from the environment, read by the adapters that need them.
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 import types
 import typing
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.compose import ReplyTexts
+from bot.config_probe import DAYS_MAX, FLOAT_MAX, INT_MAX, bound_problem, probe_paths
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PACKAGED = Path(__file__).resolve().parent / "_data"  # what the wheel ships (pyproject.toml)
@@ -188,6 +190,12 @@ def load_config(path: Path | None) -> Config:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: no such file") from exc
+    except IsADirectoryError as exc:
+        raise ConfigError(f"{path}: a folder, not a config file") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     sections: dict[str, Any] = {}
@@ -201,6 +209,9 @@ def load_config(path: Path | None) -> Config:
         sections[name] = _section(path, name, hints[name], table)
     config = Config(**sections, source=str(path))
     _check(path, config)
+    problem = probe_paths(config.store.path, config.model.cache_dir)
+    if problem:
+        raise ConfigError(f"{path}: {problem}")
     return config
 
 
@@ -226,10 +237,14 @@ def _coerce(path: Path, where: str, hint: Any, value: Any) -> Any:
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise fail("a whole number")
+        if abs(value) > INT_MAX:
+            raise fail(f"a whole number of at most {INT_MAX:,}")
         return value
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise fail("a number")
+        if not math.isfinite(value) or abs(value) > FLOAT_MAX:  # nan, inf, 1e300
+            raise fail(f"a finite number of at most {FLOAT_MAX:,.0f}")
         return float(value)
     if hint is str:
         if not isinstance(value, str):
@@ -293,6 +308,26 @@ def _check(path: Path, config: Config) -> None:
         raise ConfigError(
             f"{path}: [model] weights = {list(model.weights)!r}: expected one weight per embedder"
         )
+    if not all(w > 0 for w in model.weights):
+        raise ConfigError(
+            f"{path}: [model] weights = {list(model.weights)!r}: expected numbers above 0"
+        )
+    if model.batch_size < 1:
+        raise ConfigError(f"{path}: [model] batch_size = {model.batch_size}: expected at least 1")
+    if config.gate.min_phrases < 1:
+        raise ConfigError(
+            f"{path}: [gate] min_phrases = {config.gate.min_phrases}: expected at least 1"
+        )
+    c = config.compare
+    if not 0.0 <= c.reworded_below <= 1.0:
+        raise ConfigError(
+            f"{path}: [compare] reworded_below = {c.reworded_below}: expected a number from 0 to 1"
+        )
+    if c.date_tolerance_days > DAYS_MAX:
+        raise ConfigError(
+            f"{path}: [compare] date_tolerance_days = {c.date_tolerance_days}: "
+            f"expected at most {DAYS_MAX} (ten years)"
+        )
     if model.combine not in _COMBINE:
         raise ConfigError(
             f"{path}: [model] combine = {model.combine!r}: expected one of {list(_COMBINE)}"
@@ -306,12 +341,15 @@ def _check(path: Path, config: Config) -> None:
             f"needed by [schedule] digest_at = {config.schedule.digest_at!r}"
         )
     _check_ops(path, config.ops)
-    for name in ("model", "compare", "gate", "telegram", "bluesky", "schedule", "ops"):
+    for name in ("model", "match", "compare", "gate", "telegram", "bluesky", "schedule", "ops"):
         section = getattr(config, name)
         for f in dataclasses.fields(section):
             value = getattr(section, f.name)
             if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
                 raise ConfigError(f"{path}: [{name}] {f.name} = {value}: expected a number >= 0")
+            too_big = bound_problem(f.name, value)
+            if too_big:
+                raise ConfigError(f"{path}: [{name}] {f.name} = {value}: {too_big}")
 
 
 def _check_telegram(path: Path, telegram: TelegramConfig) -> None:

@@ -97,7 +97,7 @@ def check_lines(
             else:
                 done.append(result)
                 out.append(result.to_json())
-        if store is not None and done:
+        if store is not None and done:  # recorded before any of them is yielded (printed)
             store.record_checks(done, checker.corpus.version, checker.model)
         pending.clear()
         yield from out

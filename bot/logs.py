@@ -6,6 +6,9 @@ Both go through one filter that blanks secrets before anything is written: the v
 environment variables the adapters read their credentials from, and anything shaped like the
 JWTs of a Bluesky session (`accessJwt`, `refreshJwt`). Libraries log URLs and request bodies
 (the Telegram Bot API puts the token in every URL), so redacting at the adapters is not enough.
+Every string a record carries is redacted: the message (a dict message too), `extra=` fields,
+and whatever they nest in dicts, lists and tuples. An exception nobody catches is logged through
+the same handler (`sys.excepthook`, installed by `configure`) instead of printed by Python.
 """
 
 from __future__ import annotations
@@ -15,12 +18,13 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
-from typing import TextIO
+from types import TracebackType
+from typing import Any, TextIO
 
 from pythonjsonlogger.json import JsonFormatter
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-SECRET_VARIABLES = ("TELEGRAM_BOT_TOKEN", "BLUESKY_APP_PASSWORD")
+SECRET_VARIABLES = ("TELEGRAM_BOT_TOKEN", "BLUESKY_APP_PASSWORD", "FACTBOT_OPS_TOKEN")
 REDACTED = "[redacted]"
 # A value this short is not worth blanking: "x" would turn every x of every line into noise,
 # and no real token or app password is that short.
@@ -28,6 +32,8 @@ MIN_SECRET_LENGTH = 4
 # A JWT: a base64url JSON header (always starting `{"`, hence "eyJ"), a payload, a signature.
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 _HANDLER_NAME = "factbot"
+# Record attributes handled on their own (the message, the traceback) or never text.
+_NOT_SCRUBBED = frozenset({"msg", "args", "exc_info", "exc_text", "stack_info"})
 
 
 class Redact(logging.Filter):
@@ -47,10 +53,26 @@ class Redact(logging.Filter):
             text = text.replace(secret, REDACTED)
         return JWT.sub(REDACTED, text)
 
+    def scrub(self, value: Any) -> Any:
+        """`value` with every string in it redacted, through dicts, lists and tuples."""
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, dict):
+            return {k: self.scrub(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(self.scrub(v) for v in value)
+        return value
+
     def filter(self, record: logging.LogRecord) -> bool:
-        if not isinstance(record.msg, dict):  # a dict is JSON logging's structured message
+        if isinstance(record.msg, dict):  # a dict is JSON logging's structured message
+            record.msg = self.scrub(record.msg)
+        else:
             record.msg = self.redact(record.getMessage())
-            record.args = None
+        record.args = None
+        # Every other attribute a formatter may write: `extra=` fields, nested or not.
+        for key, value in list(vars(record).items()):
+            if key not in _NOT_SCRUBBED:
+                setattr(record, key, self.scrub(value))
         if record.exc_info:
             # Both formatters print exc_text when exc_info is gone; render it once, redacted.
             text = record.exc_text or logging.Formatter().formatException(record.exc_info)
@@ -111,4 +133,16 @@ def configure(
     handler.addFilter(Redact(secrets_from(os.environ if environ is None else environ)))
     root.addHandler(handler)
     root.setLevel(logging.INFO if verbose else logging.WARNING)
+    sys.excepthook = _log_uncaught
     return handler
+
+
+def _log_uncaught(
+    kind: type[BaseException], value: BaseException, tb: TracebackType | None
+) -> None:
+    """sys.excepthook: an exception nobody caught is written by the redacting handler (Python's
+    own hook would print it, secrets and all, straight to stderr). Ctrl-C stays quiet-ish."""
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, value, tb)
+        return
+    logging.getLogger("factbot").critical("uncaught exception", exc_info=(kind, value, tb))

@@ -61,12 +61,18 @@ class WorkerDatabase:
         return await asyncio.get_running_loop().run_in_executor(self._shared.worker, fn)
 
     async def ping(self) -> None:
-        """A round trip to the file through the worker (the health check)."""
+        """A round trip to the file through the worker (the health check): it takes the write
+        lock and lets it go, so a file locked by another process fails it, as writes would."""
 
-        def select() -> None:
-            self.db.execute("SELECT 1").fetchone()
+        def probe() -> None:
+            conn = self.db.conn
+            if conn.in_transaction:  # pragma: no cover - every write commits before returning
+                conn.execute("SELECT 1").fetchone()
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
 
-        await self._run(select)
+        await self._run(probe)
 
     def close(self) -> None:
         with _files_lock:

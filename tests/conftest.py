@@ -11,6 +11,7 @@ import logging
 import os
 import secrets
 import socket
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -67,10 +68,11 @@ def _root_logger_restored() -> Iterator[None]:
     """`main()` installs its log handler on the root logger; tests that call it in-process leave
     the root logger as they found it."""
     root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
+    handlers, level, hook = list(root.handlers), root.level, sys.excepthook
     yield
     root.handlers[:] = [h for h in root.handlers if h in handlers]
     root.setLevel(level)
+    sys.excepthook = hook  # configure() routes uncaught exceptions through its handler
 
 
 @pytest.fixture(scope="session")

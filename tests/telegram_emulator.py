@@ -5,8 +5,9 @@ A real HTTP server (stdlib `http.server`, a random port, its own thread) answeri
 `{"ok": false, "error_code": ..., "description": ..., "parameters": {"retry_after": N}}`.
 PTB reaches it through its own `HTTPXRequest` with `base_url` pointed here. It records every
 call, lets a test inject updates (messages, button presses) for `getUpdates`, can be told to
-answer 429 with `retry_after` once, and parses HTML like the real API: an unknown tag, a bad
-nesting, a stray `<` or `&`, or more than 4096 characters of text is a 400."""
+answer 429 with `retry_after` once, refuses another token with 401 and a path outside `/bot…`
+(a wrong `base_url`) with 404, as the real API does, and parses HTML like the real API: an
+unknown tag, a bad nesting, a stray `<` or `&`, or more than 4096 characters of text is a 400."""
 
 from __future__ import annotations
 
@@ -205,6 +206,8 @@ class BotApiEmulator:
         method = path.split("/")[-1].split("?")[0]
         params = _decode(headers.get("Content-Type", ""), body)
         try:
+            if not path.startswith("/bot"):  # not the Bot API's path: a wrong base_url
+                raise ApiError(404, "Not Found")
             if not path.startswith(prefix):
                 raise ApiError(401, "Unauthorized")
             with self._lock:

@@ -12,6 +12,9 @@ import pytest
 import sqlite_utils
 from conftest import ROOT, SEED_TEXT
 
+from bot.config import Config
+from bot.store import Store
+
 FACTBOT = [sys.executable, "-m", "bot.cli"]
 
 
@@ -235,3 +238,55 @@ def test_run_without_credentials_replays_the_sample_feed(tmp_path: Path) -> None
     assert proc.stdout.rstrip().endswith(".factbot/factbot.db")
     rows = list(sqlite_utils.Database(tmp_path / ".factbot" / "factbot.db")["checks"].rows)
     assert len(heads) == len(rows)
+
+
+LOCKER = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.readline()
+conn.execute("ROLLBACK")
+"""
+
+
+@pytest.mark.parametrize("how", ["jsonl", "text"])
+def test_a_store_that_refuses_writes_stops_check_before_printing(
+    tmp_path: Path, config: Config, how: str
+) -> None:
+    """Another process holds the store's write lock: `check` prints no result it could not
+    record, and says so in one line naming the store and --no-store, exit 1, no traceback."""
+    db = tmp_path / "factbot.db"
+    Store(db).close()  # the file and its tables exist; the lock is what refuses
+    (tmp_path / "config.toml").write_text(
+        f'[corpus]\npath = "{ROOT / "corpus"}"\n[store]\npath = "factbot.db"\n'
+        f'[model]\ncache_dir = "{config.model.cache_dir}"\n',
+        encoding="utf-8",
+    )
+    posts = "".join(
+        json.dumps({"id": f"p{i}", "text": f"{SEED_TEXT} ({i})"}) + "\n" for i in range(40)
+    )
+    args = ["check", "--jsonl", "-"] if how == "jsonl" else ["check", SEED_TEXT]
+    locker = subprocess.Popen(
+        [sys.executable, "-c", LOCKER, str(db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert locker.stdout is not None and "locked" == locker.stdout.readline().strip()
+        proc = run(args, tmp_path, stdin=posts)
+    finally:
+        assert locker.stdin is not None
+        locker.stdin.write("\n")
+        locker.stdin.close()
+        locker.wait(timeout=30)
+    assert 1 == proc.returncode, proc.stderr
+    assert "" == proc.stdout  # nothing printed that was not recorded
+    assert "Traceback" not in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"factbot check: the audit trail {db} refused the write")
+    assert "database is locked" in last and last.endswith("--no-store")
+    store = Store(db)
+    assert [] == list(store.checks())
+    store.close()

@@ -7,7 +7,10 @@ import base64
 import io
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -153,3 +156,47 @@ def test_config_errors_before_logging_still_reach_stderr(
     assert 2 == main(["--config", str(config), "status"])
     err = capsys.readouterr().err
     assert f"factbot: config error: {config}: [ops] log_format = 'xml'" in err
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_extra_fields_and_dict_messages_are_redacted(secrets_in_env: None, fmt: str) -> None:
+    """A library logging with `extra=` fields, a dict message, or secrets nested in lists and
+    dicts: every string the formatter may write is redacted, in both formats."""
+    out = io.StringIO()
+    logs.configure(fmt, True, stream=out)
+    log = logging.getLogger("httpx.test")
+    url = f"https://api.telegram.org/bot{TOKEN}/getMe"
+    log.warning("request failed", extra={"url": url, "nested": {"a": [PASSWORD, (JWT,)]}})
+    log.warning({"url": url, "session": {"accessJwt": JWT}, "list": [PASSWORD]})
+    text = out.getvalue()
+    for secret in (TOKEN, PASSWORD, JWT, TOKEN.split(":")[1], JWT.split(".")[1]):
+        assert secret not in text
+    assert "[redacted]" in text
+    if fmt == "json":
+        first, second = (json.loads(line) for line in text.splitlines())
+        assert "https://api.telegram.org/bot[redacted]/getMe" == first["url"]
+        assert {"a": ["[redacted]", ["[redacted]"]]} == first["nested"]
+        assert "https://api.telegram.org/bot[redacted]/getMe" == second["url"]
+        assert ["[redacted]"] == second["list"]
+
+
+def test_uncaught_exceptions_go_through_the_redacting_handler(tmp_path: Path) -> None:
+    """An exception nobody catches (here: raised after `configure`, as one escaping `main()`
+    would be) is written by the redacting handler, not by Python's default hook."""
+    script = tmp_path / "boom.py"
+    script.write_text(
+        "import sys\n"
+        "from bot import logs\n"
+        "logs.configure('json', False)\n"
+        f"raise RuntimeError('login failed with ' + {TOKEN!r})\n",
+        "utf-8",
+    )
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN}
+    proc = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert 1 == proc.returncode
+    assert TOKEN not in proc.stderr + proc.stdout
+    record = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert "CRITICAL" == record["level"]
+    assert "RuntimeError: login failed with [redacted]" in record["exc_info"]

@@ -74,7 +74,7 @@ async def test_live_bot_answers_mentions_serves_health_and_stops_cleanly(
         metrics = (await http.get("/metrics")).text
     assert 200 == health.status_code
     checks = health.json()["checks"]
-    assert {"store", "model", "bluesky"} == set(checks)
+    assert {"store", "audit", "model", "bluesky"} == set(checks)
     assert all(c["ok"] for c in checks.values())
     assert answered.posts == metric(metrics, "factbot_replies_sent_total")
     assert 3 == metric(metrics, "factbot_posts_matched_total")

@@ -77,7 +77,7 @@ async def test_live_telegram_bot(
 
     async with httpx.AsyncClient(base_url=runtime.url) as http:
         health = (await http.get("/healthz")).json()
-    assert {"store", "model", "telegram"} == set(health["checks"])
+    assert {"store", "audit", "model", "telegram"} == set(health["checks"])
     assert health["checks"]["telegram"]["ok"]
 
     event = corpus / "ai-pulse-2025.toml"

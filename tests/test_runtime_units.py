@@ -52,6 +52,28 @@ async def test_a_failing_job_is_counted_and_runs_again() -> None:
     assert 'factbot_errors_total{kind="job:flaky"}' in metrics.render().decode()
 
 
+async def test_a_failing_one_shot_job_is_not_said_to_run_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The replay is a one-shot job: its failure is counted, and the log does not promise a
+    next run that never comes."""
+    metrics = Metrics()
+    jobs = Jobs(FAST, metrics)
+    done = asyncio.Event()
+
+    async def replay() -> None:
+        done.set()
+        raise RuntimeError("the feed broke")
+
+    jobs.once("replay", replay)
+    jobs.start()
+    await asyncio.wait_for(done.wait(), 10)
+    assert 0 == await jobs.stop()
+    assert {"replay"} == jobs.failed
+    assert "job replay failed; it was to run once and does not run again" in caplog.text
+    assert "runs again" not in caplog.text
+
+
 async def test_stop_waits_for_a_job_in_flight_and_parks_one_that_will_not_finish() -> None:
     jobs = Jobs(FAST, Metrics())
     finished, started = [], asyncio.Event()
@@ -134,7 +156,10 @@ async def test_corpus_edits_are_reloaded_and_a_bad_corpus_is_refused_with_an_ale
     assert "refused" == await reloader.check_once()
     assert first == live.corpus.version  # the old corpus stays
     assert 1 == len(alerts)
-    assert str(event) in alerts[0][1] and "refused" in alerts[0][1]
+    assert "refused" in alerts[0][1]
+    assert "\nai-pulse-2025.toml:" in alerts[0][1]  # the file, within the corpus
+    assert str(cfg.corpus.path) not in alerts[0][1]  # never the server's paths
+    assert str(cfg.corpus.path.parent) not in alerts[0][1]
     assert "unchanged" == await reloader.check_once()  # the same bad files: no second alert
     assert 1 == len(alerts)
 
@@ -230,6 +255,11 @@ def run_cli(tmp_path: Path, config: str, **env: str) -> subprocess.CompletedProc
             "[match] review = 0.7: expected review <= match (0.5)",
         ),
         ('[ops]\nlog_format = "xml"\n', {}, "[ops] log_format = 'xml': expected \"text\""),
+        (
+            '[ops]\nhost = "0.0.0.0"\n',
+            {"TELEGRAM_BOT_TOKEN": "123:not-a-real-token"},
+            "[ops] host = '0.0.0.0' is not loopback: set FACTBOT_OPS_TOKEN",
+        ),
     ],
 )
 def test_run_refuses_a_bad_config_with_exit_2(
@@ -241,3 +271,128 @@ def test_run_refuses_a_bad_config_with_exit_2(
     assert "Traceback" not in proc.stderr
     assert "123:not-a-real-token" not in proc.stderr + proc.stdout
     assert not (tmp_path / ".factbot").exists()  # refused before anything was written
+
+
+LOCKER = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.readline()
+conn.execute("COMMIT")
+"""
+
+
+def lock_in_another_process(path: Path) -> subprocess.Popen[str]:
+    """A process holding `path`'s write lock until a line is written to its stdin."""
+    return subprocess.Popen(
+        [sys.executable, "-c", LOCKER, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def audit_errors(metrics: Metrics) -> float:
+    for line in metrics.render().decode().splitlines():
+        if line.startswith('factbot_errors_total{kind="audit"}'):
+            return float(line.split()[-1])
+    return -1.0
+
+
+async def test_a_refused_audit_write_is_logged_counted_retried_and_fails_healthz(
+    live_corpus: tuple[Config, LiveChecks, AuditLog], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another process holds the SQLite file's write lock (BEGIN IMMEDIATE) while a live check
+    is recorded: the refusal is logged and counted in /metrics, /healthz fails, and once the
+    lock is let go the retry records the row and /healthz passes again."""
+    cfg, live, audit = live_corpus
+    health = Health(timeout=1.0)
+    health.add("store", audit.ping)
+    health.add("audit", live.audit_health)
+    assert (await health.check())[0]
+    assert 0.0 == audit_errors(live.metrics)
+    locker = lock_in_another_process(cfg.store.path)
+    try:
+        assert locker.stdout is not None and "locked" == locker.stdout.readline().strip()
+        post = Post(
+            "locked", "Yann LeCun: the best open source AI models right now come from China."
+        )
+        result = await asyncio.to_thread(live.check, post)
+        assert result.gated
+        async with asyncio.timeout(60):
+            # the count changes on the store's worker thread: a short poll is simplest here
+            while audit_errors(live.metrics) < 1:  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
+        ok, report = await health.check()
+        assert not ok
+        assert not report["audit"]["ok"]
+        assert "database is locked" in report["audit"]["error"]
+        assert not report["store"]["ok"]  # the write probe cannot take the lock either
+        assert "the store refused 1 check(s) (OperationalError: database is locked)" in caplog.text
+    finally:
+        assert locker.stdin is not None
+        locker.stdin.write("\n")
+        locker.stdin.flush()
+        locker.wait(timeout=30)
+    async with asyncio.timeout(60):  # the retry, on its own, without a stop
+        while live.refused:  # noqa: ASYNC110 - set and cleared by the retrying write
+            await asyncio.sleep(0.2)
+    assert ["locked"] == [r["post_id"] for r in audit.db["checks"].rows]
+    ok, report = await health.check()
+    assert ok, report
+    assert audit_errors(live.metrics) >= 1
+    await live.drain()
+    audit.close()
+
+
+async def test_a_flood_of_healthz_runs_one_model_check(
+    live_corpus: tuple[Config, LiveChecks, AuditLog],
+) -> None:
+    """40 concurrent GET /healthz: the model is checked once (pings run one at a time and a
+    success is reused for a minute), every answer is 200."""
+    _, live, audit = live_corpus
+    checks = 0
+
+    def model_check() -> None:
+        nonlocal checks
+        checks += 1
+        live.checker.check_many([Post("healthz", "Yann LeCun on open source AI models")])
+
+    health = Health(timeout=30.0)
+    health.add("store", audit.ping)
+    health.add("model", lambda: asyncio.to_thread(model_check), fresh_seconds=60.0)
+    server = OpsServer(health, live.metrics, "127.0.0.1", free_port())
+    url = await server.start()
+    try:
+        async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+            answers = await asyncio.gather(*(http.get("/healthz") for _ in range(40)))
+            again = await http.get("/healthz")
+    finally:
+        await server.stop()
+    assert [200] * 40 == [a.status_code for a in answers]
+    assert 1 == checks, f"{checks} model checks for 41 requests"
+    assert 1 == health.runs["model"]
+    assert again.json()["checks"]["model"]["cached"]
+    audit.close()
+
+
+async def test_with_a_token_the_ops_endpoints_need_it(
+    live_corpus: tuple[Config, LiveChecks, AuditLog],
+) -> None:
+    _, live, audit = live_corpus
+    health = Health(timeout=5.0)
+    health.add("store", audit.ping)
+    server = OpsServer(health, live.metrics, "127.0.0.1", free_port(), token="s3cret-ops-token")  # noqa: S106
+    url = await server.start()
+    try:
+        async with httpx.AsyncClient(base_url=url) as http:
+            for path in ("/healthz", "/metrics"):
+                assert 401 == (await http.get(path)).status_code
+                wrong = {"Authorization": "Bearer nope"}
+                assert 401 == (await http.get(path, headers=wrong)).status_code
+                right = {"Authorization": "Bearer s3cret-ops-token"}
+                assert 200 == (await http.get(path, headers=right)).status_code
+    finally:
+        await server.stop()
+    audit.close()

@@ -229,8 +229,11 @@ def test_missing_store_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_a_file_that_is_not_sqlite_is_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A store path that holds something else: exit 2 and what SQLite said."""
+    """A store path that holds something else: exit 2 and what SQLite said (found when the
+    config is loaded, which tries the store)."""
     config = write_config(tmp_path)
     (tmp_path / "factbot.db").write_text("not a database, just text " * 100, encoding="utf-8")
     assert 2 == main(["--config", str(config), "status"])
-    assert "factbot status: cannot read" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f'[store] path = "{tmp_path / "factbot.db"}": not a usable SQLite database' in err
+    assert "file is not a database" in err

@@ -48,12 +48,14 @@ MAY_12 = int(datetime(2026, 5, 12, 9, tzinfo=UTC).timestamp())
 class FakeResolver:
     """The Bluesky adapter's `PostResolver`, by hand: known URLs, a broken one, else none."""
 
-    def __init__(self, posts: dict[str, Post]) -> None:
-        self.posts = posts
+    def __init__(self, posts: dict[str, Post], token: str = "") -> None:
+        self.posts, self.token = posts, token
 
     async def resolve(self, url: str) -> Post:
         if url.endswith("/broken"):
             raise RuntimeError("resolver exploded")
+        if url.endswith("/leaky"):  # a library error quoting a URL with the token in it
+            raise RuntimeError(f"GET https://api.telegram.org/bot{self.token}/getMe failed")
         if url not in self.posts:
             raise ResolveError("no such post")
         return self.posts[url]
@@ -105,7 +107,7 @@ async def bot(emulator: BotApiEmulator, checker: Checker, tmp_path: Path) -> Asy
     app = build_application(config, token=emulator.token)
     store = TelegramStore(db)
     bluesky = FakeBluesky()
-    resolver = FakeResolver({VIRAL_URL: viral_post()})
+    resolver = FakeResolver({VIRAL_URL: viral_post()}, emulator.token)
     deps = TelegramDeps(checker, store, config, resolver=resolver, bluesky=bluesky)
     outlet = register(app, deps)
     await app.initialize()
@@ -222,7 +224,7 @@ async def test_channel_publish_happens_once_per_post(bot: Running, checker: Chec
     (sent,) = bot.emu.sent("sendMessage", chat_id=CHANNEL)
     assert channel_card(result) == sent["text"]
     text = visible(sent)
-    assert text.startswith("The post (viral.example.com): “Yann LeCun just said")
+    assert text.startswith("The post (viral[.]example[.]com): “Yann LeCun just said")
     assert text.endswith("The original post")
     (row,) = await bot.store.published()
     assert ("at://viral/1", "sent") == (row["post_id"], row["status"])
@@ -294,7 +296,7 @@ async def test_over_long_card_stays_within_4096_and_well_formed(bot: Running) ->
     text = visible(sent)
     assert len(text.encode("utf-16-le")) // 2 <= 4096
     assert "\n…\n" in text or text.endswith("…")
-    assert text.startswith("The post (viral.example.com):")
+    assert text.startswith("The post (viral[.]example[.]com):")
 
 
 # --- operator review -------------------------------------------------------------------------
@@ -396,6 +398,18 @@ async def test_error_handler_logs_and_tells_the_review_chat(
     assert "RuntimeError: resolver exploded" in visible(report)
     assert "error while handling update" in caplog.text
     assert bot.emu.token not in caplog.text
+
+
+async def test_the_error_told_to_the_review_chat_is_redacted(bot: Running) -> None:
+    """An error whose message carries the token (a library quoting the URL it called) reaches
+    the review chat with the token blanked."""
+    bot.emu.push_text(USER, "/check https://bsky.app/profile/x.example/post/leaky")
+    await bot.emu.wait_for(lambda: bool(bot.emu.sent("sendMessage", chat_id=REVIEW_CHAT)))
+    (report,) = bot.emu.sent("sendMessage", chat_id=REVIEW_CHAT)
+    assert "RuntimeError: GET https://api.telegram.org/bot[redacted]/getMe failed" in visible(
+        report
+    )
+    assert bot.emu.token not in str(report)
 
 
 # --- config ----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ limit. The emulator's HTML parser stands in for Telegram's as an independent che
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -152,3 +153,46 @@ def test_cards_say_how_sure_the_quote_is() -> None:
         assert "Le Monde's French translation of his English remark." in text
         assert "Disputed wording: the two French renderings differ" in text
         assert "verified original" not in text
+
+
+# What Telegram's clients would turn into links in a message's plain text (an approximation of
+# their linkifier: schemes, bare domains with a TLD, @usernames).
+CLICKABLE = [
+    re.compile(r"(?i)\b(?:https?|ftp|tg|ton|tonsite)://"),
+    re.compile(r"(?i)\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|social|io|example|ru|co)\b"),
+    re.compile(r"(?<![\w@])@[A-Za-z0-9_]{3,}"),
+]
+
+
+def test_a_watched_posts_links_and_usernames_are_not_clickable() -> None:
+    """The post's URLs, bare domains, @usernames and author handle appear in the channel and
+    review cards as text no client links; the card's own links (the verified source, the
+    original post) are the only links, with their addresses intact."""
+    text = (
+        "LeCun said send your wallet seed to https://evil.com/claim?x=1 or evil.com, "
+        "ask @victim_support or x@victim.org. 'Open source wins', he said."
+    )
+    r = dataclasses.replace(
+        result(text, "Open source wins", ["send your wallet seed to evil.com now please"], ""),
+    )
+    post = dataclasses.replace(
+        r.post, author="viral.example.com", url="https://bsky.app/profile/viral.example.com/post/3k"
+    )
+    r = dataclasses.replace(r, post=post)
+    for card in (channel_card(r), review_card(r, "channel")):
+        visible, entities = parse_html(card)
+        units = bytearray(visible.encode("utf-16-le", "surrogatepass"))
+        for e in entities:  # the card's own links are meant to be links
+            if e["type"] == "text_link":
+                start, end = 2 * e["offset"], 2 * (e["offset"] + e["length"])
+                units[start:end] = " ".encode("utf-16-le") * e["length"]
+        plain = units.decode("utf-16-le", "surrogatepass")
+        for pattern in CLICKABLE:
+            assert [] == [m.group() for m in pattern.finditer(plain)], card
+        links = sorted(e["url"] for e in entities if e["type"] == "text_link")
+        assert [
+            "https://bsky.app/profile/viral.example.com/post/3k",
+            "https://example.com/talk",
+        ] == links
+        assert "hxxps://evil[.]com/claim?x=1" in visible
+        assert "\uff20victim_support" in visible and "(viral[.]example[.]com)" in visible

@@ -4,9 +4,13 @@ New posts are decoded from each commit and buffered; `flush()` — a scheduler j
 `cursor_save_seconds` — checks the buffer in one batch (through `Watcher.consider`, where a post
 the pipeline cannot check is left out alone) and only then saves the cursor, so a restart
 resumes at the last saved sequence number: nothing is missed, and a post seen again after a
-crash is not tracked twice. When a flush fails (the store refused a write, say) its posts go
-back to the front of the buffer and the cursor stays where it was. The socket callback only
-decodes; the checking runs in a thread."""
+crash is not tracked twice. The socket callback only decodes; the checking runs in a thread.
+
+A flush that fails puts its batch back at the head of the buffer and saves no cursor, so no
+later flush can move the cursor past posts that were never checked. The buffer is capped
+(`BUFFER_CAP` posts): while it is full (the checks fall behind or keep failing) new posts are
+shed, counted in `dropped` (`factbot_errors_total{kind="bluesky:firehose_dropped"}`) and
+logged, rather than held until memory runs out."""
 
 from __future__ import annotations
 
@@ -23,14 +27,18 @@ from bot.domain import Post
 
 log = logging.getLogger(__name__)
 CURSOR = "firehose.cursor"
+BUFFER_CAP = 5_000  # posts; a firehose brings a few hundred a second at most
 
 
 class FirehoseWatcher:
-    def __init__(self, watcher: Watcher, url: str | None = None) -> None:
+    def __init__(self, watcher: Watcher, url: str | None = None, cap: int = BUFFER_CAP) -> None:
         self.watcher = watcher
         self.url = url or watcher.config.firehose_url
         self.client: AsyncFirehoseSubscribeReposClient | None = None
         self.pending: list[Incoming] = []
+        self.cap = cap
+        self.dropped = 0  # posts shed because the buffer was full
+        self._shed = 0  # ... since the last flush (logged there, once)
         self.seq: int | None = None  # the last sequence number decoded
         self.saved: int | None = None  # the last sequence number saved
         self.posts_seen = 0
@@ -56,15 +64,30 @@ class FirehoseWatcher:
         if self.client is not None:
             await self.client.stop()
 
+    def buffer(self, incoming: Incoming) -> None:
+        """Keep a decoded post for the next flush, or shed it when the buffer is full."""
+        if len(self.pending) >= self.cap:
+            self.dropped += 1
+            self._shed += 1
+            return
+        self.pending.append(incoming)
+        self.posts_seen += 1
+
     async def flush(self) -> None:
-        """Check what is buffered, then save the cursor."""
+        """Check what is buffered, then save the cursor. If the check raises, the batch goes
+        back to the head of the buffer (for the next flush) and the cursor stays."""
         async with self._lock:
             batch, self.pending = self.pending, []
             seq = self.seq
+            if self._shed:
+                log.error("firehose: buffer full (%d posts): %d post(s) shed", self.cap, self._shed)
+                self._shed = 0
             try:
                 await self.watcher.consider(batch, "firehose")
             except BaseException:
-                self.pending[:0] = batch  # checked again next time; the cursor is not moved
+                kept = batch + self.pending
+                self.pending = kept[: self.cap]
+                self.dropped += len(kept) - len(self.pending)
                 raise
             if seq is not None and seq != self.saved:
                 await self.watcher.store.set_state(CURSOR, str(seq), self.watcher.clock())
@@ -85,8 +108,7 @@ class FirehoseWatcher:
                     continue
                 uri = f"at://{commit.repo}/{op.path}"
                 post = _post(uri, commit.repo, record)
-                self.pending.append(Incoming(uri, str(op.cid), post, commit.repo))
-                self.posts_seen += 1
+                self.buffer(Incoming(uri, str(op.cid), post, commit.repo))
         self.seq = commit.seq
         if self.client is not None:
             self.client.update_params(models.ComAtprotoSyncSubscribeRepos.Params(cursor=commit.seq))

@@ -1,6 +1,7 @@
 """The scheduler: one APScheduler 3 `AsyncIOScheduler` on the bot's loop runs every periodic
 job (no sleep loops). Each job's `misfire_grace_time`, `coalesce` and `max_instances` come
-from `[schedule]`. A job that raises is logged and counted, and runs again at its next time;
+from `[schedule]`. A job that raises is logged and counted, and runs again at its next time
+(a one-shot job, the replay, does not: its log line says so);
 at stop no new run starts, runs in flight get `stop_seconds` to finish, and the rest are
 cancelled (parked: their outbox rows stay pending and their mentions stay claimed, so the next
 start finishes them)."""
@@ -37,6 +38,7 @@ class Jobs:
         self.running: set[asyncio.Task[Any]] = set()
         self.runs: dict[str, int] = {}
         self.failed: set[str] = set()  # jobs that raised at least once
+        self._once: set[str] = set()  # one-shot jobs: a failure is not run again
 
     def every(self, name: str, seconds: float, job: Job) -> None:
         """Run `job` now and then every `seconds`."""
@@ -51,6 +53,7 @@ class Jobs:
 
     def once(self, name: str, job: Job) -> None:
         """Run `job` once, now."""
+        self._once.add(name)
         self.scheduler.add_job(partial(self._run, name, job), "date", id=name, name=name)
 
     def daily(self, name: str, at: str, job: Job) -> None:
@@ -73,7 +76,10 @@ class Jobs:
         except asyncio.CancelledError:  # by stop(): ends quietly, its work left for the next start
             log.warning("job %s parked at stop", name)
         except Exception:
-            log.exception("job %s failed; it runs again at its next time", name)
+            if name in self._once:
+                log.exception("job %s failed; it was to run once and does not run again", name)
+            else:
+                log.exception("job %s failed; it runs again at its next time", name)
             self.metrics.job_failed(name)
             self.failed.add(name)
         finally:

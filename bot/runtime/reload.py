@@ -1,7 +1,8 @@
 """Corpus reload: a job looks at the corpus files (name, size, modification time) and, when
 they changed, validates them and builds a new checker with the models already loaded. A corpus
 with problems is refused: the old checker stays, the problems are logged and sent to the
-operators (once per version of the files)."""
+operators (once per version of the files), who are told file names within the corpus folder,
+never the server's paths."""
 
 from __future__ import annotations
 
@@ -35,6 +36,11 @@ class CorpusReloader:
         self.seen = fingerprint(self.directory)
         self.reloads = self.refusals = 0
 
+    def _within(self, text: str) -> str:
+        for folder in {str(self.directory), str(self.directory.resolve())}:
+            text = text.replace(folder.rstrip("/") + "/", "").replace(folder, "the corpus")
+        return text
+
     async def check_once(self) -> str:
         """What happened: "unchanged", "reloaded" or "refused"."""
         now = await asyncio.to_thread(fingerprint, self.directory)
@@ -54,9 +60,11 @@ class CorpusReloader:
             )
             if self.alert is not None:
                 key = hashlib.sha256(repr(now).encode()).hexdigest()[:16]
+                # The chat hears file names within the corpus, never the server's paths.
+                within = "\n".join(self._within(str(p)) for p in problems[:20])
                 text = (
-                    f"The edited corpus in {self.directory} was refused; the loaded one "
-                    f"({self.live.corpus.version[:12]}) stays until it is fixed:\n{listed}{more}"
+                    "The edited corpus was refused; the loaded one "
+                    f"({self.live.corpus.version[:12]}) stays until it is fixed:\n{within}{more}"
                 )
                 await self.alert(f"corpus:{key}", text)
             return "refused"

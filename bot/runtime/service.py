@@ -18,7 +18,7 @@ import signal
 import sys
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -34,27 +34,39 @@ from bot.embed import Embedder
 from bot.pipeline import build_checker
 from bot.runtime.checks import LiveChecks
 from bot.runtime.dryrun import WritingSender, replay, write_handover
-from bot.runtime.health import Health, OpsServer
+from bot.runtime.health import Health, OpsServer, is_loopback
 from bot.runtime.jobs import Jobs
 from bot.runtime.metrics import Metrics
 from bot.runtime.reload import CorpusReloader
 from bot.store import AuditLog
 from bot.telegram import TelegramDeps, TelegramOutlet, TelegramStore, announce, register
-from bot.telegram.app import TOKEN_ENV, TelegramApp, build_application
+from bot.telegram.app import TOKEN_ENV, TelegramApp, build_application, initialize
 from bot.telegram.digest import digest_text
 
 log = logging.getLogger(__name__)
+OPS_TOKEN_ENV = "FACTBOT_OPS_TOKEN"  # noqa: S105 - the variable's name, not a secret
+MODEL_PING_FRESH_SECONDS = 60.0  # /healthz reuses a successful model check this long
 
 
 @dataclass(frozen=True)
 class Credentials:
-    bluesky: tuple[str, str] | None = None  # handle, app password
-    telegram: str | None = None  # the bot token
+    """The secrets, from the environment only; never in a repr (a traceback's locals, a log)."""
+
+    bluesky: tuple[str, str] | None = field(default=None, repr=False)  # handle, app password
+    telegram: str | None = field(default=None, repr=False)  # the bot token
+    ops_token: str | None = field(default=None, repr=False)  # for /healthz and /metrics
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Credentials:
         token = environ.get(TOKEN_ENV, "").strip()
-        return cls(bluesky_credentials(environ), token or None)
+        ops = environ.get(OPS_TOKEN_ENV, "").strip()
+        return cls(bluesky_credentials(environ), token or None, ops or None)
+
+    @property
+    def secrets(self) -> list[str]:
+        """The app password and the token, for redaction."""
+        found = [self.bluesky[1]] if self.bluesky is not None else []
+        return found + [t for t in (self.telegram, self.ops_token) if t is not None]
 
     @property
     def any(self) -> bool:
@@ -64,6 +76,13 @@ class Credentials:
 def preflight(config: Config, creds: Credentials) -> None:
     """Keys the live bot cannot do without, given the credentials it has (exit 2 if missing)."""
     where = config.source
+    ops = config.ops
+    if ops.port and not is_loopback(ops.host) and creds.ops_token is None:
+        raise ConfigError(
+            f"{where}: [ops] host = {ops.host!r} is not loopback: set {OPS_TOKEN_ENV} (then "
+            "/healthz and /metrics need 'Authorization: Bearer <token>'), or keep host on "
+            '"127.0.0.1"'
+        )
     if creds.telegram is not None:
         if not config.telegram.review_chat:
             raise ConfigError(
@@ -141,8 +160,13 @@ class Runtime:
             live = LiveChecks(checker, self.metrics, audit, loop, audit_all=self.replay is not None)
             started.push_async_callback(live.drain)
             self.health.add("store", audit.ping)
+            self.health.add("audit", live.audit_health)
             ping = [Post("healthz", "Yann LeCun on open source AI models from China")]
-            self.health.add("model", lambda: asyncio.to_thread(live.checker.check_many, ping))
+            self.health.add(
+                "model",
+                lambda: asyncio.to_thread(live.checker.check_many, ping),
+                fresh_seconds=MODEL_PING_FRESH_SECONDS,
+            )
             jobs = self.jobs
             handover = Handover(self.dry_run, self.out)
             if self.creds.bluesky is not None:
@@ -156,7 +180,11 @@ class Runtime:
                 jobs.every("corpus", self.config.schedule.corpus_seconds, reloader.check_once)
                 if self.config.ops.port:
                     ops = OpsServer(
-                        self.health, self.metrics, self.config.ops.host, self.config.ops.port
+                        self.health,
+                        self.metrics,
+                        self.config.ops.host,
+                        self.config.ops.port,
+                        self.creds.ops_token,
                     )
                     self.url = await ops.start()
                     started.push_async_callback(ops.stop)
@@ -215,6 +243,7 @@ class Runtime:
             jobs.every("search", schedule.search_seconds, bot.watcher.search_once)
         if cfg.firehose:
             firehose = bot.firehose()
+            self.metrics.count_errors("bluesky:firehose_dropped", lambda: firehose.dropped)
             task = asyncio.create_task(firehose.run(), name="firehose")
 
             async def stop_firehose() -> None:  # its run() flushes and saves the cursor
@@ -239,7 +268,7 @@ class Runtime:
         ports = self.bluesky.ports if self.bluesky is not None else None
         deps = TelegramDeps(live, store, self.config.telegram, resolver=ports, bluesky=ports)
         outlet = register(app, deps)
-        await app.initialize()
+        await initialize(app, self.config.telegram.base_url)  # TelegramStartError: one line
         started.push_async_callback(app.shutdown)
         await announce(app)
         await app.start()

@@ -9,13 +9,14 @@ are raised to WARNING here)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import NetworkError, TimedOut
+from telegram.error import InvalidToken, NetworkError, TimedOut
 from telegram.ext import AIORateLimiter, Application, Defaults
 from telegram.request import HTTPXRequest, RequestData
 
@@ -37,6 +38,12 @@ class MissingToken(Exception):
     """TELEGRAM_BOT_TOKEN is not set."""
 
 
+class TelegramStartError(Exception):
+    """Telegram refused the token (401, or 404 from a wrong base_url) or could not be reached
+    at start. The message is one line for the operator and never carries the token (PTB's own
+    InvalidToken message does: it is not passed on)."""
+
+
 class RetryingRequest(HTTPXRequest):
     """HTTPXRequest that retries a request which never reached the server (a refused or reset
     connection) with exponential backoff. A timeout is not retried: the message may have been
@@ -45,6 +52,7 @@ class RetryingRequest(HTTPXRequest):
     def __init__(self, retries: int, backoff: float, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._retries, self._backoff = retries, backoff
+        self.last_status: int | None = None  # the HTTP status of the last answer
 
     async def do_request(
         self,
@@ -58,7 +66,7 @@ class RetryingRequest(HTTPXRequest):
     ) -> tuple[int, bytes]:
         for attempt in range(self._retries + 1):
             try:
-                return await super().do_request(
+                answer = await super().do_request(
                     url,
                     method,
                     request_data,
@@ -67,6 +75,8 @@ class RetryingRequest(HTTPXRequest):
                     connect_timeout=connect_timeout,
                     pool_timeout=pool_timeout,
                 )
+                self.last_status = answer[0]
+                return answer
             except TimedOut:
                 raise
             except NetworkError as exc:
@@ -107,6 +117,32 @@ def build_application(config: TelegramConfig, token: str | None = None) -> Teleg
         )
         .build()
     )
+
+
+async def initialize(app: TelegramApp, base_url: str) -> None:
+    """`app.initialize()` (its getMe checks the token), with a refusal or an unreachable server
+    turned into one `TelegramStartError` line without the token."""
+    try:
+        await app.initialize()
+    except InvalidToken:
+        request = app.bot.request
+        status = request.last_status if isinstance(request, RetryingRequest) else None
+        await _close_requests(app)
+        raise TelegramStartError(
+            f"Telegram refused the token (HTTP {status or '401 or 404'}): check {TOKEN_ENV}, "
+            f"and [telegram] base_url = {base_url!r} (the Bot API's, ending in /bot)"
+        ) from None
+    except NetworkError as exc:  # after RetryingRequest's retries; TimedOut included
+        await _close_requests(app)
+        raise TelegramStartError(
+            f"Telegram unreachable at {base_url} ({type(exc).__name__}: {exc.message}); "
+            "check the network and [telegram] base_url"
+        ) from None
+
+
+async def _close_requests(app: TelegramApp) -> None:
+    with contextlib.suppress(Exception):  # closing after a failure: best effort
+        await app.bot.shutdown()  # the HTTP clients initialize() opened
 
 
 async def announce(app: TelegramApp) -> None:

@@ -28,6 +28,27 @@ def esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+# Telegram turns URLs, bare domains and @usernames in a message's text into links. In a card,
+# the watched post's words are shown, never linked: outside the card's own <a> elements, a
+# scheme becomes "hxxp", a dot before a domain label "[.]" and "@" a full-width "＠".
+_ELEMENT = regex.compile(r"(<a\b[^>]*>.*?</a>|<[^>]*>)", regex.DOTALL)
+_SCHEME = regex.compile(r"(?i)\b(h)tt(ps?)(?=:/)")
+_DOMAIN_DOT = regex.compile(r"(?<=[\p{L}\p{N}_-])\.(?=\p{L}[\p{L}\p{N}-]+)")
+_AT = regex.compile(r"@(?=[\p{L}\p{N}_])")
+
+
+def defang(markup: str) -> str:
+    """`markup` (card HTML) with the text outside its links made unclickable."""
+    parts = _ELEMENT.split(markup)
+    return "".join(part if i % 2 else _defang_text(part) for i, part in enumerate(parts))
+
+
+def _defang_text(text: str) -> str:
+    text = _SCHEME.sub(r"\1xx\2", text)
+    text = _DOMAIN_DOT.sub("[.]", text)
+    return str(_AT.sub("\uff20", text))
+
+
 def visible_length(markup: str) -> int:
     """Telegram's count of a message: the text once the HTML is parsed, in UTF-16 units."""
     parser = _Text()
@@ -87,9 +108,10 @@ def fit(head: Sequence[str], card: str, tail: Sequence[str]) -> str:
 
 
 def channel_card(result: CheckResult) -> str:
-    """The channel's card: the claim in brief, the verified card, a link to the post."""
+    """The channel's card: the claim in brief, the verified card, a link to the post; the
+    post's own URLs, domains and @usernames shown defanged, not as links."""
     link = post_link_line(result)
-    return fit([claim_line(result)], result.reply.telegram, [link] if link else [])
+    return fit([defang(claim_line(result))], defang(result.reply.telegram), [link] if link else [])
 
 
 def review_card(result: CheckResult, target: str) -> str:
@@ -98,10 +120,10 @@ def review_card(result: CheckResult, target: str) -> str:
     head = [
         f"<b>Review</b>: {esc(result.verdict)} at score {result.score:.2f}; "
         f"approve publishes to {where}.",
-        claim_line(result),
+        defang(claim_line(result)),
     ]
     link = post_link_line(result)
-    return fit(head, result.reply.telegram, [link] if link else [])
+    return fit(head, defang(result.reply.telegram), [link] if link else [])
 
 
 def decision_footer(decision: str, operator: str, operator_id: int, at: datetime) -> str:

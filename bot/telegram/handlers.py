@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from typing import Any
 
 import regex
@@ -16,6 +17,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, Mes
 
 from bot.domain import CheckResult, Corpus, Post
 from bot.limits import Admit, UserLimiter, limit_notice
+from bot.logs import Redact, secrets_from
 from bot.telegram.app import TelegramApp
 from bot.telegram.cards import brief, channel_card, esc
 from bot.telegram.ports import ResolveError, TelegramDeps
@@ -141,9 +143,11 @@ class Handlers:
         chat = self.deps.config.review_chat
         if not chat or err is None:
             return
+        # Not a log record, so not filtered by the log handler: redacted here, before the cut.
+        message = Redact([context.bot.token, *secrets_from(os.environ)]).redact(str(err))
         text = (
             f"<b>Error</b> while handling update {update_id}: "
-            f"<code>{esc(type(err).__name__)}: {esc(brief(str(err), 300))}</code>"
+            f"<code>{esc(type(err).__name__)}: {esc(brief(message, 300))}</code>"
         )
         try:
             await context.bot.send_message(chat_id(chat), text)
