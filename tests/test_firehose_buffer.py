@@ -1,11 +1,11 @@
 """The firehose's buffer without a network: posts are fed to `FirehoseWatcher.buffer` as the
 socket callback does, and flushed through the real `Watcher` (the real pipeline and models, a
-real SQLite store). A flush whose check raises keeps its batch and saves no cursor, so a later
-flush cannot move the cursor past posts never checked; the buffer is capped."""
+real SQLite store). A flush that raises (here the store refuses its first write) keeps its
+batch and saves no cursor, so a later flush cannot move the cursor past posts never checked;
+the buffer is capped."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -18,32 +18,8 @@ from bot.bluesky.firehose import CURSOR, FirehoseWatcher
 from bot.bluesky.store import BlueskyStore
 from bot.bluesky.watch import Incoming, Watcher
 from bot.config import BlueskyConfig
-from bot.domain import CheckResult, Corpus, Post
+from bot.domain import Post
 from bot.pipeline import Checker
-
-
-class FailsOnce:
-    """The real checker, whose first batch raises (as a poison post or a model error would)."""
-
-    def __init__(self, checker: Checker) -> None:
-        self.checker, self.calls = checker, 0
-
-    @property
-    def corpus(self) -> Corpus:
-        return self.checker.corpus
-
-    @property
-    def model(self) -> str:
-        return self.checker.model
-
-    def check(self, post: Post) -> CheckResult:
-        return self.check_many([post])[0]
-
-    def check_many(self, posts: Sequence[Post]) -> list[CheckResult]:
-        self.calls += 1
-        if self.calls == 1:
-            raise OverflowError("date value out of range")
-        return self.checker.check_many(posts)
 
 
 def incoming(n: int, text: str) -> Incoming:
@@ -58,7 +34,7 @@ async def firehose(tmp_path: Path, checker: Checker) -> Any:
     config = BlueskyConfig()
     watcher = Watcher(
         cast(Any, None),  # the client: flushing never calls Bluesky
-        FailsOnce(checker),
+        checker,
         store,
         Calls(config),
         config,
@@ -73,7 +49,16 @@ async def test_a_failed_flush_keeps_its_batch_and_the_cursor(firehose: FirehoseW
     firehose.buffer(incoming(1, SEED_TEXT))
     firehose.buffer(incoming(2, "Lovely weather in Lyon today"))
     firehose.seq = 10
-    with pytest.raises(OverflowError):
+    watch, calls = store.watch, []
+
+    async def refused_once(*args: Any) -> bool:
+        calls.append(args)
+        if len(calls) == 1:
+            raise OSError("database or disk is full")
+        return await watch(*args)
+
+    store.watch = refused_once  # type: ignore[method-assign]
+    with pytest.raises(OSError, match="disk is full"):
         await firehose.flush()
     assert None is await store.get_state(CURSOR)  # nothing checked: no cursor
     assert [1, 2] == [int(p.cid[3:]) for p in firehose.pending]  # the batch is kept
