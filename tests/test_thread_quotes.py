@@ -124,7 +124,7 @@ def test_every_post_with_claim_text_carries_its_framing(
 def test_the_audits_crafted_post_through_the_real_pipeline(checker: Checker) -> None:
     """The audit's reproduction, end to end with the real models: the reply thread never has a
     post that carries the invented sentence without its phrase."""
-    text = f"LeCun: “Results were fudged a little bit” “{CRAFTED}”"
+    text = f"LeCun: “You don't tell a researcher what to do.” “{CRAFTED}”"
     result = checker.check(make_post(text))
     assert "match" == result.verdict
     assert_bluesky_ok(result.reply)
