@@ -127,18 +127,18 @@ def claim_framing(result: CheckResult, texts: ReplyTexts) -> list[Violation]:
     material += [d.verified for d in result.discrepancies if d.verified]
     for m in material:
         own |= _grams(_words(m))
+    claim_grams = [(d, _grams(_words(d.claimed or "")) - own) for d in claims]
     out: list[Violation] = []
     for n, post in enumerate(result.reply.bluesky, 1):
         words = _words(_NUMBERING.sub("", post.text))
         joined = " " + " ".join(words) + " "
-        present = _grams(words)
-        for d in claims:
-            phrase = framing(texts, d.field)
-            if not phrase:
-                continue
-            carried = (_grams(_words(d.claimed or "")) - own) & present
-            if carried and f" {phrase} " not in joined:
-                out.append(("claim_without_framing", f"post {n} ({d.field}): {post.text[:160]!r}"))
+        for gram in _grams(words):
+            owners = [d for d, grams in claim_grams if gram in grams]
+            phrases = [framing(texts, d.field) for d in owners]
+            if owners and not any(p and f" {p} " in joined for p in phrases):
+                what = f"post {n} ({owners[0].field}): {post.text[:160]!r}"
+                out.append(("claim_without_framing", what))
+                break
     return out
 
 
