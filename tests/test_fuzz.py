@@ -29,7 +29,7 @@ from fuzz_invariants import (
     telegram_violations,
     violations,
 )
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.compose import ReplyTexts, compose_reply
@@ -107,12 +107,22 @@ posts = st.builds(
 )
 
 
-@dataclasses.dataclass(frozen=True)
 class Rig:
     """The real checker and a real audit trail; shown as `Rig()` in hypothesis's reports."""
 
-    checker: Checker = dataclasses.field(repr=False)
-    store: Store = dataclasses.field(repr=False)
+    def __init__(self, checker: Checker, store: Store) -> None:
+        self.checker, self.store = checker, store
+
+    def __repr__(self) -> str:
+        return "Rig()"
+
+
+# The audit's poison post (F4): a matched quote, date words and a year-1 created_at.
+POISON = (
+    "Yann LeCun said yesterday at Davos: "
+    "“The best open source AI models right now come from China.”"
+)
+POISON_AT = datetime(1, 1, 2, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -167,6 +177,7 @@ def test_every_post_of_a_reply_frames_its_claims(
 
 @models(150)
 @given(st.lists(posts, min_size=1, max_size=3))
+@example(batch=[Post("ok", "Yann LeCun said hi"), Post("poison", POISON, created_at=POISON_AT)])
 def test_any_post_is_checked_sound_and_audited(rig: Rig, batch: list[Post]) -> None:
     """check_many answers every post of a batch without raising; each answer keeps the output
     invariants; each is written to the audit trail (F2, F4)."""
@@ -215,6 +226,7 @@ lines = st.one_of(
 
 @models(100)
 @given(st.lists(lines, min_size=1, max_size=6))
+@example(feed=[json.dumps({"id": "poison", "text": POISON, "created_at": POISON_AT.isoformat()})])
 def test_every_jsonl_line_is_answered_in_order(rig: Rig, feed: list[str]) -> None:
     """check_lines never raises: every non-blank line gets one answer, in order, that encodes as
     UTF-8 JSON; a bad line gets {"id", "error", "line"}; every result is audited (F4)."""
@@ -274,7 +286,7 @@ def config_docs(draw: st.DrawFn) -> dict[str, Any]:
 @st.composite
 def config_bytes(draw: st.DrawFn) -> bytes:
     text = tomli_w.dumps(draw(config_docs()))
-    raw = text.encode("utf-8", "surrogatepass")  # a lone surrogate: a file that is not UTF-8
+    raw = text.encode("utf-8")
     if draw(st.integers(0, 9)) == 0:  # damaged: bytes spliced in somewhere
         at = draw(st.integers(0, len(raw)))
         raw = raw[:at] + draw(st.binary(max_size=8)) + raw[at:]
