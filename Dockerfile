@@ -1,11 +1,12 @@
-# syntax=docker/dockerfile:1
 # factbot in a container: `docker build -t factbot .` then
 #   docker run --rm -v factbot-data:/data factbot
 # The image installs exactly what `make install` installs (torch==2.13.0 first, then the project
 # with `-c requirements.lock`), non-editable and without the dev extras, and bakes in the
 # packaged models and the corpus index cache, so a container never downloads anything.
-# No Docker engine runs on the machines this was written on: tests/test_dockerfile.py checks
-# this file's text and that the console script runs from a fresh venv; the image was not built.
+# No Docker engine runs on the machines this was written on: `make image` builds this file with
+# Debian's podman on a debootstrapped bookworm base (tools/podman/, README "Docker"), and
+# tests/test_image.py (`make test-docker`) runs the image; tests/test_dockerfile.py checks its text.
+# No `# syntax=` line: it would make BuildKit fetch a frontend image from a registry.
 
 # ---- build: /opt/venv with the pinned dependencies, the project and a warm model cache ----
 FROM python:3.11-slim AS build
@@ -18,7 +19,13 @@ WORKDIR /app
 # torch first, as in the Makefile, so nothing can pull a multi-GB CUDA build. The Makefile's
 # machines install it from a local CPU wheel; in Docker there is none, so torch ALONE comes from
 # PyTorch's CPU index. Every other package comes from PyPI, pinned by requirements.lock.
-RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
+# A build that cannot reach that index names another with --build-arg TORCH_INDEX_URL=... instead
+# of waiting out pip's retries (tools/podman/build.sh: PyPI, with the CPU wheel on disk as
+# find-links, which pip prefers as the higher version 2.13.0+cpu). Either way the step fails
+# unless the torch installed is a CPU build.
+ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+RUN pip install --index-url "$TORCH_INDEX_URL" torch==2.13.0 \
+ && python -c "import sys, torch; sys.exit(torch.version.cuda is not None)"
 # The wheel carries the corpus and the sample feed (bot/_data/, see pyproject.toml), so both
 # folders are in the build context before the install.
 COPY pyproject.toml requirements.lock README.md ./
@@ -63,10 +70,12 @@ USER factbot:factbot
 # AND pass -e FACTBOT_OPS_TOKEN: off loopback the bot refuses to start without it, and both
 # endpoints then need "Authorization: Bearer <token>" (the HEALTHCHECK below then fails: point
 # your orchestrator's probe at /healthz with that header instead).
-# The replay (no credentials) serves neither and exits when the feed is done.
+# The replay (no credentials) serves neither and exits when the feed is done. The probe waits
+# longer than [ops] health_timeout_seconds (5 s), so a slow dependency shows as the app's own 503
+# naming it, not as a probe timeout (tests/test_dockerfile.py holds the two against each other).
 EXPOSE 8080
-HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-  CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4).status == 200 else 1)"]
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+  CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=8).status == 200 else 1)"]
 ENTRYPOINT ["factbot"]
 # The corpus and the sample feed are the ones the wheel ships; a corpus of your own is
 # `[corpus] path` in /data/config.toml.

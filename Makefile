@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test lint install clean atproto-network
+.PHONY: run test lint install clean atproto-network image test-docker
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,16 @@ lint: $(STAMP)
 
 test: lint atproto-network
 	$(BIN)/pytest
+
+# The Docker image, built without a Docker engine: Debian's podman on a debootstrapped bookworm
+# base tagged python:3.11-slim (tools/podman/build.sh; run as root; README "Docker").
+image:
+	tools/podman/build.sh
+
+# The image test (tests/test_image.py, marker `docker`, left out of `make test`): builds the image
+# (from podman's cache after the first time) and runs the replay and a check in it as uid 10001.
+test-docker: $(STAMP)
+	$(BIN)/pytest -m docker -s tests/test_image.py
 
 # The local AT Protocol network the `-m atproto` tests start (tests/atproto_network/README.md):
 # Node 22 and @atproto/dev-env from the npm registry into .atproto/, PostgreSQL from Debian's

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+from bot.config import OpsConfig
+
 
 @dataclass(frozen=True)
 class Instruction:
@@ -68,6 +70,8 @@ def pip_installs(commands: list[str]) -> list[list[str]]:
     found = []
     for command in commands:
         for part in re.split(r"&&|;", command):
+            if "pip" not in part:  # e.g. half of a `python -c "a; b"` the split cut
+                continue
             words = shlex.split(part)
             for i in range(len(words) - 1):
                 if words[i].endswith("pip") and words[i + 1] == "install":
@@ -89,7 +93,25 @@ def without_option(args: list[str], option: str) -> list[str]:
     return out
 
 
-DOCKERFILE = parse_dockerfile((ROOT / "Dockerfile").read_text(encoding="utf-8"))
+def with_build_args(instructions: list[Instruction]) -> list[Instruction]:
+    """RUN commands with each `$NAME` / `${NAME}` of an ARG replaced by the ARG's default, as a
+    build without --build-arg sees them."""
+    out, defaults = [], {}
+    for ins in instructions:
+        if ins.name == "ARG":
+            name, _, default = ins.args.partition("=")
+            defaults[name.strip()] = default.strip()
+        elif ins.name == "RUN":
+            args = ins.args
+            for name, value in defaults.items():
+                args = re.sub(rf"\$(?:\{{{name}\}}|{name}\b)", value, args)
+            ins = Instruction("RUN", args)
+        out.append(ins)
+    return out
+
+
+DOCKERFILE_TEXT = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+DOCKERFILE = with_build_args(parse_dockerfile(DOCKERFILE_TEXT))
 STAGES = stages(DOCKERFILE)
 RUNTIME = STAGES[-1]
 RUNS = [i.args for i in DOCKERFILE if i.name == "RUN"]
@@ -116,6 +138,29 @@ def test_parser_reads_continuations_and_comments() -> None:
         Instruction("RUN", "a && b"),
         Instruction("CMD", '["x"]'),
     ] == parse_dockerfile(text)
+
+
+def test_build_args_take_their_defaults() -> None:
+    """`$NAME` and `${NAME}` in a RUN read the ARG's default; other variables stay."""
+    text = 'FROM x\nARG A=https://a/b\nRUN pip "$A" ${A} $AB $PATH\n'
+    assert (
+        'pip "https://a/b" https://a/b $AB $PATH'
+        == with_build_args(parse_dockerfile(text))[-1].args
+    )
+
+
+def test_no_syntax_directive() -> None:
+    """No `# syntax=` parser directive: with it, BuildKit fetches a frontend image from a
+    registry before building anything, which fails where no registry is reachable."""
+    assert not re.match(r"\s*#\s*syntax\s*=", DOCKERFILE_TEXT, re.IGNORECASE)
+
+
+def test_torch_step_accepts_only_a_cpu_build() -> None:
+    """The torch step's index is a build argument (a build that cannot reach PyTorch's index
+    names another) and the step fails unless the torch it installed is a CPU build."""
+    (torch_step,) = [r for r in RUNS if "torch==" in r]
+    assert "torch.version.cuda is not None" in torch_step, torch_step
+    assert any(i.name == "ARG" and i.args.startswith("TORCH_INDEX_URL=") for i in STAGES[0])
 
 
 def test_torch_pin_is_the_makefiles() -> None:
@@ -172,6 +217,18 @@ def test_healthcheck_hits_healthz_and_the_port_is_exposed() -> None:
     assert url is not None, checks[0]
     exposed = [i.args.split("/")[0] for i in RUNTIME if i.name == "EXPOSE"]
     assert [url.group(1)] == exposed
+
+
+def test_healthcheck_waits_longer_than_the_app_does() -> None:
+    """Both the HEALTHCHECK's --timeout and the probe's own urlopen timeout are longer than
+    [ops] health_timeout_seconds, so a dependency that does not answer in time shows as the
+    app's 503 naming it, not as a probe timeout."""
+    (check,) = [i.args for i in RUNTIME if i.name == "HEALTHCHECK"]
+    limit = OpsConfig().health_timeout_seconds
+    outer = re.search(r"--timeout=(\d+)s", check)
+    inner = re.search(r"timeout=(\d+)\)", check)
+    assert outer is not None and inner is not None, check
+    assert limit < int(inner[1]) < int(outer[1])
 
 
 def test_data_volume_and_offline_models() -> None:
