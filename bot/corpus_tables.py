@@ -155,7 +155,8 @@ def _sentences(
         s, key = f.fields(table, ("sentences", i), SENTENCE), ("sentences", i, "id")
         sid: str = s["id"]
         quote = sid.rpartition(".")[0]
-        if sid and (m := _SENTENCE_ID.fullmatch(sid)) is None:
+        m = _SENTENCE_ID.fullmatch(sid) if sid else None  # an empty id is reported as such
+        if sid and m is None:
             f.report(key, f"sentence id '{sid}' is not of the form <quote>.<n>")
         elif m is not None:
             expected = numbers.get(quote, 0) + 1

@@ -107,10 +107,32 @@ def _grams(words: Sequence[str]) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + GRAM]) for i in range(len(words) - GRAM + 1)}
 
 
+def _strings(value: object) -> list[str]:
+    """Every string inside a JSON value (the match's fields, its list of sources)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+# The template of each discrepancy field's line, where its name differs from the field's.
+_TEMPLATE = {
+    "venue": "venue_changed",
+    "date": "date_changed",
+    "speaker": "speaker_changed",
+    "speaker_role": "role_changed",
+}
+
+
 def framing(texts: ReplyTexts, field: str) -> str:
-    """The words a claim line puts before the claim: its template up to `{claimed}`."""
-    template = getattr(texts, field)
+    """The words a claim line puts right before the claim: its template's literal text between
+    the last other placeholder (if any) and `{claimed}`."""
+    template = getattr(texts, _TEMPLATE.get(field, field))
     head = template.split("{claimed}")[0] if "{claimed}" in template else ""
+    head = regex.split(r"\{[^{}]*\}", head)[-1]  # the literal words right before the claim
     return " ".join(_words(head))
 
 
@@ -123,20 +145,25 @@ def claim_framing(result: CheckResult, texts: ReplyTexts) -> list[Violation]:
     own: set[tuple[str, ...]] = set()
     material: list[str] = [str(getattr(texts, f.name)) for f in fields(texts)]
     if result.match is not None:
-        material += list(result.match.to_json().values())
+        material += _strings(result.match.to_json())
     material += [d.verified for d in result.discrepancies if d.verified]
     for m in material:
         own |= _grams(_words(m))
-    claim_grams = [(d, _grams(_words(d.claimed or "")) - own) for d in claims]
+    # Every line that shows a claimed value (a venue or a date too) frames it with its own
+    # phrase: a run of words of a claimed sentence is framed when any line showing it is.
+    shown = [d for d in result.discrepancies if d.claimed]
+    claim_grams = [(d, _grams(_words(d.claimed or "")) - own) for d in shown]
     out: list[Violation] = []
     for n, post in enumerate(result.reply.bluesky, 1):
         words = _words(_NUMBERING.sub("", post.text))
         joined = " " + " ".join(words) + " "
-        for gram in _grams(words):
+        lines = _NUMBERING.sub("", post.text).split("\n")  # no run of words across two lines
+        for gram in {g for line in lines for g in _grams(_words(line))}:
             owners = [d for d, grams in claim_grams if gram in grams]
             phrases = [framing(texts, d.field) for d in owners]
-            if owners and not any(p and f" {p} " in joined for p in phrases):
-                what = f"post {n} ({owners[0].field}): {post.text[:160]!r}"
+            claimed = [d for d in owners if d.field in CLAIM_FIELDS]
+            if claimed and not any(p and f" {p} " in joined for p in phrases):
+                what = f"post {n} ({claimed[0].field}): {post.text[:160]!r}"
                 out.append(("claim_without_framing", what))
                 break
     return out

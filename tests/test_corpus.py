@@ -218,6 +218,13 @@ def test_each_bad_edit_is_one_problem_at_its_line(
     assert [f"{directory / 'talk.toml'}:{line}: {message}"] == problems(directory)
 
 
+def test_an_empty_first_sentence_id_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    """An empty id on an event's first sentence is reported at its line (the validator once
+    raised UnboundLocalError there: found by tests/test_fuzz.py)."""
+    directory = write(tmp_path / "corpus", {"talk.toml": TALK.replace('id = "T1.1"', 'id = ""')})
+    assert f"{directory / 'talk.toml'}:17: empty id" in problems(directory)
+
+
 def test_event_without_sources_or_sentences(tmp_path: Path) -> None:
     """An event with no [[sources]], or with neither [[sentences]] nor an [[unverified]] record,
     is a problem, reported at line 1 (and what named the missing source is reported too)."""
