@@ -19,7 +19,7 @@ from bot.bluesky.ports import Publisher
 from bot.bluesky.publish import BlueskyPorts
 from bot.bluesky.store import BlueskyStore
 from bot.bluesky.watch import Watcher
-from bot.config import BlueskyConfig
+from bot.config import BlueskyConfig, LimitsConfig
 from bot.pipeline import Checks
 
 log = logging.getLogger(__name__)
@@ -35,8 +35,10 @@ class BlueskyBot:
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock = utc_now,
         sleep: Sleep | None = None,
+        budget: LimitsConfig | None = None,
     ) -> None:
         self.config, self.checker, self.clock, self.publisher = config, checker, clock, publisher
+        self.budget = budget or LimitsConfig()  # the global budget of answers ([limits])
         self.client: AsyncClient = build_client(config, transport)
         self.session = Session(self.client, config.session_file)
         self.calls = Calls(config, clock) if sleep is None else Calls(config, clock, sleep)
@@ -56,6 +58,7 @@ class BlueskyBot:
             self.config,
             self.clock,
             reviewer=self.publisher,
+            budget=self.budget,
         )
         self.watcher = Watcher(
             self.client,
@@ -67,7 +70,9 @@ class BlueskyBot:
             publisher=self.publisher,
             self_did=self.did,
         )
-        self.ports = BlueskyPorts(self.client, self.mentions.sender, self.calls)
+        self.ports = BlueskyPorts(
+            self.client, self.mentions.sender, self.calls, self.config.max_thread_posts
+        )
 
     def firehose(self, url: str | None = None) -> FirehoseWatcher:
         return FirehoseWatcher(self.watcher, url)
