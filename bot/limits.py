@@ -102,11 +102,11 @@ class Limits:
                 counts = Counts(
                     account=one(
                         "SELECT count(*) FROM limit_answers WHERE platform = ? AND account = ? "
-                        "AND at >= ?",
+                        "AND at > ?",
                         [self.platform, account, hour_ago],
                     ),
-                    hour=one("SELECT count(*) FROM limit_answers WHERE at >= ?", [hour_ago]),
-                    day=one("SELECT count(*) FROM limit_answers WHERE at >= ?", [day_ago]),
+                    hour=one("SELECT count(*) FROM limit_answers WHERE at > ?", [hour_ago]),
+                    day=one("SELECT count(*) FROM limit_answers WHERE at > ?", [day_ago]),
                     told_at=datetime.fromisoformat(told[0]) if told else None,
                     already=bool(
                         one("SELECT count(*) FROM limit_answers WHERE request = ?", [request])
