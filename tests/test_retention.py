@@ -17,6 +17,7 @@ from bot.domain import CheckResult, Reply
 from bot.limits import Limits
 from bot.retention import prune
 from bot.runtime.service import _prune
+from bot.status import read_status
 from bot.store import AuditLog
 from bot.telegram.store import ALERT, Pending, TelegramStore
 
@@ -161,4 +162,26 @@ async def test_keep_days_0_keeps_everything_and_a_file_without_adapters_is_prune
     audit.close()
     conn = sqlite3.connect(alone)
     assert {"checks": 1} == prune(conn, NOW, 365)
+    conn.close()
+
+
+async def test_pruned_pages_show_in_status_and_vacuum_gives_them_back(tmp_path: Path) -> None:
+    """After a prune the freed pages are inside the file (status counts them as free); the
+    README's VACUUM gives them back: the file shrinks and nothing is free any more."""
+    path = tmp_path / "factbot.db"
+    audit = AuditLog(path)
+    for day in range(200):
+        await audit.record([check(f"p{day}-{i}") for i in range(20)], "v1", "m", at=ago(day))
+    audit.close()
+    conn = sqlite3.connect(path)
+    before = read_status(conn, NOW, 60)
+    assert 0 == before.free_bytes
+    assert 109 * 20 == prune(conn, NOW, 90)["checks"]  # days 91 to 199 (day 90 is the cutoff)
+    pruned = read_status(conn, NOW, 60)
+    assert before.file_bytes == pruned.file_bytes and pruned.free_bytes > before.file_bytes / 3
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("VACUUM")
+    after = read_status(conn, NOW, 60)
+    assert 0 == after.free_bytes and after.file_bytes < before.file_bytes / 2
+    assert 91 * 20 == conn.execute("SELECT count(*) FROM checks").fetchone()[0]
     conn.close()
