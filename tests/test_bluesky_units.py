@@ -233,6 +233,12 @@ def test_cap_keeps_the_last_post_when_the_more_line_fits_and_never_cuts_one() ->
         ("checks_per_hour = -1", "[bluesky] checks_per_hour = -1: expected a number >= 0"),
         ('search_queries = "LeCun"', "search_queries = 'LeCun': expected a list of strings"),
         ("viral_likes = 1.5", "viral_likes = 1.5: expected a whole number"),
+        ("write_points_per_day = 40000", "expected at most 35000 (Bluesky's own limit a day)"),
+        ("max_thread_posts = 1", "max_thread_posts = 1: expected 0 (no cap) or at least 2"),
+        (
+            'unrelated_parent = "reply"',
+            "unrelated_parent = 'reply': expected one of ['silent', 'own_text', 'answer']",
+        ),
     ],
 )
 def test_bluesky_config_errors_name_the_key_and_what_was_expected(

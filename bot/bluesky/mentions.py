@@ -75,6 +75,7 @@ class Mentions:
         wait = self.calls.room_in(CREATE)
         if wait > 0:
             self.deferred += 1
+            self.calls.counts["budget_deferred"] += 1
             log.info("bluesky: write budget spent; mentions wait %.0f s for a later run", wait)
             return []
         seen_at = self.client.get_current_time_iso()  # before listing: nothing slips between
