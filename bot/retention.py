@@ -21,8 +21,13 @@ writes `datetime.isoformat()` in UTC, so comparing strings compares instants."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+
+from bot.worker_db import WorkerDatabase
+
+log = logging.getLogger(__name__)
 
 # (table, what is deleted), each with one "?" for the cutoff.
 _DELETES = (
@@ -73,4 +78,16 @@ def prune(
                 [cutoff],
             )
             done["telegram_published"] = cur.rowcount
+    return done
+
+
+async def prune_store(
+    store: WorkerDatabase, keep_days: int, track_hours: float = 0.0, now: datetime | None = None
+) -> dict[str, int]:
+    """The scheduled prune job: `prune` on the file's one writer (any store of that file), at
+    `now` (default the current time); rows affected by table."""
+    at = now or datetime.now(UTC)
+    done = await store.run(lambda: prune(store.db.conn, at, keep_days, track_hours))
+    if any(done.values()):
+        log.info("pruned rows older than %d days: %s", keep_days, done)
     return done

@@ -1,10 +1,9 @@
 """Retention ([store] keep_days) on a real SQLite file: rows of several ages written through the
-real stores (audit trail, Bluesky, Telegram, limits), then the runtime's prune job. Old finished
-rows go; pending work and what keeps a restart idempotent stay."""
+real stores (audit trail, Bluesky, Telegram, limits), then the prune job (`prune_store`). Old
+finished rows go; pending work and what keeps a restart idempotent stay."""
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,11 +11,10 @@ from pathlib import Path
 from factories import make_post
 
 from bot.bluesky.store import BlueskyStore
-from bot.config import Config, LimitsConfig, StoreConfig
+from bot.config import LimitsConfig
 from bot.domain import CheckResult, Reply
 from bot.limits import Limits
-from bot.retention import prune
-from bot.runtime.service import _prune
+from bot.retention import prune, prune_store
 from bot.status import read_status
 from bot.store import AuditLog
 from bot.telegram.store import ALERT, Pending, TelegramStore
@@ -108,8 +106,7 @@ async def test_the_prune_job_deletes_old_finished_rows_and_never_pending_work(
     path = tmp_path / "factbot.db"
     await fill(path)
     audit = AuditLog(path)
-    config = dataclasses.replace(Config(), store=StoreConfig(path=path, keep_days=90))
-    done = await _prune(audit, config)
+    done = await prune_store(audit, 90, 72)  # what the runtime's prune job runs
     audit.close()
 
     assert ["post-10"] == [r[0] for r in rows(path, "SELECT post_id FROM checks")]

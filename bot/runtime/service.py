@@ -33,7 +33,7 @@ from bot.config import Config, ConfigError
 from bot.domain import CheckResult, Post
 from bot.embed import Embedder
 from bot.pipeline import build_checker
-from bot.retention import prune
+from bot.retention import prune_store
 from bot.runtime.checks import LiveChecks
 from bot.runtime.dryrun import WritingSender, replay, write_handover
 from bot.runtime.health import Health, OpsServer
@@ -156,12 +156,11 @@ class Runtime:
             else:
                 reloader = CorpusReloader(self.config, live, self._alert)
                 jobs.every("corpus", self.config.schedule.corpus_seconds, reloader.check_once)
-                if self.config.store.keep_days > 0 and not self.dry_run:
-                    jobs.every(
-                        "prune",
-                        self.config.schedule.prune_seconds,
-                        partial(_prune, audit, self.config),
-                    )
+                keep = self.config.store.keep_days
+                if keep > 0 and not self.dry_run:
+                    track = self.config.bluesky.track_hours
+                    prune = partial(prune_store, audit, keep, track)
+                    jobs.every("prune", self.config.schedule.prune_seconds, prune)
                 if self.config.ops.port:
                     ops = OpsServer(
                         self.health, self.metrics, self.config.ops.host, self.config.ops.port
@@ -295,16 +294,6 @@ class Runtime:
         log.warning("operator alert %s: %s", key, text)
         if self.outlet is not None:
             await self.outlet.alert(key, text)
-
-
-async def _prune(audit: AuditLog, config: Config) -> dict[str, int]:
-    """The prune job: rows older than [store] keep_days, on the file's one writer."""
-    now = datetime.now(UTC)
-    keep, track = config.store.keep_days, config.bluesky.track_hours
-    done = await audit.run(lambda: prune(audit.db.conn, now, keep, track))
-    if any(done.values()):
-        log.info("pruned rows older than %d days: %s", keep, done)
-    return done
 
 
 def _reading(counts: Counter[str], key: str) -> Callable[[], float]:
