@@ -17,6 +17,7 @@ from atproto_client.request import Response
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.bluesky.app import restore_budget
 from bot.bluesky.calls import CREATE, BudgetSpent, Calls, WriteBudget
 from bot.bluesky.client import credentials
 from bot.bluesky.records import (
@@ -28,6 +29,7 @@ from bot.bluesky.records import (
     web_url,
 )
 from bot.bluesky.replies import cap_thread
+from bot.bluesky.store import BlueskyStore
 from bot.compose import graphemes
 from bot.config import BlueskyConfig, ConfigError, load_config
 from bot.domain import BlueskyPost, LinkFacet
@@ -289,3 +291,25 @@ def test_a_capped_thread_is_always_within_the_limits(texts: list[str], max_posts
     assert capped[-1].text.endswith(f"more… ({k}/{k})")
     for i, p in enumerate(capped[:-1]):
         assert f"{texts[i]} ({i + 1}/{k})" == p.text
+
+
+async def test_a_restart_counts_the_last_days_posts_against_the_write_budget(
+    tmp_path: Path,
+) -> None:
+    """At start the write budget is restored from the outbox: posts sent in the last day
+    count (a restart does not reset the daily budget), older and pending ones do not."""
+    store = BlueskyStore(tmp_path / "f.db")
+    for i, hours in enumerate((30, 20, 0.5)):
+        at = T0 - timedelta(hours=hours)
+        await store.add_pending(f"k{i}", "at://m", i + 1, "rkey", {"text": "x"}, at)
+        await store.mark_sent(f"k{i}", f"at://r{i}", "cid", at)
+    await store.add_pending("k9", "at://m", 9, "rkey", {"text": "x"}, T0)  # not sent
+    time = FakeTime()
+    calls = Calls(
+        BlueskyConfig(write_points_per_hour=6, write_points_per_day=9), time.clock, time.sleep
+    )
+    assert 2 == await restore_budget(calls, store, T0)
+    assert 0 == calls.room_in(CREATE)  # 6 of the day's 9 points, 3 of the hour's 6
+    calls.budget.spend(CREATE, T0)
+    assert pytest.approx(4 * 3600) == calls.room_in(CREATE)  # until the 20 h old post is a day
+    store.close()

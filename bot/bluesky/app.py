@@ -6,12 +6,13 @@ the mention poller, the watchers and the publisher port. `main()` builds it once
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 from atproto import AsyncClient
 
-from bot.bluesky.calls import Calls, Clock, Sleep, utc_now
+from bot.bluesky.calls import CREATE, DAY, Calls, Clock, Sleep, utc_now
 from bot.bluesky.client import Session, build_client, ensure_bot_label
 from bot.bluesky.firehose import FirehoseWatcher
 from bot.bluesky.mentions import Mentions
@@ -23,6 +24,15 @@ from bot.config import BlueskyConfig, LimitsConfig
 from bot.pipeline import Checks
 
 log = logging.getLogger(__name__)
+
+
+async def restore_budget(calls: Calls, store: BlueskyStore, now: datetime) -> int:
+    """Count the reply posts sent in the day before `now` (by earlier runs) against the write
+    budget; how many."""
+    times = await store.sent_times(now - DAY)
+    for at in times:
+        calls.budget.spend(CREATE, at)
+    return len(times)
 
 
 class BlueskyBot:
@@ -46,7 +56,9 @@ class BlueskyBot:
         self.did = ""
 
     async def start(self, handle: str, password: str) -> None:
-        """Log in (reusing the saved session) and make sure the profile says it is a bot."""
+        """Log in (reusing the saved session) and make sure the profile says it is a bot. The
+        write budget starts with the posts the last day's runs sent (kept in the outbox)."""
+        await restore_budget(self.calls, self.store, self.clock())
         self.did = await self.session.start(handle, password, self.calls)
         await ensure_bot_label(self.client, self.did, self.calls)
         self.mentions = Mentions(
