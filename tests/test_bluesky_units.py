@@ -129,6 +129,36 @@ async def test_calls_wait_out_a_429_until_its_reset_and_retry_transient_errors()
     assert calls.counts["rate_limited"] == 1 and calls.counts["retried"] == 2
 
 
+async def test_a_429_with_a_far_reset_defers_instead_of_sleeping_in_the_job() -> None:
+    """Bluesky's daily limit answers 429 with a reset hours away: in a job the call raises
+    BudgetSpent (the work is left for a later run) instead of sleeping until then; at
+    start-up it is waited out."""
+    time = FakeTime()
+    calls = Calls(BlueskyConfig(), time.clock, time.sleep)
+    reset = int((T0 + timedelta(hours=5)).timestamp())
+
+    async def limited() -> str:
+        raise _error(RateLimitExceededError, 429, {"ratelimit-reset": str(reset)})
+
+    with pytest.raises(BudgetSpent) as spent:
+        await calls("createRecord", limited)
+    assert [] == time.slept
+    assert pytest.approx(5 * 3600, abs=1) == spent.value.wait
+    assert 1 == calls.counts["budget_deferred"]
+
+    # Start-up (log-in, the bot label) has nothing to leave for later: it waits it out.
+    calls.defer_long_waits = False
+    answers = [_error(RateLimitExceededError, 429, {"ratelimit-reset": str(reset)})]
+
+    async def once_limited() -> str:
+        if answers:
+            raise answers.pop()
+        return "ok"
+
+    assert "ok" == await calls("createSession", once_limited)
+    assert [pytest.approx(5 * 3600 + 0.5, abs=1)] == time.slept
+
+
 async def test_calls_give_up_after_max_retries_and_never_retry_a_bad_request() -> None:
     time = FakeTime()
     calls = Calls(BlueskyConfig(max_retries=2), time.clock, time.sleep)

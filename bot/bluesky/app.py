@@ -57,10 +57,13 @@ class BlueskyBot:
 
     async def start(self, handle: str, password: str) -> None:
         """Log in (reusing the saved session) and make sure the profile says it is a bot. The
-        write budget starts with the posts the last day's runs sent (kept in the outbox)."""
+        write budget starts with the posts the last day's runs sent (kept in the outbox). Until
+        it has started, a spent budget or a far 429 reset is waited out; after, jobs defer."""
         await restore_budget(self.calls, self.store, self.clock())
+        self.calls.defer_long_waits = False
         self.did = await self.session.start(handle, password, self.calls)
         await ensure_bot_label(self.client, self.did, self.calls)
+        self.calls.defer_long_waits = True
         self.mentions = Mentions(
             self.client,
             self.did,

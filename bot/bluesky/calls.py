@@ -2,8 +2,9 @@
 timeouts and dropped connections are retried with exponential backoff, and writes are held
 below an hourly and a daily budget of points (Bluesky counts 3 for a create, 2 for an update,
 1 for a delete; 5,000 an hour and 35,000 a day per account). A write that does not fit raises
-`BudgetSpent` at once instead of waiting (up to a day) inside a job: the caller leaves the work
-pending for a later run. The SDK itself retries nothing."""
+`BudgetSpent` at once instead of waiting (up to a day) inside a job, and so does a 429 whose
+reset is more than a minute away: the caller leaves the work pending for a later run. The SDK
+itself retries nothing."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ CREATE, UPDATE, DELETE = 3, 2, 1
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 MAX_RATE_WAITS = 20  # consecutive 429s on one call before it is given up (and retried later)
+MAX_RATE_SLEEP = 60.0  # a 429 whose reset is further away defers the work instead (seconds)
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], datetime]
@@ -97,6 +99,9 @@ class Calls:
         self.config, self.clock, self.sleep = config, clock, sleep
         self.budget = WriteBudget(config.write_points_per_hour, config.write_points_per_day)
         self.counts: Counter[str] = Counter()  # rate_limited, retried, failed, calls
+        # Jobs defer long waits (BudgetSpent); start-up (log-in, the bot label) waits them out,
+        # since it has nothing to leave for later. BlueskyBot.start sets it once started.
+        self.defer_long_waits = True
 
     def room_in(self, points: int) -> float:
         """Seconds until a write of `points` fits the budget (0: now)."""
@@ -104,13 +109,17 @@ class Calls:
 
     async def __call__(self, what: str, fn: Callable[[], Awaitable[T]], points: int = 0) -> T:
         """`fn`, retried as the policy says; a write (`points` > 0) that does not fit the
-        budget raises `BudgetSpent` without calling it."""
+        budget raises `BudgetSpent` without calling it (or waits, with `defer_long_waits`
+        off)."""
         if points:
             wait = self.room_in(points)
-            if wait > 0:
+            if wait > 0 and self.defer_long_waits:
                 log.warning("write budget spent: %s deferred (room in %.0f s)", what, wait)
                 self.counts["budget_deferred"] += 1
                 raise BudgetSpent(what, wait)
+            if wait > 0:
+                log.warning("write budget spent: %s waits %.0f s", what, wait)
+                await self.sleep(wait)
         failures = rate_waits = 0
         while True:
             self.counts["calls"] += 1
@@ -122,6 +131,9 @@ class Calls:
                 if rate_waits > MAX_RATE_WAITS:
                     raise
                 wait = self._rate_wait(exc)
+                if wait > MAX_RATE_SLEEP and self.defer_long_waits:  # e.g. the daily limit
+                    self.counts["budget_deferred"] += 1
+                    raise BudgetSpent(f"{what} (rate limited)", wait) from exc
                 log.warning("%s: rate limited (%s); waiting %.1f s", what, exc.policy, wait)
                 await self.sleep(wait)
                 continue

@@ -80,7 +80,12 @@ class Mentions:
             return []
         seen_at = self.client.get_current_time_iso()  # before listing: nothing slips between
         watermark = await self.store.get_state(WATERMARK)
-        notes = await self._list(watermark)
+        try:
+            notes = await self._list(watermark)
+        except BudgetSpent as spent:  # a 429 with a far reset: the next run lists again
+            self.deferred += 1
+            log.info("bluesky: %s; mentions wait for a later run", spent)
+            return []
         outcomes, newest, failed = [], watermark, False
         cutoff = self._backlog_cutoff() if watermark is None else None
         for note in notes:
