@@ -47,6 +47,7 @@ class CorpusConfig:
 @dataclass(frozen=True)
 class StoreConfig:
     path: Path = Path(".factbot/factbot.db")
+    keep_days: int = 90  # rows older than this are pruned (never pending work); 0 keeps all
 
 
 @dataclass(frozen=True)
@@ -110,11 +111,14 @@ class BlueskyConfig:
     service_url: str = "https://bsky.social"
     session_file: Path = Path(".factbot/bluesky.session")
     answer_no_match: bool = True
+    unrelated_parent: str = "silent"  # "silent" | "own_text" | "answer" (see config.example)
     checks_per_hour: int = 10
     notifications_limit: int = 50
     max_attempts: int = 5
     backlog_hours: float = 24.0
     write_points_per_hour: int = 4000
+    write_points_per_day: int = 30000
+    max_thread_posts: int = 3  # 0: no cap
     timeout_seconds: float = 10.0
     max_retries: int = 5
     backoff_seconds: float = 1.0
@@ -129,6 +133,16 @@ class BlueskyConfig:
 
 
 @dataclass(frozen=True)
+class LimitsConfig:
+    """The global budget of answers, over every account of every platform (Bluesky and
+    Telegram together); 0 = no budget. The per-account limits are each adapter's
+    `checks_per_hour`."""
+
+    answers_per_hour: int = 300
+    answers_per_day: int = 3000
+
+
+@dataclass(frozen=True)
 class ScheduleConfig:
     """`factbot run` live: the scheduler's jobs (APScheduler 3, one `AsyncIOScheduler`)."""
 
@@ -137,6 +151,7 @@ class ScheduleConfig:
     refresh_seconds: float = 600.0
     outbox_seconds: float = 30.0
     corpus_seconds: float = 10.0
+    prune_seconds: float = 3600.0  # how often rows older than [store] keep_days are pruned
     digest_at: str = ""  # "HH:MM" (UTC) for a daily digest to the channel; "" = none
     misfire_grace_time: float = 30.0
     coalesce: bool = True
@@ -172,12 +187,14 @@ class Config:
     reply: ReplyTexts = field(default_factory=ReplyTexts)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     bluesky: BlueskyConfig = field(default_factory=BlueskyConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     ops: OpsConfig = field(default_factory=OpsConfig)
     source: str = "(defaults)"
 
 
 _COMBINE = ("auto", "mean", "max")
+_UNRELATED = ("silent", "own_text", "answer")
 _EMBEDDERS = ("minilm", "use", "minilm-torch")
 
 
@@ -341,7 +358,19 @@ def _check(path: Path, config: Config) -> None:
             f"needed by [schedule] digest_at = {config.schedule.digest_at!r}"
         )
     _check_ops(path, config.ops)
-    for name in ("model", "match", "compare", "gate", "telegram", "bluesky", "schedule", "ops"):
+    names = (
+        "store",
+        "model",
+        "match",
+        "compare",
+        "gate",
+        "telegram",
+        "bluesky",
+        "limits",
+        "schedule",
+        "ops",
+    )
+    for name in names:
         section = getattr(config, name)
         for f in dataclasses.fields(section):
             value = getattr(section, f.name)
@@ -384,6 +413,21 @@ def _check_bluesky(path: Path, bluesky: BlueskyConfig) -> None:
         raise ConfigError(
             f"{path}: [bluesky] search_limit = {bluesky.search_limit}: "
             "expected a whole number from 1 to 100"
+        )
+    if bluesky.unrelated_parent not in _UNRELATED:
+        raise ConfigError(
+            f"{path}: [bluesky] unrelated_parent = {bluesky.unrelated_parent!r}: "
+            f"expected one of {list(_UNRELATED)}"
+        )
+    if bluesky.max_thread_posts == 1:
+        raise ConfigError(
+            f"{path}: [bluesky] max_thread_posts = 1: expected 0 (no cap) or at least 2 "
+            '(the last post ends with a "more…" line)'
+        )
+    if bluesky.write_points_per_day > 35000:
+        raise ConfigError(
+            f"{path}: [bluesky] write_points_per_day = {bluesky.write_points_per_day}: "
+            "expected at most 35000 (Bluesky's own limit a day)"
         )
     if bluesky.write_points_per_hour > 5000:
         raise ConfigError(

@@ -19,13 +19,16 @@ What each figure counts, over the window [since, until):
 - watched posts first seen, and handed over, in the window;
 - Telegram channel cards published (by `sent_at`), reviews opened (`created_at`) and decided
   (`decided_at`);
-- the most matched events (matches by `event_id`, most first).
+- the most matched events (matches by `event_id`, most first);
+- `factbot status` only: the file's size and its free pages (rows pruned, space a `VACUUM`
+  would give back to the disk), from SQLite's page counts (no scan).
 
 Every store writes its times as `datetime.isoformat()` in UTC, so comparing the strings compares
 the instants and the `checked_at` index is used."""
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
@@ -51,6 +54,8 @@ class Status:
     reviews_decided: int = 0
     mentions_answered: int = 0
     top_events: tuple[tuple[str, int], ...] = ()  # (event id, matches), most first
+    file_bytes: int = 0  # the database file (not its WAL), when read_status read it
+    free_bytes: int = 0  # of which free pages
 
 
 def _tables(conn: sqlite3.Connection) -> set[str]:
@@ -63,8 +68,14 @@ def _count(conn: sqlite3.Connection, sql: str, params: list[Any]) -> int:
 
 
 def read_status(conn: sqlite3.Connection, now: datetime, minutes: int) -> Status:
-    """The figures of the last `minutes` before `now` (an aware datetime)."""
-    return read_window(conn, now - timedelta(minutes=minutes), now)
+    """The figures of the last `minutes` before `now` (an aware datetime), and the file's size."""
+    figures = read_window(conn, now - timedelta(minutes=minutes), now)
+    page = _count(conn, "PRAGMA page_size", [])
+    return dataclasses.replace(
+        figures,
+        file_bytes=page * _count(conn, "PRAGMA page_count", []),
+        free_bytes=page * _count(conn, "PRAGMA freelist_count", []),
+    )
 
 
 def read_window(conn: sqlite3.Connection, since: datetime, until: datetime) -> Status:
@@ -162,6 +173,7 @@ def to_json(status: Status) -> dict[str, Any]:
             "reviews_opened": status.reviews_opened,
             "reviews_decided": status.reviews_decided,
         },
+        "store": {"bytes": status.file_bytes, "free_bytes": status.free_bytes},
     }
 
 
@@ -180,5 +192,11 @@ def describe(status: Status) -> str:
             f"watched:   seen {status.watched_seen}, handed over {status.watched_handed_over}",
             f"telegram:  cards published {status.cards_published}, reviews opened "
             f"{status.reviews_opened}, decided {status.reviews_decided}",
+            f"store:     {_mb(status.file_bytes)}, of which free {_mb(status.free_bytes)} "
+            "(VACUUM gives free pages back)",
         ]
     )
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB"

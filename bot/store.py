@@ -65,10 +65,14 @@ class Store:
         migrations.apply(self.db)
 
     def record_checks(
-        self, results: Sequence[CheckResult], corpus_version: str, model: str
+        self,
+        results: Sequence[CheckResult],
+        corpus_version: str,
+        model: str,
+        at: datetime | None = None,
     ) -> None:
-        """Append one audit row per check, all in one transaction."""
-        now = datetime.now(UTC).isoformat()
+        """Append one audit row per check (checked `at`, default now), in one transaction."""
+        now = (at or datetime.now(UTC)).isoformat()
         rows = [_row(r, corpus_version, model, now) for r in results]
         with self.db.conn:
             self.db.table("checks").insert_all(rows)
@@ -86,9 +90,15 @@ class AuditLog(WorkerDatabase):
     def __init__(self, path: Path | str) -> None:
         super().__init__(path, migrations)
 
-    async def record(self, results: Sequence[CheckResult], corpus_version: str, model: str) -> None:
+    async def record(
+        self,
+        results: Sequence[CheckResult],
+        corpus_version: str,
+        model: str,
+        at: datetime | None = None,
+    ) -> None:
         def insert() -> None:
-            now = datetime.now(UTC).isoformat()
+            now = (at or datetime.now(UTC)).isoformat()
             with self.db.conn:
                 self.db.table("checks").insert_all(
                     [_row(r, corpus_version, model, now) for r in results]

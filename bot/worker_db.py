@@ -60,6 +60,15 @@ class WorkerDatabase:
     async def _run(self, fn: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._shared.worker, fn)
 
+    async def run(self, fn: Callable[[], T]) -> T:
+        """Run `fn` on the file's worker (for code that shares this file: the limits, the
+        prune job)."""
+        return await self._run(fn)
+
+    def migrate(self, migrations: Migrations) -> None:
+        """Apply another named migration set to this file, on the worker (at start-up)."""
+        self._shared.worker.submit(migrations.apply, self.db).result()
+
     async def ping(self) -> None:
         """A round trip to the file through the worker (the health check): it takes the write
         lock and lets it go, so a file locked by another process fails it, as writes would."""

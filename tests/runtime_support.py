@@ -13,6 +13,7 @@ from atp_network import wait_for
 from atproto import AsyncClient, client_utils
 
 from bot.bluesky.records import to_post
+from bot.bluesky.replies import cap_thread
 from bot.config import BlueskyConfig, Config, OpsConfig, ScheduleConfig, StoreConfig
 from bot.pipeline import Checker
 
@@ -108,7 +109,8 @@ async def expected_replies(
     review = [r.post.text for r in results if r.verdict == "review"]
     if review:
         raise AssertionError(f"these mentions would go to review, not get a reply: {review}")
-    return {r.post.id: len(r.reply.bluesky) for r in results}
+    cap = BlueskyConfig().max_thread_posts  # runtime_config leaves the default
+    return {r.post.id: len(cap_thread(r.reply.bluesky, cap)) for r in results}
 
 
 async def await_mentions(

@@ -14,8 +14,11 @@ from atproto_client.exceptions import (
     RequestException,
 )
 from atproto_client.request import Response
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.bluesky.calls import CREATE, Calls, WriteBudget
+from bot.bluesky.app import restore_budget
+from bot.bluesky.calls import CREATE, BudgetSpent, Calls, WriteBudget
 from bot.bluesky.client import credentials
 from bot.bluesky.records import (
     parse_web_url,
@@ -25,6 +28,9 @@ from bot.bluesky.records import (
     tid,
     web_url,
 )
+from bot.bluesky.replies import cap_thread
+from bot.bluesky.store import BlueskyStore
+from bot.compose import graphemes
 from bot.config import BlueskyConfig, ConfigError, load_config
 from bot.domain import BlueskyPost, LinkFacet
 
@@ -123,6 +129,36 @@ async def test_calls_wait_out_a_429_until_its_reset_and_retry_transient_errors()
     assert calls.counts["rate_limited"] == 1 and calls.counts["retried"] == 2
 
 
+async def test_a_429_with_a_far_reset_defers_instead_of_sleeping_in_the_job() -> None:
+    """Bluesky's daily limit answers 429 with a reset hours away: in a job the call raises
+    BudgetSpent (the work is left for a later run) instead of sleeping until then; at
+    start-up it is waited out."""
+    time = FakeTime()
+    calls = Calls(BlueskyConfig(), time.clock, time.sleep)
+    reset = int((T0 + timedelta(hours=5)).timestamp())
+
+    async def limited() -> str:
+        raise _error(RateLimitExceededError, 429, {"ratelimit-reset": str(reset)})
+
+    with pytest.raises(BudgetSpent) as spent:
+        await calls("createRecord", limited)
+    assert [] == time.slept
+    assert pytest.approx(5 * 3600, abs=1) == spent.value.wait
+    assert 1 == calls.counts["budget_deferred"]
+
+    # Start-up (log-in, the bot label) has nothing to leave for later: it waits it out.
+    calls.defer_long_waits = False
+    answers = [_error(RateLimitExceededError, 429, {"ratelimit-reset": str(reset)})]
+
+    async def once_limited() -> str:
+        if answers:
+            raise answers.pop()
+        return "ok"
+
+    assert "ok" == await calls("createSession", once_limited)
+    assert [pytest.approx(5 * 3600 + 0.5, abs=1)] == time.slept
+
+
 async def test_calls_give_up_after_max_retries_and_never_retry_a_bad_request() -> None:
     time = FakeTime()
     calls = Calls(BlueskyConfig(max_retries=2), time.clock, time.sleep)
@@ -145,18 +181,79 @@ async def test_calls_give_up_after_max_retries_and_never_retry_a_bad_request() -
     assert calls.counts["failed"] == 2
 
 
-async def test_calls_wait_when_the_write_budget_is_spent() -> None:
+async def test_calls_defer_a_write_the_budget_has_no_room_for_instead_of_sleeping() -> None:
+    """A spent budget raises BudgetSpent at once (the job leaves the work pending) instead of
+    sleeping inside the job for up to an hour; the write is not made, and fits again later."""
     time = FakeTime()
     calls = Calls(BlueskyConfig(write_points_per_hour=6), time.clock, time.sleep)
+    written = 0
 
     async def write() -> str:
+        nonlocal written
+        written += 1
         return "written"
 
     for _ in range(2):
         await calls("createRecord", write, points=CREATE)
-    assert time.slept == []
-    await calls("createRecord", write, points=CREATE)
-    assert time.slept == [pytest.approx(3600)]  # waited, not dropped
+    with pytest.raises(BudgetSpent) as spent:
+        await calls("createRecord", write, points=CREATE)
+    assert [] == time.slept
+    assert 2 == written
+    assert pytest.approx(3600) == spent.value.wait
+    assert 1 == calls.counts["budget_deferred"]
+    assert pytest.approx(3600) == calls.room_in(CREATE)
+    time.now += timedelta(hours=1)
+    assert "written" == await calls("createRecord", write, points=CREATE)
+
+
+def test_write_budget_holds_writes_below_the_daily_points() -> None:
+    """With room in every hour, the daily points still bound the writes: the next write waits
+    until the first of the day leaves the 24 hours."""
+    budget = WriteBudget(per_hour=1000, per_day=9)
+    for h in range(3):
+        assert 0 == budget.room_in(CREATE, T0 + timedelta(hours=h))
+        budget.spend(CREATE, T0 + timedelta(hours=h))
+    assert pytest.approx(21 * 3600) == budget.room_in(CREATE, T0 + timedelta(hours=3))
+    assert 0 == budget.room_in(CREATE, T0 + timedelta(hours=24))
+    assert 0 == WriteBudget(per_hour=0, per_day=0).room_in(10**6, T0)  # 0: no budget
+
+
+def test_a_long_thread_is_cut_to_max_posts_with_a_more_line() -> None:
+    """cap_thread keeps the first posts whole and renumbered, ends the last with "more…",
+    keeps each post within 300 graphemes, its link facets on its own bytes, and leaves a
+    thread within the cap alone."""
+    link = "Source: sifted.eu"
+    start = len(b"Source: ")
+    thread = [
+        BlueskyPost(f"{link} (1/5)", (LinkFacet(start, start + 9, "https://sifted.eu/x"),)),
+        *(BlueskyPost(f"{chr(97 + i) * 280} ({i + 2}/5)") for i in range(3)),
+        BlueskyPost("short end (5/5)"),
+    ]
+    capped = cap_thread(thread, 3)
+    assert [
+        f"{link} (1/3)",
+        f"{'a' * 280} (2/3)",
+        f"{'b' * 280}\nmore… (3/3)",
+    ] == [p.text for p in capped]
+    assert thread[0].links == capped[0].links
+    for p in capped:
+        assert graphemes(p.text) <= 300 and len(p.text.encode()) <= 3000
+        for f in p.links:
+            assert "sifted.eu" == p.text.encode()[f.byte_start : f.byte_end].decode()
+    assert tuple(thread[:3]) == cap_thread(thread[:3], 3)
+    assert tuple(thread) == cap_thread(thread, 0)
+
+
+def test_cap_keeps_the_last_post_when_the_more_line_fits_and_never_cuts_one() -> None:
+    """The "more…" line goes on the last kept post when it fits; when every post is full, the
+    last place holds "more…" alone: no post is ever cut (a quote is never split)."""
+    short = [BlueskyPost(f"line {i} ({i}/4)") for i in range(1, 5)]
+    assert ("line 1 (1/2)", "line 2\nmore… (2/2)") == tuple(p.text for p in cap_thread(short, 2))
+    full = [BlueskyPost(f"{'x' * 294} ({i}/4)") for i in range(1, 5)]
+    capped = cap_thread(full, 3)
+    assert (f"{'x' * 294} (1/3)", f"{'x' * 294} (2/3)", "more… (3/3)") == tuple(
+        p.text for p in capped
+    )
 
 
 @pytest.mark.parametrize(
@@ -168,6 +265,12 @@ async def test_calls_wait_when_the_write_budget_is_spent() -> None:
         ("checks_per_hour = -1", "[bluesky] checks_per_hour = -1: expected a number >= 0"),
         ('search_queries = "LeCun"', "search_queries = 'LeCun': expected a list of strings"),
         ("viral_likes = 1.5", "viral_likes = 1.5: expected a whole number"),
+        ("write_points_per_day = 40000", "expected at most 35000 (Bluesky's own limit a day)"),
+        ("max_thread_posts = 1", "max_thread_posts = 1: expected 0 (no cap) or at least 2"),
+        (
+            'unrelated_parent = "reply"',
+            "unrelated_parent = 'reply': expected one of ['silent', 'own_text', 'answer']",
+        ),
     ],
 )
 def test_bluesky_config_errors_name_the_key_and_what_was_expected(
@@ -193,3 +296,50 @@ def test_credentials_come_from_the_environment_only() -> None:
     assert credentials({"BLUESKY_HANDLE": "factbot.test"}) is None  # no password: no login
     env = {"BLUESKY_HANDLE": " factbot.test ", "BLUESKY_APP_PASSWORD": "abcd-efgh"}
     assert credentials(env) == ("factbot.test", "abcd-efgh")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    texts=st.lists(st.text(min_size=1, max_size=294), min_size=1, max_size=8),
+    max_posts=st.integers(min_value=2, max_value=5),
+)
+def test_a_capped_thread_is_always_within_the_limits(texts: list[str], max_posts: int) -> None:
+    """Any thread of valid posts, capped: at most max_posts posts, each within 300 graphemes
+    and 3000 bytes; a cut thread ends with "more… (k/k)"; the kept posts' own words are
+    unchanged (a post is dropped, never cut)."""
+    texts = [t for t in texts if graphemes(t) <= 290 and len(t.encode()) <= 2990] or ["x"]
+    n = len(texts)
+    thread = [BlueskyPost(f"{t} ({i}/{n})" if n > 1 else t) for i, t in enumerate(texts, 1)]
+    capped = cap_thread(thread, max_posts)
+    assert len(capped) <= max_posts
+    for p in capped:
+        assert graphemes(p.text) <= 300 and len(p.text.encode()) <= 3000
+    if n <= max_posts:
+        assert tuple(thread) == capped
+        return
+    k = len(capped)
+    assert capped[-1].text.endswith(f"more… ({k}/{k})")
+    for i, p in enumerate(capped[:-1]):
+        assert f"{texts[i]} ({i + 1}/{k})" == p.text
+
+
+async def test_a_restart_counts_the_last_days_posts_against_the_write_budget(
+    tmp_path: Path,
+) -> None:
+    """At start the write budget is restored from the outbox: posts sent in the last day
+    count (a restart does not reset the daily budget), older and pending ones do not."""
+    store = BlueskyStore(tmp_path / "f.db")
+    for i, hours in enumerate((30, 20, 0.5)):
+        at = T0 - timedelta(hours=hours)
+        await store.add_pending(f"k{i}", "at://m", i + 1, "rkey", {"text": "x"}, at)
+        await store.mark_sent(f"k{i}", f"at://r{i}", "cid", at)
+    await store.add_pending("k9", "at://m", 9, "rkey", {"text": "x"}, T0)  # not sent
+    time = FakeTime()
+    calls = Calls(
+        BlueskyConfig(write_points_per_hour=6, write_points_per_day=9), time.clock, time.sleep
+    )
+    assert 2 == await restore_budget(calls, store, T0)
+    assert 0 == calls.room_in(CREATE)  # 6 of the day's 9 points, 3 of the hour's 6
+    calls.budget.spend(CREATE, T0)
+    assert pytest.approx(4 * 3600) == calls.room_in(CREATE)  # until the 20 h old post is a day
+    store.close()

@@ -63,6 +63,13 @@ def test_relative_paths_follow_the_file(tmp_path: Path) -> None:
         ),
         ("[model]\nweights = [1.0]\n", "[model] weights = [1.0]: expected one weight per"),
         ("[match\n", "not valid TOML"),
+        ("[store]\nkeep_days = -1\n", "[store] keep_days = -1: expected a number >= 0"),
+        ("[store]\nkeep_days = 1.5\n", "[store] keep_days = 1.5: expected a whole number"),
+        ("[limits]\nanswers_per_day = -5\n", "[limits] answers_per_day = -5: expected a number"),
+        (
+            "[schedule]\nprune_seconds = 0\n",
+            "[schedule] prune_seconds = 0.0: expected a number > 0",
+        ),
     ],
 )
 def test_bad_config_names_file_key_and_value(tmp_path: Path, text: str, message: str) -> None:

@@ -94,6 +94,7 @@ async def test_live_bot_answers_mentions_serves_health_and_stops_cleanly(
 
     runtime.stop()
     assert 0 == await asyncio.wait_for(task, 30)
+    assert 1 <= runtime.jobs.runs["prune"] and "prune" not in runtime.jobs.failed  # retention
     # The audit trail has every check, written through the file's single writer.
     with sqlite3.connect(tmp_path / "factbot.db") as db:
         verdicts = dict(db.execute("SELECT verdict, count(*) FROM checks GROUP BY verdict"))

@@ -200,7 +200,8 @@ def test_status_text_is_readable(tmp_path: Path, capsys: pytest.CaptureFixture[s
         "replies:   sent 0, pending 0 (any age)",
         "watched:   seen 0, handed over 0",
         "telegram:  cards published 0, reviews opened 0, decided 0",
-    ] == out[1:]
+    ] == out[1:-1]
+    assert out[-1].startswith("store:     0.0 MB, of which free 0.0 MB")
 
 
 def test_status_reads_without_writing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 from factories import make_post
@@ -16,7 +16,6 @@ from telegram_emulator import parse_html
 from bot.compose import compose_reply
 from bot.config import TelegramConfig
 from bot.domain import CheckResult, Discrepancy, MatchInfo, Source
-from bot.limits import Admit, UserLimiter
 from bot.telegram.app import MissingToken, build_application
 from bot.telegram.cards import (
     alert_text,
@@ -110,18 +109,6 @@ def test_post_text_is_shown_escaped_and_cut() -> None:
     first = text.split("\n")[0]
     assert first.startswith("The post (<b>x</b> & ")
     assert first.endswith("…”")
-
-
-def test_limiter_admits_n_an_hour_then_one_notice() -> None:
-    """N checks in the hour, then one notice, then silence until the oldest check is an hour
-    old; a limit of 0 never refuses."""
-    limiter = UserLimiter(2)
-    at = [T0 + timedelta(minutes=m) for m in (0, 1, 2, 3, 60)]
-    assert [Admit.YES, Admit.YES, Admit.NOTICE, Admit.SILENT, Admit.YES] == [
-        limiter.admit(1, t) for t in at
-    ]
-    assert Admit.YES == limiter.admit(2, at[3])
-    assert {Admit.YES} == {UserLimiter(0).admit(1, T0) for _ in range(50)}
 
 
 def test_the_token_comes_only_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

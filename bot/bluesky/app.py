@@ -6,12 +6,13 @@ the mention poller, the watchers and the publisher port. `main()` builds it once
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 from atproto import AsyncClient
 
-from bot.bluesky.calls import Calls, Clock, Sleep, utc_now
+from bot.bluesky.calls import CREATE, DAY, Calls, Clock, Sleep, utc_now
 from bot.bluesky.client import Session, build_client, ensure_bot_label
 from bot.bluesky.firehose import FirehoseWatcher
 from bot.bluesky.mentions import Mentions
@@ -19,10 +20,19 @@ from bot.bluesky.ports import Publisher
 from bot.bluesky.publish import BlueskyPorts
 from bot.bluesky.store import BlueskyStore
 from bot.bluesky.watch import Watcher
-from bot.config import BlueskyConfig
+from bot.config import BlueskyConfig, LimitsConfig
 from bot.pipeline import Checks
 
 log = logging.getLogger(__name__)
+
+
+async def restore_budget(calls: Calls, store: BlueskyStore, now: datetime) -> int:
+    """Count the reply posts sent in the day before `now` (by earlier runs) against the write
+    budget; how many."""
+    times = await store.sent_times(now - DAY)
+    for at in times:
+        calls.budget.spend(CREATE, at)
+    return len(times)
 
 
 class BlueskyBot:
@@ -35,8 +45,10 @@ class BlueskyBot:
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock = utc_now,
         sleep: Sleep | None = None,
+        budget: LimitsConfig | None = None,
     ) -> None:
         self.config, self.checker, self.clock, self.publisher = config, checker, clock, publisher
+        self.budget = budget or LimitsConfig()  # the global budget of answers ([limits])
         self.client: AsyncClient = build_client(config, transport)
         self.session = Session(self.client, config.session_file)
         self.calls = Calls(config, clock) if sleep is None else Calls(config, clock, sleep)
@@ -44,9 +56,14 @@ class BlueskyBot:
         self.did = ""
 
     async def start(self, handle: str, password: str) -> None:
-        """Log in (reusing the saved session) and make sure the profile says it is a bot."""
+        """Log in (reusing the saved session) and make sure the profile says it is a bot. The
+        write budget starts with the posts the last day's runs sent (kept in the outbox). Until
+        it has started, a spent budget or a far 429 reset is waited out; after, jobs defer."""
+        await restore_budget(self.calls, self.store, self.clock())
+        self.calls.defer_long_waits = False
         self.did = await self.session.start(handle, password, self.calls)
         await ensure_bot_label(self.client, self.did, self.calls)
+        self.calls.defer_long_waits = True
         self.mentions = Mentions(
             self.client,
             self.did,
@@ -56,6 +73,7 @@ class BlueskyBot:
             self.config,
             self.clock,
             reviewer=self.publisher,
+            budget=self.budget,
         )
         self.watcher = Watcher(
             self.client,
@@ -67,7 +85,9 @@ class BlueskyBot:
             publisher=self.publisher,
             self_did=self.did,
         )
-        self.ports = BlueskyPorts(self.client, self.mentions.sender, self.calls)
+        self.ports = BlueskyPorts(
+            self.client, self.mentions.sender, self.calls, self.config.max_thread_posts
+        )
 
     def firehose(self, url: str | None = None) -> FirehoseWatcher:
         return FirehoseWatcher(self.watcher, url)

@@ -5,8 +5,13 @@ trusted). The time for `updateSeen` is taken before listing. What is checked: th
 mention replies to (its parent), else the post it quotes, else the mention's own text. The
 reply goes under the mention (parent) in the mention's thread (root), through the outbox.
 Skipped: the bot's own posts, replies and quotes that do not mention the bot, threads where
-replies are disabled, authors who block the bot (or whom it blocks). A `review` goes to the
-operators instead of being published."""
+replies are disabled, authors who block the bot (or whom it blocks), accounts that declare
+themselves bots (the `bot` self-label), and, by default, a mention under somebody else's post
+that matches nothing verified (`[bluesky] unrelated_parent`: nobody can make the bot reply
+under any post). A `review` goes to the operators instead of being published. Each account's
+checks and every platform's answers are limited (`bot/limits.py`, kept in SQLite); a reply is
+at most `max_thread_posts` posts. When the write budget is spent the round stops: the mention
+stays claimed and is answered by a later run (no job sleeps waiting for the budget)."""
 
 from __future__ import annotations
 
@@ -20,14 +25,14 @@ from typing import Any
 
 from atproto import AsyncClient
 
-from bot.bluesky.calls import Calls, Clock
+from bot.bluesky.calls import CREATE, BudgetSpent, Calls, Clock
 from bot.bluesky.ports import Publisher
-from bot.bluesky.records import parse_time, quoted_ref, strong_ref, to_post
-from bot.bluesky.replies import Ref, ThreadSender
+from bot.bluesky.records import declares_bot, parse_time, quoted_ref, strong_ref, to_post
+from bot.bluesky.replies import Ref, ThreadSender, cap_thread
 from bot.bluesky.store import BlueskyStore
-from bot.config import BlueskyConfig
+from bot.config import BlueskyConfig, LimitsConfig
 from bot.domain import BlueskyPost, CheckResult, Post
-from bot.limits import Admit, UserLimiter, limit_notice
+from bot.limits import Admit, Limits, limit_notice
 from bot.pipeline import Checks
 
 log = logging.getLogger(__name__)
@@ -38,7 +43,7 @@ WATERMARK = "notifications.indexed_at"
 @dataclass(frozen=True)
 class Outcome:
     uri: str  # the notification's post
-    status: str  # replied | review | limited | skipped:<why> | failed
+    status: str  # replied | review | limited | skipped:<why> | failed | deferred
     verdict: str = ""
     replies: tuple[str, ...] = ()
 
@@ -54,18 +59,33 @@ class Mentions:
         config: BlueskyConfig,
         clock: Clock,
         reviewer: Publisher | None = None,
+        budget: LimitsConfig | None = None,
     ) -> None:
         self.client, self.did, self.checker, self.store = client, did, checker, store
         self.calls, self.config, self.clock, self.reviewer = calls, config, clock, reviewer
         self.sender = ThreadSender(client, did, store, calls, clock)
-        self.limiter = UserLimiter(config.checks_per_hour)
+        self.limits = Limits(store, "bluesky", config.checks_per_hour, budget or LimitsConfig())
         self.failures = 0  # mentions whose answer failed this round (retried next round)
+        self.deferred = 0  # rounds cut short because the write budget was spent
 
     async def poll(self) -> list[Outcome]:
-        """One round: list what is new, answer each in order, then mark them seen."""
+        """One round: list what is new, answer each in order, then mark them seen. With no room
+        in the write budget for one post, or when it runs out mid-round, the round stops and
+        what is left waits for a later run."""
+        wait = self.calls.room_in(CREATE)
+        if wait > 0:
+            self.deferred += 1
+            self.calls.counts["budget_deferred"] += 1
+            log.info("bluesky: write budget spent; mentions wait %.0f s for a later run", wait)
+            return []
         seen_at = self.client.get_current_time_iso()  # before listing: nothing slips between
         watermark = await self.store.get_state(WATERMARK)
-        notes = await self._list(watermark)
+        try:
+            notes = await self._list(watermark)
+        except BudgetSpent as spent:  # a 429 with a far reset: the next run lists again
+            self.deferred += 1
+            log.info("bluesky: %s; mentions wait for a later run", spent)
+            return []
         outcomes, newest, failed = [], watermark, False
         cutoff = self._backlog_cutoff() if watermark is None else None
         for note in notes:
@@ -75,6 +95,11 @@ class Mentions:
                     outcome = await self._skip(note, "skipped:before the first start")
                 else:
                     outcome = await self.handle(note)
+            except BudgetSpent as spent:  # not a failure: the mention stays claimed
+                self.deferred += 1
+                log.info("bluesky: %s; mention %s waits for a later run", spent, note.uri)
+                outcomes.append(Outcome(note.uri, "deferred"))
+                break
             except Exception:
                 self.failures += 1
                 limit = self.config.max_attempts
@@ -162,8 +187,12 @@ class Mentions:
             return Outcome(note.uri, "skipped:deleted")
         if mention_view.viewer is not None and mention_view.viewer.reply_disabled:
             return Outcome(note.uri, "skipped:replies disabled")
+        if declares_bot(note.author) or declares_bot(mention_view.author):
+            return Outcome(note.uri, "skipped:bot account")  # no bot-to-bot ping-pong
         root, parent = self._refs(note)
-        admit = self.limiter.admit(note.author.did, self.clock())
+        admit = await self.limits.admit(note.author.did, note.uri, self.clock())
+        if admit is Admit.BUSY:  # the global budget: no notice (it would be a post too)
+            return Outcome(note.uri, "skipped:answer budget spent")
         if admit is not Admit.YES:
             if admit is Admit.NOTICE:
                 notice = BlueskyPost(limit_notice(self.config.checks_per_hour))
@@ -175,7 +204,21 @@ class Mentions:
             target = None  # a mention under the bot's own reply: check what the user wrote
         post = to_post(target) if target is not None else to_post(note)
         result = await self.check(post)
+        if result.verdict == "no_match" and self._under_someone_else(note, target):
+            mode = self.config.unrelated_parent
+            if mode == "own_text":
+                result = await self.check(to_post(note))
+            if mode != "answer" and result.verdict == "no_match":
+                return Outcome(note.uri, "skipped:unrelated post", "no_match")
         return await self._respond(note, result, root, parent)
+
+    def _under_someone_else(self, note: Any, target: Any) -> bool:
+        """The mention replies to a post its author did not write (a third party's)."""
+        if target is None or getattr(note.record, "reply", None) is None:
+            return False
+        return bool(target.uri == note.record.reply.parent.uri) and bool(
+            target.author.did != note.author.did
+        )
 
     async def check(self, post: Post) -> CheckResult:
         """The one pipeline, off the event loop (the models are CPU-bound)."""
@@ -192,7 +235,8 @@ class Mentions:
             return Outcome(note.uri, "review", verdict)
         if verdict == "no_match" and not self.config.answer_no_match:
             return Outcome(note.uri, "skipped:no match", verdict)
-        sent = await self.sender.send(note.uri, root, parent, result.reply.bluesky)
+        thread = cap_thread(result.reply.bluesky, self.config.max_thread_posts)
+        sent = await self.sender.send(note.uri, root, parent, thread)
         return Outcome(note.uri, "replied", verdict, tuple(sent))
 
     def _mentions_bot(self, record: Any) -> bool:

@@ -12,14 +12,16 @@ from atproto_client.exceptions import AtProtocolError
 
 from bot.bluesky.calls import Calls
 from bot.bluesky.records import parse_web_url, strong_ref, to_post
-from bot.bluesky.replies import ThreadSender
+from bot.bluesky.replies import ThreadSender, cap_thread
 from bot.domain import BlueskyPost, Post
 from bot.telegram.ports import ResolveError
 
 
 class BlueskyPorts:
-    def __init__(self, client: AsyncClient, sender: ThreadSender, calls: Calls) -> None:
-        self.client, self.sender, self.calls = client, sender, calls
+    def __init__(
+        self, client: AsyncClient, sender: ThreadSender, calls: Calls, max_posts: int = 0
+    ) -> None:
+        self.client, self.sender, self.calls, self.max_posts = client, sender, calls, max_posts
 
     async def resolve(self, url: str) -> Post:
         parsed = parse_web_url(url)
@@ -50,7 +52,7 @@ class BlueskyPorts:
         parent = strong_ref(view.uri, view.cid)
         reply = getattr(view.record, "reply", None)
         root = strong_ref(reply.root.uri, reply.root.cid) if reply is not None else parent
-        uris = await self.sender.send(mention, root, parent, thread)
+        uris = await self.sender.send(mention, root, parent, cap_thread(thread, self.max_posts))
         return uris[0]
 
     async def _posts(self, uris: list[str]) -> list[Any]:

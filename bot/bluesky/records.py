@@ -104,6 +104,16 @@ def to_post(view: Any) -> Post:
     )
 
 
+def declares_bot(author: Any) -> bool:
+    """The account (a profile view, as in a notification or a post view) carries the `bot`
+    self-label: a label "bot" set by the account itself."""
+    did = getattr(author, "did", None)
+    for label in getattr(author, "labels", None) or []:
+        if getattr(label, "val", None) == "bot" and getattr(label, "src", did) == did:
+            return True
+    return False
+
+
 def quoted_ref(record: Any) -> tuple[str, str] | None:
     """(uri, cid) of the post that a post *record* quotes, or None."""
     embed = getattr(record, "embed", None)

@@ -5,24 +5,64 @@ record — before it is sent, and marked sent with its URI after. Sending first 
 key up in the bot's own repository: a post that was written just before a crash is found there
 and not written again, so a restart (or a retried timeout) never gives a second reply, and a
 pending post is never lost. The thread's root stays fixed; each post's parent is the one before.
+
+A reply is at most `[bluesky] max_thread_posts` posts (`cap_thread`, applied by the callers to
+the composed thread): the last one kept ends with a "more…" line. A write the budget has no
+room for raises `BudgetSpent`; what is left stays pending for a later run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
+import regex
 from atproto import AsyncClient, models
 from atproto_client.exceptions import BadRequestError
 
-from bot.bluesky.calls import CREATE, Calls, Clock
+from bot.bluesky.calls import CREATE, BudgetSpent, Calls, Clock
 from bot.bluesky.records import POST, reply_record, strong_ref, tid
 from bot.bluesky.store import BlueskyStore, OutboxRow
+from bot.compose import graphemes
 from bot.domain import BlueskyPost
 
+log = logging.getLogger(__name__)
 Ref = Any  # models.ComAtprotoRepoStrongRef.Main (the SDK has no type information)
+MORE = "more…"
+MAX_GRAPHEMES, MAX_BYTES = 300, 3000
+_NUMBERED = regex.compile(r" \((\d+)/(\d+)\)$")
+
+
+def cap_thread(thread: Sequence[BlueskyPost], max_posts: int) -> tuple[BlueskyPost, ...]:
+    """At most `max_posts` posts (0: no cap). A longer thread keeps its first posts whole, the
+    last kept one ending with a "more…" line (a post is dropped rather than cut, so no quote is
+    ever split); the " (i/n)" numbering is redone for the posts kept. Each post stays within
+    300 graphemes and 3000 bytes, and its link facets stay on its own bytes."""
+    if max_posts <= 0 or len(thread) <= max_posts:
+        return tuple(thread)
+    bodies = [_unnumbered(p.text, len(thread)) for p in thread]
+    for last in range(max_posts, 1, -1):
+        tail = f"{bodies[last - 1]}\n{MORE} ({last}/{last})"
+        if graphemes(tail) <= MAX_GRAPHEMES and len(tail.encode()) <= MAX_BYTES:
+            kept = _renumbered(thread, bodies, last - 1)
+            return (*kept, BlueskyPost(tail, thread[last - 1].links))
+    kept = _renumbered(thread, bodies, max_posts - 1)  # every post full: "more…" alone
+    return (*kept, BlueskyPost(f"{MORE} ({max_posts}/{max_posts})"))
+
+
+def _unnumbered(text: str, n: int) -> str:
+    m = _NUMBERED.search(text)
+    return text[: m.start()] if m and int(m[2]) == n else text
+
+
+def _renumbered(
+    thread: Sequence[BlueskyPost], bodies: Sequence[str], keep: int
+) -> tuple[BlueskyPost, ...]:
+    n = keep + 1
+    return tuple(BlueskyPost(f"{bodies[i]} ({i + 1}/{n})", thread[i].links) for i in range(keep))
 
 
 def outbox_key(target: str, part: int) -> str:
@@ -66,7 +106,11 @@ class ThreadSender:
         again (its claim is still open, so the next poll hands it out)."""
         done = 0
         for row in await self.store.pending_outbox():
-            await self._ensure(row, f"pending reply {row.part}")
+            try:
+                await self._ensure(row, f"pending reply {row.part}")
+            except BudgetSpent as spent:
+                log.info("bluesky: %s; the rest waits for a later run", spent)
+                break
             done += 1
         return done
 

@@ -241,6 +241,20 @@ class BlueskyStore(WorkerDatabase):
             ]
         )
 
+    async def sent_times(self, since: datetime) -> list[datetime]:
+        """When each reply post was sent, from `since` on, oldest first (to restore the write
+        budget at start: a restart does not forget what the last day's writes spent)."""
+
+        def select() -> list[datetime]:
+            rows = self.db.execute(
+                "SELECT sent_at FROM bluesky_outbox WHERE status = 'sent' AND sent_at >= ? "
+                "ORDER BY sent_at",
+                [since.isoformat()],
+            ).fetchall()
+            return [datetime.fromisoformat(r[0]) for r in rows]
+
+        return await self._run(select)
+
     async def outbox(self) -> list[dict[str, Any]]:
         return await self._run(lambda: list(self.db["bluesky_outbox"].rows_where(order_by="key")))
 

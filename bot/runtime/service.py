@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
@@ -32,6 +33,7 @@ from bot.config import Config, ConfigError
 from bot.domain import CheckResult, Post
 from bot.embed import Embedder
 from bot.pipeline import build_checker
+from bot.retention import prune_store
 from bot.runtime.checks import LiveChecks
 from bot.runtime.dryrun import WritingSender, replay, write_handover
 from bot.runtime.health import Health, OpsServer, is_loopback
@@ -178,6 +180,11 @@ class Runtime:
             else:
                 reloader = CorpusReloader(self.config, live, self._alert)
                 jobs.every("corpus", self.config.schedule.corpus_seconds, reloader.check_once)
+                keep = self.config.store.keep_days
+                if keep > 0 and not self.dry_run:
+                    track = self.config.bluesky.track_hours
+                    prune = partial(prune_store, audit, keep, track)
+                    jobs.every("prune", self.config.schedule.prune_seconds, prune)
                 if self.config.ops.port:
                     ops = OpsServer(
                         self.health,
@@ -220,7 +227,9 @@ class Runtime:
         started: contextlib.AsyncExitStack,
     ) -> BlueskyBot:
         cfg, schedule, jobs = self.config.bluesky, self.config.schedule, self.jobs
-        bot = BlueskyBot(cfg, live, path, publisher=handover, transport=self.transport)
+        bot = BlueskyBot(
+            cfg, live, path, publisher=handover, transport=self.transport, budget=self.config.limits
+        )
         self.bluesky = bot
         started.push_async_callback(bot.close)
         await bot.start(*account)
@@ -233,7 +242,7 @@ class Runtime:
         log.info("bluesky: signed in as %s; %d pending post(s) reconciled", bot.did, sent)
         self.health.add("bluesky", bot.client.com.atproto.server.get_session)
         self.metrics.count_replies("bluesky", lambda: sender.sent)
-        for kind in ("retried", "rate_limited", "failed"):
+        for kind in ("retried", "rate_limited", "failed", "budget_deferred"):
             self.metrics.count_errors(f"bluesky:{kind}", _reading(bot.calls.counts, kind))
         self.metrics.count_errors("bluesky:mention", lambda: bot.mentions.failures)
         jobs.every("mentions", schedule.mentions_seconds, bot.mentions.poll)
@@ -266,7 +275,14 @@ class Runtime:
         started.callback(store.close)
         app = build_application(self.config.telegram, token)
         ports = self.bluesky.ports if self.bluesky is not None else None
-        deps = TelegramDeps(live, store, self.config.telegram, resolver=ports, bluesky=ports)
+        deps = TelegramDeps(
+            live,
+            store,
+            self.config.telegram,
+            resolver=ports,
+            bluesky=ports,
+            budget=self.config.limits,
+        )
         outlet = register(app, deps)
         await initialize(app, self.config.telegram.base_url)  # TelegramStartError: one line
         started.push_async_callback(app.shutdown)

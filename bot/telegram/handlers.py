@@ -16,7 +16,7 @@ from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot.domain import CheckResult, Corpus, Post
-from bot.limits import Admit, UserLimiter, limit_notice
+from bot.limits import BUSY_NOTICE, Admit, Limits, limit_notice
 from bot.logs import Redact, secrets_from
 from bot.telegram.app import TelegramApp
 from bot.telegram.cards import brief, channel_card, esc
@@ -57,7 +57,7 @@ def about_text(corpus: Corpus, per_hour: int) -> str:
 class Handlers:
     def __init__(self, deps: TelegramDeps, outlet: TelegramOutlet) -> None:
         self.deps, self.outlet = deps, outlet
-        self.limiter = UserLimiter(deps.config.checks_per_hour)
+        self.limits = Limits(deps.store, "telegram", deps.config.checks_per_hour, deps.budget)
 
     async def start(self, update: Update, context: Context) -> None:
         if update.effective_message:
@@ -85,9 +85,12 @@ class Handlers:
             await message.reply_text("Send /check followed by the quote or a bsky.app link.")
             return
         user = message.from_user.id if message.from_user else message.chat.id
-        admit = self.limiter.admit(user, self.deps.clock())
+        request = f"telegram:{message.chat.id}:{message.message_id}"
+        admit = await self.limits.admit(str(user), request, self.deps.clock())
         if admit is Admit.NOTICE:
             await message.reply_text(esc(limit_notice(self.deps.config.checks_per_hour)))
+        elif admit is Admit.BUSY:
+            await message.reply_text(esc(BUSY_NOTICE))
         if admit is not Admit.YES:
             return
         if BSKY_POST.match(text):

@@ -6,11 +6,11 @@ The Bluesky adapter implements `PostResolver` (a bsky.app URL → the post) and
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from bot.config import TelegramConfig
+from bot.config import LimitsConfig, TelegramConfig
 from bot.domain import BlueskyPost, Post
 from bot.pipeline import Checks
 from bot.telegram.store import TelegramStore
@@ -46,3 +46,4 @@ class TelegramDeps:
     resolver: PostResolver | None = None
     bluesky: BlueskyPublisher | None = None
     clock: Callable[[], datetime] = utc_now
+    budget: LimitsConfig = field(default_factory=LimitsConfig)  # [limits]: the global budget
