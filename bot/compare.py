@@ -97,6 +97,7 @@ def compare(
         source_kind=source.kind,
         event_id=event.id,
         publisher=source.publisher,
+        sentence_ids=tuple(s.id for s in quote_sentences),
     )
     return Comparison(info, tuple(found))
 

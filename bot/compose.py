@@ -70,6 +70,10 @@ class ReplyTexts:
     unsupported: str = "No verified source contains this sentence: “{claimed}”"
     reworded: str = "The post rewords it: “{claimed}” vs the original “{verified}”"
     more: str = "…"
+    # Corrections of what was already published ({date}: the day of the correction; {field},
+    # {old}, {new}: what changed in the corpus since).
+    corrected: str = "Corrected {date}: {field} was {old}, is {new}."
+    corrected_withdrawn: str = "Corrected {date}: {field} was {old}; it is no longer verified."
 
 
 __all__ = [
@@ -82,6 +86,7 @@ __all__ = [
     "graphemes",
     "human_date",
     "link_label",
+    "render_line",
     "tidy",
 ]
 
@@ -235,6 +240,11 @@ def _later(claimed: str, verified: str | None, day: date | None) -> bool:
     except ValueError:
         when = day
     return bool(relative and when and str(relative[1]) > when.isoformat())
+
+
+def render_line(texts: ReplyTexts, name: str, values: Mapping[str, str]) -> str:
+    """One template of `texts` filled in as plain text (its default when it is malformed)."""
+    return "".join(seg.text for seg in _render(texts, name, values))
 
 
 def _render(texts: ReplyTexts, name: str, values: Mapping[str, str | _Seg]) -> tuple[_Seg, ...]:

@@ -222,6 +222,8 @@ class MatchInfo:
     source_kind: SourceKind
     event_id: str = ""
     publisher: str = ""
+    # The verified sentences the quote is made of, in order (what a correction compares).
+    sentence_ids: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, str]:
         return {
@@ -269,6 +271,7 @@ class CheckResult:
     reply: Reply
     alignments: tuple[Alignment, ...] = ()
     gated: bool = True  # False: the gate turned the post away before the model saw it
+    corpus_version: str = ""  # the corpus the check ran on (what a published output records)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:

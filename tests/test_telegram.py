@@ -19,6 +19,7 @@ from telegram_emulator import CHANNEL, REVIEW_CHAT, BotApiEmulator, parse_html
 
 from bot.compose import compose_reply
 from bot.config import ConfigError, TelegramConfig, load_config
+from bot.corrections import Stated
 from bot.domain import BlueskyPost, CheckResult, Discrepancy, MatchInfo, Post
 from bot.pipeline import Checker
 from bot.store import Store
@@ -64,9 +65,13 @@ class FakeBluesky:
     """The Bluesky adapter's `BlueskyPublisher`, by hand: records each reply."""
 
     replies: list[tuple[str, tuple[BlueskyPost, ...]]] = field(default_factory=list)
+    stated: list[Stated | None] = field(default_factory=list)
 
-    async def reply(self, mention: str, thread: Sequence[BlueskyPost]) -> str:
+    async def reply(
+        self, mention: str, thread: Sequence[BlueskyPost], stated: Stated | None = None
+    ) -> str:
         self.replies.append((mention, tuple(thread)))
+        self.stated.append(stated)
         return f"{mention}/reply"
 
 

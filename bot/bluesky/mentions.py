@@ -26,6 +26,7 @@ from bot.bluesky.records import parse_time, quoted_ref, strong_ref, to_post
 from bot.bluesky.replies import Ref, ThreadSender
 from bot.bluesky.store import BlueskyStore
 from bot.config import BlueskyConfig
+from bot.corrections import stated
 from bot.domain import BlueskyPost, CheckResult, Post
 from bot.limits import Admit, UserLimiter, limit_notice
 from bot.pipeline import Checks
@@ -192,6 +193,9 @@ class Mentions:
             return Outcome(note.uri, "review", verdict)
         if verdict == "no_match" and not self.config.answer_no_match:
             return Outcome(note.uri, "skipped:no match", verdict)
+        facts = stated(result, self.checker.corpus)
+        if facts is not None:  # what the reply states, kept for corrections
+            await self.store.record_stated(note.uri, facts, self.clock())
         sent = await self.sender.send(note.uri, root, parent, result.reply.bluesky)
         return Outcome(note.uri, "replied", verdict, tuple(sent))
 

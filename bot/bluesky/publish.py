@@ -13,6 +13,7 @@ from atproto_client.exceptions import AtProtocolError
 from bot.bluesky.calls import Calls
 from bot.bluesky.records import parse_web_url, strong_ref, to_post
 from bot.bluesky.replies import ThreadSender
+from bot.corrections import Stated
 from bot.domain import BlueskyPost, Post
 from bot.telegram.ports import ResolveError
 
@@ -42,7 +43,9 @@ class BlueskyPorts:
             raise ResolveError("That post does not exist, or is not visible to me.")
         return to_post(views[0])
 
-    async def reply(self, mention: str, thread: Sequence[BlueskyPost]) -> str:
+    async def reply(
+        self, mention: str, thread: Sequence[BlueskyPost], stated: Stated | None = None
+    ) -> str:
         views = await self._posts([mention])
         if not views:
             raise ResolveError("The mention is gone; nothing was published.")
@@ -50,6 +53,8 @@ class BlueskyPorts:
         parent = strong_ref(view.uri, view.cid)
         reply = getattr(view.record, "reply", None)
         root = strong_ref(reply.root.uri, reply.root.cid) if reply is not None else parent
+        if stated is not None:  # what the reply states, kept for corrections
+            await self.sender.store.record_stated(mention, stated, self.sender.clock())
         uris = await self.sender.send(mention, root, parent, thread)
         return uris[0]
 
