@@ -10,15 +10,27 @@ itself. One run at a time (a lock), so two approvals never race; a second run fi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from bot.bluesky.calls import Calls, utc_now
+from bot.bluesky.client import Session, build_client
+from bot.bluesky.client import credentials as bluesky_credentials
+from bot.bluesky.corrections import BlueskyCorrector
+from bot.bluesky.replies import ThreadSender
+from bot.bluesky.store import BlueskyStore
+from bot.config import Config
 from bot.corrections import Found, Output, pending
 from bot.domain import Corpus
 from bot.store import AuditLog
+from bot.telegram.app import TOKEN_ENV, build_application
+from bot.telegram.corrections import TelegramCorrector
+from bot.telegram.edits import CorrectionTables
+from bot.telegram.store import TelegramStore
 
 log = logging.getLogger(__name__)
 
@@ -81,3 +93,70 @@ class Corrections:
                     "corrections: %d output(s) corrected to %s", len(done), corpus.version[:12]
                 )
             return Applied(tuple(done), tuple(failed))
+
+
+class MissingCredentials(RuntimeError):
+    """Corrections are due on a platform whose credentials are not set; safe to print."""
+
+
+async def from_the_command_line(
+    config: Config, corpus: Corpus, apply: bool, environ: Mapping[str, str]
+) -> tuple[list[Found], Applied | None]:
+    """`factbot corrections`: what is pending; with `apply`, correct it with the platforms'
+    credentials from the environment (the live bot must not be running on Bluesky: it holds
+    the session; an operator's Approve in the review chat does the same from inside it)."""
+    path = config.store.path
+    audit = AuditLog(path)
+    bluesky, telegram = BlueskyStore(path), TelegramStore(path)
+    async with contextlib.AsyncExitStack() as stack:
+        for store in (audit, bluesky, telegram):
+            stack.callback(store.close)
+        tables = CorrectionTables(telegram)
+        outputs = [*await bluesky.stated_outputs(), *await tables.outputs()]
+        found = pending(outputs, corpus)
+        if not apply or not found:
+            return found, None
+        correctors: list[Corrector] = []
+        platforms = {f.output.platform for f in found}
+        if "bluesky" in platforms:
+            correctors.append(await _bluesky(config, bluesky, environ, stack))
+        if "telegram" in platforms:
+            correctors.append(await _telegram(config, tables, environ, stack))
+        return found, await Corrections(correctors, audit, utc_now).apply(corpus)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _bluesky(
+    config: Config,
+    store: BlueskyStore,
+    environ: Mapping[str, str],
+    stack: contextlib.AsyncExitStack,
+) -> Corrector:
+    account = bluesky_credentials(environ)
+    if account is None:
+        raise MissingCredentials(
+            "Bluesky replies need correcting: set BLUESKY_HANDLE and BLUESKY_APP_PASSWORD"
+        )
+    cfg = config.bluesky
+    client = build_client(cfg)
+    stack.push_async_callback(client.request.close)
+    session = Session(client, cfg.session_file)
+    stack.callback(session.close)
+    calls = Calls(cfg)
+    did = await session.start(*account, calls)
+    return BlueskyCorrector(ThreadSender(client, did, store, calls, utc_now), config.reply)
+
+
+async def _telegram(
+    config: Config,
+    tables: CorrectionTables,
+    environ: Mapping[str, str],
+    stack: contextlib.AsyncExitStack,
+) -> Corrector:
+    token = environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise MissingCredentials(f"Telegram cards need correcting: set {TOKEN_ENV}")
+    app = build_application(config.telegram, token)
+    await app.initialize()
+    stack.push_async_callback(app.shutdown)
+    return TelegramCorrector(app.bot, tables, config.reply, utc_now)
