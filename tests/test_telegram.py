@@ -19,7 +19,7 @@ from telegram_emulator import CHANNEL, REVIEW_CHAT, BotApiEmulator, parse_html
 
 from bot.compose import compose_reply
 from bot.config import ConfigError, TelegramConfig, load_config
-from bot.corrections import Stated
+from bot.corrections import Stated, stated
 from bot.domain import BlueskyPost, CheckResult, Discrepancy, MatchInfo, Post
 from bot.pipeline import Checker
 from bot.store import Store
@@ -387,6 +387,8 @@ async def test_review_from_a_mention_is_published_as_a_bluesky_reply(
     await press(bot, OPERATOR, message_id, buttons["Approve"])
     assert [(mention, result.reply.bluesky)] == bot.bluesky.replies
     assert [] == bot.emu.sent("sendMessage", chat_id=CHANNEL)
+    # what the reply states is what the review stated, recorded for corrections
+    assert [stated(result, checker.corpus)] == bot.bluesky.stated
 
 
 async def test_error_handler_logs_and_tells_the_review_chat(
