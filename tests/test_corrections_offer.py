@@ -135,8 +135,8 @@ async def test_a_reload_offers_corrections_and_an_operator_applies_them(
     )
     decided = emulator.messages[(REVIEW_CHAT, review.message_id)]["text"]
     assert 1 == decided.count(line)
-    assert runtime.corrections is not None and runtime._live is not None
-    (due,) = await runtime.corrections.find(runtime._live.corpus)
+    assert runtime.corrections is not None and runtime.live is not None
+    (due,) = await runtime.corrections.find(runtime.live.corpus)
     assert ("telegram", "card", "at://short/1") == (
         due.output.platform,
         due.output.kind,

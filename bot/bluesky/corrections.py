@@ -13,6 +13,7 @@ from datetime import date
 
 from bot.bluesky.records import reply_record, strong_ref, tid
 from bot.bluesky.replies import ThreadSender
+from bot.bluesky.stated import StatedTables
 from bot.compose import ReplyTexts
 from bot.corrections import Found, Output, after, bluesky_correction, correction_lines
 from bot.domain import BlueskyPost, Corpus
@@ -28,9 +29,10 @@ class BlueskyCorrector:
 
     def __init__(self, sender: ThreadSender, texts: ReplyTexts) -> None:
         self.sender, self.texts = sender, texts
+        self.tables = StatedTables(sender.store)
 
     async def outputs(self) -> list[Output]:
-        return await self.sender.store.stated_outputs()
+        return await self.tables.outputs()
 
     def key(self, found: Found, corpus: Corpus) -> str:
         return correction_key(found, corpus)
@@ -40,9 +42,9 @@ class BlueskyCorrector:
 
     async def apply(self, found: Found, corpus: Corpus, day: date) -> str:
         """Post the correction (once); its at:// URI."""
-        store, target = self.sender.store, found.output.id
+        store, target = self.tables, found.output.id
         key = self.key(found, corpus)
-        row = await store.outbox_row(key)
+        row = await self.sender.store.outbox_row(key)
         if row is None:
             first, last = await store.thread_tail(target)
             root = first.record["reply"]["root"]

@@ -24,6 +24,7 @@ from bot.bluesky.calls import Calls, Clock
 from bot.bluesky.ports import Publisher
 from bot.bluesky.records import parse_time, quoted_ref, strong_ref, to_post
 from bot.bluesky.replies import Ref, ThreadSender
+from bot.bluesky.stated import StatedTables
 from bot.bluesky.store import BlueskyStore
 from bot.config import BlueskyConfig
 from bot.corrections import stated
@@ -59,6 +60,7 @@ class Mentions:
         self.client, self.did, self.checker, self.store = client, did, checker, store
         self.calls, self.config, self.clock, self.reviewer = calls, config, clock, reviewer
         self.sender = ThreadSender(client, did, store, calls, clock)
+        self.stated = StatedTables(store)  # what each reply stated, for corrections
         self.limiter = UserLimiter(config.checks_per_hour)
         self.failures = 0  # mentions whose answer failed this round (retried next round)
 
@@ -195,7 +197,7 @@ class Mentions:
             return Outcome(note.uri, "skipped:no match", verdict)
         facts = stated(result, self.checker.corpus)
         if facts is not None:  # what the reply states, kept for corrections
-            await self.store.record_stated(note.uri, facts, self.clock())
+            await self.stated.record_stated(note.uri, facts, self.clock())
         sent = await self.sender.send(note.uri, root, parent, result.reply.bluesky)
         return Outcome(note.uri, "replied", verdict, tuple(sent))
 

@@ -13,6 +13,7 @@ from atproto_client.exceptions import AtProtocolError
 from bot.bluesky.calls import Calls
 from bot.bluesky.records import parse_web_url, strong_ref, to_post
 from bot.bluesky.replies import ThreadSender
+from bot.bluesky.stated import StatedTables
 from bot.corrections import Stated
 from bot.domain import BlueskyPost, Post
 from bot.telegram.ports import ResolveError
@@ -54,7 +55,9 @@ class BlueskyPorts:
         reply = getattr(view.record, "reply", None)
         root = strong_ref(reply.root.uri, reply.root.cid) if reply is not None else parent
         if stated is not None:  # what the reply states, kept for corrections
-            await self.sender.store.record_stated(mention, stated, self.sender.clock())
+            await StatedTables(self.sender.store).record_stated(
+                mention, stated, self.sender.clock()
+            )
         uris = await self.sender.send(mention, root, parent, thread)
         return uris[0]
 

@@ -22,6 +22,7 @@ from bot.bluesky.client import Session, build_client
 from bot.bluesky.client import credentials as bluesky_credentials
 from bot.bluesky.corrections import BlueskyCorrector
 from bot.bluesky.replies import ThreadSender
+from bot.bluesky.stated import StatedTables
 from bot.bluesky.store import BlueskyStore
 from bot.config import Config
 from bot.corrections import Found, Output, pending
@@ -112,7 +113,7 @@ async def from_the_command_line(
         for store in (audit, bluesky, telegram):
             stack.callback(store.close)
         tables = CorrectionTables(telegram)
-        outputs = [*await bluesky.stated_outputs(), *await tables.outputs()]
+        outputs = [*await StatedTables(bluesky).outputs(), *await tables.outputs()]
         found = pending(outputs, corpus)
         if not apply or not found:
             return found, None

@@ -125,7 +125,7 @@ class Runtime:
         self.outlet: TelegramOutlet | None = None
         self._digest_from: tuple[TelegramStore, LiveChecks] | None = None
         self.corrections: Corrections | None = None
-        self._live: LiveChecks | None = None
+        self.live: LiveChecks | None = None
         self.jobs = Jobs(config.schedule, self.metrics)
         self.parked = 0  # job runs cancelled at stop (their work waits for the next start)
 
@@ -296,7 +296,7 @@ class Runtime:
         if not correctors:
             return
         corrections = Corrections(correctors, audit, lambda: datetime.now(UTC))
-        self.corrections, self._live = corrections, live
+        self.corrections, self.live = corrections, live
         if self.outlet is not None:
 
             async def approved() -> str:
@@ -309,9 +309,9 @@ class Runtime:
         one message to the operators' chat lists them, with an Approve button that applies
         them (once per corpus version). The message id; None when there is nothing to offer
         or no Telegram."""
-        if self.corrections is None or self._live is None:
+        if self.corrections is None or self.live is None:
             return None
-        corpus = self._live.corpus
+        corpus = self.live.corpus
         found = await self.corrections.find(corpus)
         if not found:
             return None
