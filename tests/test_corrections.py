@@ -3,15 +3,17 @@ real check of the seed post, and what an edited copy of the shipped corpus chang
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import shutil
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, SEED_TEXT
 from factories import make_post
 
+from bot.cli import main
 from bot.compose import ReplyTexts
 from bot.corpus import load_corpus
 from bot.corrections import (
@@ -29,8 +31,11 @@ from bot.corrections import (
 from bot.domain import Corpus, Event
 from bot.pipeline import Checker
 from bot.reply_bluesky import graphemes
+from bot.telegram.edits import CorrectionTables
+from bot.telegram.store import Pending, TelegramStore
 
 DAY = date(2026, 12, 2)
+T0 = datetime(2026, 5, 12, 9, tzinfo=UTC)
 
 
 def corpus_copy(tmp_path: Path) -> Path:
@@ -187,3 +192,43 @@ def test_a_bluesky_correction_fits_one_post() -> None:
     assert text.startswith("Corrected 2 Dec 2026: quoted sentence was “word")
     one = bluesky_correction(["x" * 400])
     assert graphemes(one) == 300
+
+
+def write_config(tmp_path: Path, corpus: Path) -> Path:
+    config = tmp_path / "config.toml"
+    db = tmp_path / "factbot.db"
+    config.write_text(f'[store]\npath = "{db}"\n[corpus]\npath = "{corpus}"\n', "utf-8")
+    return config
+
+
+def test_the_command_without_a_store_or_credentials(
+    tmp_path: Path,
+    seed: tuple[Stated, Event],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """No store: exit 2. A card due for correction, --apply without TELEGRAM_BOT_TOKEN: one
+    clear line and exit 1, nothing changed (the card is still listed)."""
+    facts, event = seed
+    folder = corpus_copy(tmp_path)
+    config = write_config(tmp_path, folder)
+    assert 2 == main(["--config", str(config), "corrections"])
+    assert "no store" in capsys.readouterr().err
+
+    async def publish() -> None:
+        store = TelegramStore(tmp_path / "factbot.db")
+        tables = CorrectionTables(store)
+        await tables.record_stated("card:p1", facts, T0)
+        assert "card" == await store.claim_publication("p1", "@channel", "card", T0)
+        pending = Pending("card", "card:p1", "p1", "@channel", "card")
+        await store.mark_sent(pending, 17, T0)
+        store.close()
+
+    asyncio.run(publish())
+    move_date(folder, event, date(2025, 12, 5))
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    assert 1 == main(["--config", str(config), "corrections", "--apply"])
+    assert "set TELEGRAM_BOT_TOKEN" in capsys.readouterr().err
+    assert 0 == main(["--config", str(config), "corrections"])
+    out = capsys.readouterr().out.splitlines()
+    assert [f"telegram card p1: date: '{event.date}' -> '2025-12-05'"] == out[:-1]
