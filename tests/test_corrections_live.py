@@ -211,6 +211,8 @@ async def test_a_date_change_is_corrected_once_across_a_restart(
     assert ((), ()) == (again.done, again.failed)
     assert "Nothing to correct." == again.summary()
     assert 0 == second.bluesky.mentions.sender.sent  # the post was found, not written again
+    assert [] == [r for r in await second.bluesky.store.outbox() if r["status"] != "sent"]
+    assert [] == await second.tg.tables.pending(max_attempts=99)  # the edit marked made
     assert (await second.corrections.apply(corpus)).summary() == "Nothing to correct."
     assert 0 == await asyncio.to_thread(main, ["--config", str(config), "corrections"])
     assert "nothing to correct" in capsys.readouterr().out
