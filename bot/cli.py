@@ -6,6 +6,7 @@
     factbot run [--dry-run]           live with credentials (until SIGTERM); else the sample feed
     factbot tune --labels FILE        sweep the thresholds; precision/recall table and plot
     factbot status [--json]           the last hour's figures from the store (read-only)
+    factbot corrections [--apply]     published outputs whose stated facts the corpus changed
 
 Exit codes: 0 done, 1 unexpected failure, 2 bad config, corpus or input file.
 """
@@ -30,7 +31,7 @@ from tqdm import tqdm
 
 from bot import logs
 from bot.config import Config, ConfigError, bundled, load_config
-from bot.corpus import CorpusError, corpus_stats, inspect_corpus
+from bot.corpus import CorpusError, corpus_stats, inspect_corpus, load_corpus
 from bot.domain import CheckResult, Post
 from bot.feed import BATCH, check_lines, open_feed
 from bot.inputs import InputError, clean_text, not_utf8, parse_time, valid_lang
@@ -262,6 +263,42 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def cmd_corrections(args: argparse.Namespace, config: Config) -> int:
+    """Published outputs whose stated facts the corpus no longer supports; with --apply,
+    correct each once (exit 1 when a correction failed or credentials are missing)."""
+    from bot.bluesky.client import LoginError, SessionInUse
+    from bot.corrections import describe
+    from bot.runtime.corrections import MissingCredentials, from_the_command_line
+
+    if not config.store.path.is_file():
+        print(f"factbot corrections: no store at {config.store.path}", file=sys.stderr)
+        return 2
+    corpus = load_corpus(config.corpus.path)
+    try:
+        found, applied = asyncio.run(from_the_command_line(config, corpus, args.apply, os.environ))
+    except (MissingCredentials, LoginError, SessionInUse) as exc:
+        print(f"factbot corrections: {exc}", file=sys.stderr)
+        return 1
+    failed = list(applied.failed) if applied else []
+    if args.json:
+        out = {
+            "corpus_version": corpus.version,
+            "applied": args.apply,
+            "corrections": [f.to_json() | {"failed": f in failed} for f in found],
+        }
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        for line in describe(found):
+            print(line)
+        if applied is not None:
+            print(applied.summary())
+        elif found:
+            print(f"{len(found)} output(s) to correct; --apply corrects them")
+        else:
+            print("nothing to correct")
+    return 1 if failed else 0
+
+
 def _minutes(value: str) -> int:
     minutes = int(value)
     if minutes < 1:
@@ -308,6 +345,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status_.add_argument("--json", action="store_true", help="one JSON object, for scripts")
     status_.set_defaults(func=cmd_status)
+    corrections = sub.add_parser(
+        "corrections", help="published outputs whose stated facts the corpus changed"
+    )
+    corrections.add_argument(
+        "--apply", action="store_true", help="correct each once (credentials from the env)"
+    )
+    corrections.add_argument("--json", action="store_true", help="one JSON object, for scripts")
+    corrections.set_defaults(func=cmd_corrections)
     return parser
 
 

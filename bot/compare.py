@@ -93,10 +93,7 @@ def _match_info(event: Event, sentence: Sentence, quote: Sequence[Sentence]) -> 
     """The match as replies state it, with how sure it is: the basis of the quote's sentences
     (one quote has one basis: bot/corpus_tables.py), the sources that carry them (the link: the
     first primary one, else the first), and whether any shown sentence is disputed."""
-    urls = list(dict.fromkeys(u for s in quote for u in s.provenance.sources))
-    sources = tuple(src for u in urls if (src := event.source(u)) is not None)
-    source = next((s for s in sources if s.kind == "primary"), None)
-    source = source or (sources[0] if sources else event.primary_source)
+    sources, source = event.quote_sources(quote), event.quote_source(quote)
     disputed = [s.provenance for s in quote if s.provenance.disputed]
     return MatchInfo(
         quote=" ".join(s.text for s in quote),
@@ -117,6 +114,7 @@ def _match_info(event: Event, sentence: Sentence, quote: Sequence[Sentence]) -> 
         translated_from=sentence.provenance.translated_from,
         disputed=bool(disputed),
         dispute_note=disputed[0].dispute_note if disputed else "",
+        sentence_ids=tuple(s.id for s in quote),
     )
 
 

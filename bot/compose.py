@@ -89,6 +89,10 @@ class ReplyTexts:
     reworded: str = "The post rewords it: “{claimed}” vs the wording on record “{verified}”"
     more: str = "…"
     cut: str = "This post is long: I checked only its beginning."
+    # Corrections of what was already published ({date}: the day of the correction; {field},
+    # {old}, {new}: what changed in the corpus since).
+    corrected: str = "Corrected {date}: {field} was {old}, is {new}."
+    corrected_withdrawn: str = "Corrected {date}: {field} was {old}; it is no longer verified."
 
 
 __all__ = [
@@ -101,6 +105,7 @@ __all__ = [
     "graphemes",
     "human_date",
     "link_label",
+    "render_line",
     "tidy",
 ]
 
@@ -264,6 +269,11 @@ def _later(claimed: str, verified: str | None, day: date | None) -> bool:
     except ValueError:
         when = day
     return bool(relative and when and str(relative[1]) > when.isoformat())
+
+
+def render_line(texts: ReplyTexts, name: str, values: Mapping[str, str]) -> str:
+    """One template of `texts` filled in as plain text (its default when it is malformed)."""
+    return "".join(seg.text for seg in _render(texts, name, values))
 
 
 def _render(texts: ReplyTexts, name: str, values: Mapping[str, str | _Seg]) -> tuple[_Seg, ...]:

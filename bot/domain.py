@@ -7,6 +7,7 @@ edges (`CheckResult.to_json`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -119,6 +120,18 @@ class Event:
             if source.url == url:
                 return source
         return None
+
+    def quote_sources(self, quote: Sequence[Sentence]) -> tuple[Source, ...]:
+        """The event's sources that carry the quoted sentences, in the order first named."""
+        urls = dict.fromkeys(u for s in quote for u in s.provenance.sources)
+        return tuple(src for u in urls if (src := self.source(u)) is not None)
+
+    def quote_source(self, quote: Sequence[Sentence]) -> Source:
+        """The source a reply links for the quote: the first primary source that carries its
+        sentences, else the first that does, else the event's primary source."""
+        sources = self.quote_sources(quote)
+        primary = next((s for s in sources if s.kind == "primary"), None)
+        return primary or (sources[0] if sources else self.primary_source)
 
     @property
     def primary_source(self) -> Source:
@@ -286,6 +299,8 @@ class MatchInfo:
     translated_from: str = ""
     disputed: bool = False
     dispute_note: str = ""
+    # The verified sentences the quote is made of, in order (what a correction compares).
+    sentence_ids: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -338,6 +353,7 @@ class CheckResult:
     reply: Reply
     alignments: tuple[Alignment, ...] = ()
     gated: bool = True  # False: the gate turned the post away before the model saw it
+    corpus_version: str = ""  # the corpus the check ran on (what a published output records)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:

@@ -188,6 +188,7 @@ class Checker:
             discrepancies=comparison.discrepancies,
             reply=reply,
             alignments=tuple(m.verified for m in matches),
+            corpus_version=self.corpus.version,
             extra={
                 "gate": gate_reason,
                 "embedding": round(decision.best.embedding, 4),

@@ -15,6 +15,7 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from bot.corrections import Found
 from bot.domain import CheckResult
 from bot.worker_db import WorkerDatabase
 
@@ -53,6 +54,32 @@ def m001_checks(db: sqlite_utils.Database) -> None:
 def m002_gated(db: sqlite_utils.Database) -> None:
     # 1: the models scored the post; 0: the gate turned it away first (NULL in older rows).
     db.table("checks").add_column("gated", int)
+
+
+@migrations()
+def m003_corrections(db: sqlite_utils.Database) -> None:
+    """The audit trail of corrections: one row per changed fact of each corrected output."""
+    table = db.table("corrections")
+    table.create(
+        {
+            "id": int,
+            "key": str,  # the correction's outbox key
+            "platform": str,  # "bluesky" | "telegram"
+            "kind": str,  # "reply" | "card" | "review"
+            "output_id": str,
+            "field": str,
+            "sentence_id": str,
+            "old": str,
+            "new": str,  # null: it left the verified corpus
+            "stated_version": str,  # the corpus the output was published from
+            "corpus_version": str,  # the corpus it is corrected to
+            "corrected_at": str,
+        },
+        pk="id",
+        not_null={"key", "field"},
+        defaults={"sentence_id": ""},
+    )
+    table.create_index(["key", "field", "sentence_id"], unique=True)
 
 
 class Store:
@@ -106,6 +133,37 @@ class AuditLog(WorkerDatabase):
 
         if results:
             await self._run(insert)
+
+    async def record_correction(
+        self, key: str, found: Found, corpus_version: str, now: datetime
+    ) -> None:
+        """One row per change of `found`, once per correction key (written before it is sent,
+        so a crash between the two leaves the row, and a retry adds none)."""
+        rows = [
+            {
+                "key": key,
+                "platform": found.output.platform,
+                "kind": found.output.kind,
+                "output_id": found.output.id,
+                "field": change.field,
+                "sentence_id": change.sentence_id,
+                "old": change.old,
+                "new": change.new,
+                "stated_version": found.output.stated.corpus_version,
+                "corpus_version": corpus_version,
+                "corrected_at": now.isoformat(),
+            }
+            for change in found.changes
+        ]
+
+        def insert() -> None:
+            with self.db.conn:
+                self.db.table("corrections").insert_all(rows, ignore=True)
+
+        await self._run(insert)
+
+    async def corrections(self) -> list[dict[str, Any]]:
+        return await self._run(lambda: list(self.db["corrections"].rows_where(order_by="id")))
 
 
 def _row(r: CheckResult, corpus_version: str, model: str, now: str) -> dict[str, Any]:

@@ -52,6 +52,7 @@ class BotApiEmulator:
     _failures: dict[str, list[ApiError]] = field(default_factory=dict)
     _queries: dict[str, bool] = field(default_factory=dict)
     _drops: list[str] = field(default_factory=list)
+    _losses: list[str] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Condition = field(default_factory=threading.Condition)
     _server: ThreadingHTTPServer | None = None
@@ -71,6 +72,9 @@ class BotApiEmulator:
                     self.close_connection = True  # hang up without an answer
                     return
                 status, payload = emulator._handle(self.path, self.headers, body)
+                if emulator._lose(self.path):
+                    self.close_connection = True  # it acted, but the answer never arrives
+                    return
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -120,6 +124,20 @@ class BotApiEmulator:
         """The next call of `method` is read, then the connection is closed unanswered."""
         with self._lock:
             self._drops.append(method)
+
+    def lose_answer_next(self, method: str) -> None:
+        """The next call of `method` is carried out, then the connection is closed before the
+        answer: the client cannot know that it worked (a crash at that instant looks the same)."""
+        with self._lock:
+            self._losses.append(method)
+
+    def _lose(self, path: str) -> bool:
+        method = path.split("/")[-1].split("?")[0]
+        with self._lock:
+            if method in self._losses:
+                self._losses.remove(method)
+                return True
+        return False
 
     def _drop(self, path: str) -> bool:
         method = path.split("/")[-1].split("?")[0]

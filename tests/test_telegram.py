@@ -19,6 +19,7 @@ from telegram_emulator import CHANNEL, REVIEW_CHAT, BotApiEmulator, parse_html
 
 from bot.compose import compose_reply
 from bot.config import ConfigError, TelegramConfig, load_config
+from bot.corrections import Stated, stated
 from bot.domain import BlueskyPost, CheckResult, Discrepancy, MatchInfo, Post
 from bot.pipeline import Checker
 from bot.store import Store
@@ -66,9 +67,13 @@ class FakeBluesky:
     """The Bluesky adapter's `BlueskyPublisher`, by hand: records each reply."""
 
     replies: list[tuple[str, tuple[BlueskyPost, ...]]] = field(default_factory=list)
+    stated: list[Stated | None] = field(default_factory=list)
 
-    async def reply(self, mention: str, thread: Sequence[BlueskyPost]) -> str:
+    async def reply(
+        self, mention: str, thread: Sequence[BlueskyPost], stated: Stated | None = None
+    ) -> str:
         self.replies.append((mention, tuple(thread)))
+        self.stated.append(stated)
         return f"{mention}/reply"
 
 
@@ -384,6 +389,8 @@ async def test_review_from_a_mention_is_published_as_a_bluesky_reply(
     await press(bot, OPERATOR, message_id, buttons["Approve"])
     assert [(mention, result.reply.bluesky)] == bot.bluesky.replies
     assert [] == bot.emu.sent("sendMessage", chat_id=CHANNEL)
+    # what the reply states is what the review stated, recorded for corrections
+    assert [stated(result, checker.corpus)] == bot.bluesky.stated
 
 
 async def test_error_handler_logs_and_tells_the_review_chat(

@@ -29,8 +29,10 @@ from bot.bluesky.calls import CREATE, BudgetSpent, Calls, Clock
 from bot.bluesky.ports import Publisher
 from bot.bluesky.records import declares_bot, parse_time, quoted_ref, strong_ref, to_post
 from bot.bluesky.replies import Ref, ThreadSender, cap_thread
+from bot.bluesky.stated import StatedTables
 from bot.bluesky.store import BlueskyStore
 from bot.config import BlueskyConfig, LimitsConfig
+from bot.corrections import stated
 from bot.domain import BlueskyPost, CheckResult, Post
 from bot.limits import Admit, Limits, limit_notice
 from bot.pipeline import Checks
@@ -65,6 +67,7 @@ class Mentions:
         self.calls, self.config, self.clock, self.reviewer = calls, config, clock, reviewer
         self.sender = ThreadSender(client, did, store, calls, clock)
         self.limits = Limits(store, "bluesky", config.checks_per_hour, budget or LimitsConfig())
+        self.stated = StatedTables(store)  # what each reply stated, for corrections
         self.failures = 0  # mentions whose answer failed this round (retried next round)
         self.deferred = 0  # rounds cut short because the write budget was spent
 
@@ -235,6 +238,9 @@ class Mentions:
             return Outcome(note.uri, "review", verdict)
         if verdict == "no_match" and not self.config.answer_no_match:
             return Outcome(note.uri, "skipped:no match", verdict)
+        facts = stated(result, self.checker.corpus)
+        if facts is not None:  # what the reply states, kept for corrections
+            await self.stated.record_stated(note.uri, facts, self.clock())
         thread = cap_thread(result.reply.bluesky, self.config.max_thread_posts)
         sent = await self.sender.send(note.uri, root, parent, thread)
         return Outcome(note.uri, "replied", verdict, tuple(sent))

@@ -13,6 +13,8 @@ from atproto_client.exceptions import AtProtocolError
 from bot.bluesky.calls import Calls
 from bot.bluesky.records import parse_web_url, strong_ref, to_post
 from bot.bluesky.replies import ThreadSender, cap_thread
+from bot.bluesky.stated import StatedTables
+from bot.corrections import Stated
 from bot.domain import BlueskyPost, Post
 from bot.telegram.ports import ResolveError
 
@@ -44,7 +46,9 @@ class BlueskyPorts:
             raise ResolveError("That post does not exist, or is not visible to me.")
         return to_post(views[0])
 
-    async def reply(self, mention: str, thread: Sequence[BlueskyPost]) -> str:
+    async def reply(
+        self, mention: str, thread: Sequence[BlueskyPost], stated: Stated | None = None
+    ) -> str:
         views = await self._posts([mention])
         if not views:
             raise ResolveError("The mention is gone; nothing was published.")
@@ -52,6 +56,10 @@ class BlueskyPorts:
         parent = strong_ref(view.uri, view.cid)
         reply = getattr(view.record, "reply", None)
         root = strong_ref(reply.root.uri, reply.root.cid) if reply is not None else parent
+        if stated is not None:  # what the reply states, kept for corrections
+            await StatedTables(self.sender.store).record_stated(
+                mention, stated, self.sender.clock()
+            )
         uris = await self.sender.send(mention, root, parent, cap_thread(thread, self.max_posts))
         return uris[0]
 

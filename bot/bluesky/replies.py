@@ -114,6 +114,10 @@ class ThreadSender:
             done += 1
         return done
 
+    async def deliver(self, row: OutboxRow, what: str) -> tuple[str, str]:
+        """Any outbox row (a correction's post, say), exactly as a reply's posts are sent."""
+        return await self._ensure(row, what)
+
     async def _ensure(self, row: OutboxRow, what: str) -> tuple[str, str]:
         """The row's (uri, cid): from the outbox when it is marked sent, else delivered now."""
         async with self._lock:

@@ -7,7 +7,9 @@ single writer, off the event loop). What it keeps:
 - `bluesky_outbox`: each post of each reply, written as pending (with its record key and record)
   before it is sent and marked sent with its URI after, so a crash never gives a second reply;
 - `bluesky_watched`: posts from the watchers that matched, their engagement, and when they were
-  handed to the publishers (once)."""
+  handed to the publishers (once);
+- `bluesky_stated` and `bluesky_corrections` (m003, used through `bot/bluesky/stated.py`): what
+  each reply stated, and each correction posted under it."""
 
 from __future__ import annotations
 
@@ -79,6 +81,26 @@ def m001_bluesky(db: sqlite_utils.Database) -> None:
 @migrations()
 def m002_mention_failures(db: sqlite_utils.Database) -> None:
     db.table("bluesky_mentions").add_column("failures", int, not_null_default=0)
+
+
+@migrations()
+def m003_stated(db: sqlite_utils.Database) -> None:
+    """What each reply stated (for corrections), and the corrections posted under it."""
+    db.table("bluesky_stated").create(
+        {"target": str, "corpus_version": str, "stated": str, "created_at": str}, pk="target"
+    )
+    db.table("bluesky_corrections").create(
+        {
+            "id": int,
+            "key": str,  # its post's outbox key: "bluesky|<mention uri>|correction:<facts>"
+            "target": str,  # the mention whose reply it corrects
+            "stated": str,  # JSON: what the reply states once corrected
+            "changes": str,  # JSON list: field, old, new
+            "created_at": str,
+        },
+        pk="id",
+    )
+    db.table("bluesky_corrections").create_index(["key"], unique=True)
 
 
 @dataclass(frozen=True)
@@ -344,3 +366,8 @@ def _outbox(r: dict[str, Any]) -> OutboxRow:
         uri=r["uri"],
         cid=r["cid"],
     )
+
+
+def outbox_of(r: dict[str, Any]) -> OutboxRow:
+    """An outbox row as read from its table (for `bot/bluesky/stated.py`)."""
+    return _outbox(r)

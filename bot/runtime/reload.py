@@ -2,7 +2,8 @@
 they changed, validates them and builds a new checker with the models already loaded. A corpus
 with problems is refused: the old checker stays, the problems are logged and sent to the
 operators (once per version of the files), who are told file names within the corpus folder,
-never the server's paths."""
+never the server's paths. After a reload, `reloaded` runs: the runtime offers the operators the
+corrections the new corpus calls for."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from bot.runtime.checks import LiveChecks
 
 log = logging.getLogger(__name__)
 Alert = Callable[[str, str], Awaitable[object]]
+Reloaded = Callable[[], Awaitable[object]]
 Fingerprint = tuple[tuple[str, int, int], ...]
 
 
@@ -30,8 +32,15 @@ def fingerprint(directory: Path) -> Fingerprint:
 
 
 class CorpusReloader:
-    def __init__(self, config: Config, live: LiveChecks, alert: Alert | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        live: LiveChecks,
+        alert: Alert | None = None,
+        reloaded: Reloaded | None = None,
+    ) -> None:
         self.config, self.live, self.alert = config, live, alert
+        self.reloaded = reloaded  # called after a new corpus is loaded (corrections offered)
         self.directory = config.corpus.path
         self.seen = fingerprint(self.directory)
         self.reloads = self.refusals = 0
@@ -74,4 +83,6 @@ class CorpusReloader:
         self.live.swap(checker)
         self.reloads += 1
         log.info("corpus reloaded: %s -> %s", old[:12], checker.corpus.version[:12])
+        if self.reloaded is not None:
+            await self.reloaded()
         return "reloaded"

@@ -28,13 +28,16 @@ import httpx
 
 from bot.bluesky.app import BlueskyBot
 from bot.bluesky.client import credentials as bluesky_credentials
+from bot.bluesky.corrections import BlueskyCorrector
 from bot.bluesky.ports import CHANNEL, Publisher
 from bot.config import Config, ConfigError
+from bot.corrections import describe
 from bot.domain import CheckResult, Post
 from bot.embed import Embedder
 from bot.pipeline import build_checker
 from bot.retention import prune_store
 from bot.runtime.checks import LiveChecks
+from bot.runtime.corrections import Corrections, Corrector
 from bot.runtime.dryrun import WritingSender, replay, write_handover
 from bot.runtime.health import Health, OpsServer, is_loopback
 from bot.runtime.jobs import Jobs
@@ -43,6 +46,7 @@ from bot.runtime.reload import CorpusReloader
 from bot.store import AuditLog
 from bot.telegram import TelegramDeps, TelegramOutlet, TelegramStore, announce, register
 from bot.telegram.app import TOKEN_ENV, TelegramApp, build_application, initialize
+from bot.telegram.corrections import TelegramCorrector
 from bot.telegram.digest import digest_text
 
 log = logging.getLogger(__name__)
@@ -141,6 +145,8 @@ class Runtime:
         self.bluesky: BlueskyBot | None = None
         self.outlet: TelegramOutlet | None = None
         self._digest_from: tuple[TelegramStore, LiveChecks] | None = None
+        self.corrections: Corrections | None = None
+        self.live: LiveChecks | None = None
         self.jobs = Jobs(config.schedule, self.metrics)
         self.parked = 0  # job runs cancelled at stop (their work waits for the next start)
 
@@ -178,7 +184,8 @@ class Runtime:
             if self.replay is not None:
                 self._schedule_replay(self.replay, live)
             else:
-                reloader = CorpusReloader(self.config, live, self._alert)
+                self._corrections(live, audit)
+                reloader = CorpusReloader(self.config, live, self._alert, self.offer_corrections)
                 jobs.every("corpus", self.config.schedule.corpus_seconds, reloader.check_once)
                 keep = self.config.store.keep_days
                 if keep > 0 and not self.dry_run:
@@ -316,6 +323,53 @@ class Runtime:
         titles = {e.id: f"{e.event}, {e.city}" for e in live.corpus.events}
         text = digest_text(await store.digest_figures(day), titles)
         return await self.outlet.publish_digest(day, text)
+
+    def _corrections(self, live: LiveChecks, audit: AuditLog) -> None:
+        """Corrections of what was published, on the platforms that run (not in a dry run)."""
+        if self.dry_run:
+            return
+        correctors: list[Corrector] = []
+        if self.bluesky is not None:
+            correctors.append(BlueskyCorrector(self.bluesky.mentions.sender, self.config.reply))
+        if self.outlet is not None:
+            telegram = TelegramCorrector(
+                self.outlet.bot, self.outlet.tables, self.config.reply, self.outlet.deps.clock
+            )
+            correctors.append(telegram)
+            every = self.config.schedule.outbox_seconds
+            self.jobs.every("telegram-corrections", every, telegram.reconcile)
+        if not correctors:
+            return
+        corrections = Corrections(correctors, audit, lambda: datetime.now(UTC))
+        self.corrections, self.live = corrections, live
+        if self.outlet is not None:
+
+            async def approved() -> str:
+                return (await corrections.apply(live.corpus)).summary()
+
+            self.outlet.corrections = approved
+
+    async def offer_corrections(self) -> int | None:
+        """After a corpus reload: when published outputs state facts the new corpus changed,
+        one message to the operators' chat lists them, with an Approve button that applies
+        them (once per corpus version). The message id; None when there is nothing to offer
+        or no Telegram."""
+        if self.corrections is None or self.live is None:
+            return None
+        corpus = self.live.corpus
+        found = await self.corrections.find(corpus)
+        if not found:
+            return None
+        lines = describe(found)
+        log.warning("corpus %s: %d correction(s) pending", corpus.version[:12], len(lines))
+        if self.outlet is None:
+            return None
+        text = (
+            f"The corpus changed ({corpus.version[:12]}): {len(found)} published output(s) "
+            "state facts it no longer supports. Approve posts a correction under each "
+            "(factbot corrections --apply does the same).\n" + "\n".join(lines)
+        )
+        return await self.outlet.offer_corrections(corpus.version, text)
 
     async def _alert(self, key: str, text: str) -> None:
         """A message to the operators (the corpus reloader's refusals), through the Telegram

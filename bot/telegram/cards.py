@@ -137,8 +137,8 @@ def decided_card(review_html: str, footer: str) -> str:
     return fit([footer], review_html, [])
 
 
-def alert_text(text: str) -> str:
+def alert_text(text: str, heading: str = "Alert") -> str:
     """An alert for the operators: plain `text` (corpus problems, say), escaped line by line
     under a bold heading, trimmed from the end to fit one message."""
     lines = [esc(line) for line in text.strip().splitlines() if line.strip()] or ["(no detail)"]
-    return fit(["<b>Alert</b>"], "\n".join(lines), [])
+    return fit([f"<b>{esc(heading)}</b>"], "\n".join(lines), [])

@@ -19,9 +19,9 @@ from bot.domain import CheckResult, Corpus, Post
 from bot.limits import BUSY_NOTICE, Admit, Limits, limit_notice
 from bot.logs import Redact, secrets_from
 from bot.telegram.app import TelegramApp
-from bot.telegram.cards import brief, channel_card, esc
+from bot.telegram.cards import brief, channel_card, esc, fit
 from bot.telegram.ports import ResolveError, TelegramDeps
-from bot.telegram.publish import CALLBACK, TelegramOutlet, chat_id
+from bot.telegram.publish import CALLBACK, CORRECTIONS_CALLBACK, TelegramOutlet, chat_id
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +138,30 @@ class Handlers:
         )
         await query.answer(decided.text)
 
+    async def press_corrections(self, update: Update, context: Context) -> None:
+        """Approve on an offer of corrections (after a corpus reload): operators only; applies
+        every pending correction (the same code path as `factbot corrections --apply`)."""
+        query = update.callback_query
+        if query is None:
+            return
+        user = query.from_user
+        if user.id not in self.deps.config.operators:
+            await query.answer("Only operators can apply corrections.", show_alert=True)
+            return
+        if self.outlet.corrections is None:
+            await query.answer("Corrections cannot be applied by this bot.", show_alert=True)
+            return
+        done = await self.outlet.corrections()
+        await query.answer(brief(done, 200))
+        message = query.message
+        if isinstance(message, Message) and message.text:
+            footer = (
+                f"<b>Approved</b> by {esc(brief(user.full_name or str(user.id), 64))} "
+                f"({user.id}) on {esc(self.deps.clock().strftime('%Y-%m-%d %H:%M UTC'))}: "
+                f"{esc(done)}"
+            )
+            await message.edit_text(fit([footer], message.text_html, []), reply_markup=None)
+
     async def error(self, update: object, context: Context) -> None:
         """The one error handler: log it, and tell the operators (briefly, no secrets)."""
         err = context.error
@@ -169,6 +193,7 @@ def register(app: TelegramApp, deps: TelegramDeps) -> TelegramOutlet:
         CommandHandler("check", h.check_command, filters=private),
         MessageHandler(filters.TEXT & ~filters.COMMAND & private, h.check_text),
         CallbackQueryHandler(h.press, pattern=CALLBACK),
+        CallbackQueryHandler(h.press_corrections, pattern=CORRECTIONS_CALLBACK),
     ]
     app.add_handlers(handlers)
     app.add_error_handler(h.error)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from bot.config import LimitsConfig, TelegramConfig
+from bot.corrections import Stated
 from bot.domain import BlueskyPost, Post
 from bot.pipeline import Checks
 from bot.telegram.store import TelegramStore
@@ -27,8 +28,11 @@ class PostResolver(Protocol):
 
 
 class BlueskyPublisher(Protocol):
-    async def reply(self, mention: str, thread: Sequence[BlueskyPost]) -> str:
-        """Reply with `thread` under the mention `mention` (its at:// URI); the reply's URI."""
+    async def reply(
+        self, mention: str, thread: Sequence[BlueskyPost], stated: Stated | None = None
+    ) -> str:
+        """Reply with `thread` under the mention `mention` (its at:// URI); the reply's URI.
+        `stated`: what the reply states, recorded for corrections."""
         ...
 
 

@@ -18,13 +18,14 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.corrections import Stated, stated
 from bot.domain import BlueskyPost, CheckResult
 from bot.telegram.cards import (
     alert_text,
@@ -33,11 +34,13 @@ from bot.telegram.cards import (
     decision_footer,
     review_card,
 )
+from bot.telegram.edits import CorrectionTables
 from bot.telegram.ports import TelegramDeps
 from bot.telegram.store import (
     ALERT,
     CARD,
     DIGEST,
+    OFFER,
     REVIEW,
     Pending,
     card_key,
@@ -50,6 +53,8 @@ log = logging.getLogger(__name__)
 CHANNEL = "channel"
 APPROVE, REJECT = "approve", "reject"
 CALLBACK = r"^review:(approve|reject):(\d+)$"
+CORRECTIONS_CALLBACK = r"^corrections:approve:([0-9a-f]{1,16})$"
+CORRECTIONS_HEADING = "Corrections"
 MAX_ATTEMPTS = 5  # failed sends of one message before reconcile leaves it to the operators
 
 
@@ -69,6 +74,11 @@ def review_buttons(review_id: int) -> InlineKeyboardMarkup:
     )
 
 
+def corrections_button(version: str) -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton("Approve", callback_data=f"corrections:approve:{version}")
+    return InlineKeyboardMarkup([[button]])
+
+
 class Outcome(Enum):
     DONE = "done"
     UNKNOWN = "unknown"  # no such review
@@ -86,6 +96,10 @@ class TelegramOutlet:
         self.bot, self.deps = bot, deps
         self.sent: Counter[str] = Counter()  # messages Telegram accepted, by kind (/metrics)
         self._sending: set[str] = set()  # idempotency keys being sent now, in this process
+        self.tables = CorrectionTables(deps.store)
+        # Applies the pending corrections when an operator approves an offer (set by the
+        # runtime, which holds both platforms): what to tell the operator.
+        self.corrections: Callable[[], Awaitable[str]] | None = None
 
     async def hand_over(self, result: CheckResult, target: str = CHANNEL) -> None:
         """A checked viral post from a feed watcher (`target` "channel") or a Bluesky mention
@@ -99,11 +113,13 @@ class TelegramOutlet:
     async def publish_card(self, result: CheckResult) -> int | None:
         """The channel message's id; None when there is no channel or the post was published
         before (in this run or any earlier one)."""
-        return await self._to_channel(result.post.id, channel_card(result))
+        facts = stated(result, self.deps.checker.corpus)
+        return await self._to_channel(result.post.id, channel_card(result), facts)
 
-    async def _to_channel(self, post_id: str, card: str) -> int | None:
+    async def _to_channel(self, post_id: str, card: str, facts: Stated | None) -> int | None:
         """Claim the post with its card, send, mark. A post claimed before but never marked
-        (a failed send, a crash) is sent now with the card written then."""
+        (a failed send, a crash) is sent now with the card written then. What the card states
+        is recorded first (for corrections)."""
         channel = self.deps.config.channel
         if not channel:
             return None
@@ -112,6 +128,8 @@ class TelegramOutlet:
         with self._holding(key) as mine:
             if not mine:  # being sent right now, by reconcile or another hand-over
                 return None
+            if facts is not None:
+                await self.tables.record_stated(key, facts, self.deps.clock())
             text = await store.claim_publication(post_id, channel, card, self.deps.clock())
             if text is None:
                 log.info("post %s already published to the channel", post_id)
@@ -129,6 +147,9 @@ class TelegramOutlet:
         with self._holding(key) as mine:
             if not mine:
                 return None
+            facts = stated(result, self.deps.checker.corpus)
+            if facts is not None:
+                await self.tables.record_stated(key, facts, self.deps.clock())
             review_id = await self.deps.store.add_review(
                 {
                     "post_id": result.post.id,
@@ -221,7 +242,11 @@ class TelegramOutlet:
     async def _send(self, item: Pending) -> int:
         """Send a pending row and mark it; on failure count the attempt, keep the row pending
         (reconcile sends it later) and raise."""
-        markup = review_buttons(int(item.ref)) if item.kind == REVIEW else None
+        markup = None
+        if item.kind == REVIEW:
+            markup = review_buttons(int(item.ref))
+        elif item.kind == OFFER:
+            markup = corrections_button(item.key.split(":", 1)[1])
         try:
             message = await self.bot.send_message(
                 chat_id(item.chat_id), item.text, reply_markup=markup
@@ -246,11 +271,12 @@ class TelegramOutlet:
         if not await store.decide(review, decision, operator_id, operator, now):
             return Decided(Outcome.ALREADY, "Another operator has already decided this one.")
         if decision == APPROVE:
-            await self._publish(review.target, review.post_id, review.card, review.bluesky)
+            facts = await self.tables.stated(review_key(review.post_id))
+            await self._publish(review.target, review.post_id, review.card, review.bluesky, facts)
         footer = decision_footer(decision, operator, operator_id, now)
         if review.message_id is not None:
             await self.bot.edit_message_text(
-                decided_card(review.review_html, footer),
+                decided_card(await self.tables.review_text(review), footer),
                 chat_id=chat_id(review.chat_id),
                 message_id=review.message_id,
                 reply_markup=None,
@@ -259,11 +285,26 @@ class TelegramOutlet:
         return Decided(Outcome.DONE, done)
 
     async def _publish(
-        self, target: str, post_id: str, card: str, thread: Sequence[BlueskyPost]
+        self,
+        target: str,
+        post_id: str,
+        card: str,
+        thread: Sequence[BlueskyPost],
+        facts: Stated | None,
     ) -> None:
+        """Publish an approved review; it states what the review stated when it was written."""
         if target == CHANNEL:
-            await self._to_channel(post_id, card)
+            await self._to_channel(post_id, card, facts)
             return
         if self.deps.bluesky is None:
             raise RuntimeError("a Bluesky review was approved but no Bluesky publisher is set")
-        await self.deps.bluesky.reply(target, thread)
+        await self.deps.bluesky.reply(target, thread, facts)
+
+    async def offer_corrections(self, version: str, text: str) -> int | None:
+        """Offer the operators (the review chat) the corrections a new corpus calls for, with
+        an Approve button; once per corpus version. `text` is plain text; escaped here."""
+        chat = self.deps.config.review_chat
+        if not chat:
+            return None
+        key = f"{OFFER}:{version[:16]}"
+        return await self._once(OFFER, key, chat, alert_text(text, CORRECTIONS_HEADING))

@@ -7,7 +7,10 @@ Every outgoing message the bot initiates is an outbox row written before the sen
 exact text it will send, and marked sent with Telegram's message id after:
 - `telegram_published`: a channel card, one per post ever (status "sending", then "sent");
 - `telegram_reviews`: a review for the operators (message_id null until it is sent);
-- `telegram_outbox`: alerts and daily digests, by idempotency key ("alert:…", "digest:…").
+- `telegram_outbox`: alerts and daily digests, by idempotency key ("alert:…", "digest:…"), and
+  offers of corrections to the operators ("offer:…");
+- `telegram_stated` and `telegram_corrections` (m004, `bot/telegram/edits.py`): what each card and
+  review stated, and each correction: an edit of its message, written as pending first.
 A row still pending at start (a crash, or a send that failed) is what `TelegramOutlet.reconcile`
 sends. Answers to a user's own message are not kept: the user can ask again."""
 
@@ -108,7 +111,38 @@ def m003_outbox(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m004_stated(db: sqlite_utils.Database) -> None:
+    """What each card and review stated (for corrections), and the corrections: each an edit
+    of its message, written as pending with the message's whole new text before the edit."""
+    db.table("telegram_stated").create(
+        {"key": str, "corpus_version": str, "stated": str, "created_at": str}, pk="key"
+    )
+    db.table("telegram_corrections").create(
+        {
+            "id": int,
+            "key": str,  # "correction:<card|review>:<post id|review id>:<facts>"
+            "kind": str,  # "card" | "review"
+            "ref": str,  # the card's post id, or the review's id
+            "chat_id": str,
+            "message_id": int,
+            "text": str,  # HTML: the message's whole text after the edit
+            "stated": str,  # JSON: what the message states once corrected
+            "changes": str,  # JSON list: field, old, new
+            "status": str,  # "pending" | "sent"
+            "attempts": int,
+            "last_error": str,
+            "created_at": str,
+            "sent_at": str,
+        },
+        pk="id",
+        defaults={"attempts": 0},
+    )
+    db.table("telegram_corrections").create_index(["key"], unique=True)
+
+
 CARD, REVIEW, ALERT, DIGEST = "card", "review", "alert", "digest"
+OFFER = "offer"  # an offer to the operators to apply corrections (an Approve button)
 
 
 @dataclass(frozen=True)
