@@ -43,7 +43,9 @@ STATED_FIELDS: tuple[StatedField, ...] = (
     StatedField("date", "date", lambda m: m.date, lambda e, s: e.date),
     StatedField("speaker_role", "role", lambda m: m.speaker_role, lambda e, s: e.speaker_role),
     StatedField("source_url", "source", lambda m: m.source_url, lambda e, s: e.quote_source(s).url),
-    StatedField("basis", "basis", lambda m: m.basis, lambda e, s: s[0].provenance.basis if s else ""),
+    StatedField(
+        "basis", "basis", lambda m: m.basis, lambda e, s: s[0].provenance.basis if s else ""
+    ),
     StatedField(
         "disputed",
         "disputed wording",
