@@ -22,7 +22,7 @@ from faults import Fault, FaultTransport
 from bot.bluesky.app import BlueskyBot
 from bot.bluesky.calls import utc_now
 from bot.bluesky.client import SessionInUse
-from bot.bluesky.replies import outbox_key
+from bot.bluesky.replies import cap_thread, outbox_key
 from bot.compose import graphemes
 from bot.config import BlueskyConfig
 from bot.domain import CheckResult, Post
@@ -380,7 +380,8 @@ async def test_restart_mid_run_resumes_without_duplicates_or_misses(
     await mention_seen(bot, second.uri)
     notes = await bot.client.app.bsky.notification.list_notifications(params={"limit": 100})
     first_text = next(n.record.text for n in notes.notifications if n.uri == first.uri)
-    first_parts = len(bot.checker.check(Post("x", first_text)).reply.bluesky)
+    thread = bot.checker.check(Post("x", first_text)).reply.bluesky
+    first_parts = len(cap_thread(thread, bot.mentions.config.max_thread_posts))  # as sent
     lost.faults.append(Fault("com.atproto.repo.createRecord", "lost", times=1, after=first_parts))
     outcomes = {o.uri: o.status for o in await bot.mentions.poll()}
     assert outcomes == {first.uri: "replied", second.uri: "failed"}
