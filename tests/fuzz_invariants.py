@@ -149,21 +149,21 @@ def claim_framing(result: CheckResult, texts: ReplyTexts) -> list[Violation]:
     material += [d.verified for d in result.discrepancies if d.verified]
     for m in material:
         own |= _grams(_words(m))
-    # Every line that shows a claimed value (a venue or a date too) frames it with its own
-    # phrase: a run of words of a claimed sentence is framed when any line showing it is.
+    # Every line that shows words of a claimed sentence is one of the bot's framed lines: it
+    # carries the phrase of a line that shows a claimed value (the claim's own, or a venue or
+    # speaker line whose value shares those words), never the words alone.
     shown = [d for d in result.discrepancies if d.claimed]
-    claim_grams = [(d, _grams(_words(d.claimed or "")) - own) for d in shown]
+    claim_grams = [(d, _grams(_words(d.claimed or "")) - own) for d in claims]
+    phrases = {p for d in shown if (p := framing(texts, d.field))}
     out: list[Violation] = []
     for n, post in enumerate(result.reply.bluesky, 1):
-        words = _words(_NUMBERING.sub("", post.text))
-        joined = " " + " ".join(words) + " "
-        lines = _NUMBERING.sub("", post.text).split("\n")  # no run of words across two lines
-        for gram in {g for line in lines for g in _grams(_words(line))}:
-            owners = [d for d, grams in claim_grams if gram in grams]
-            phrases = [framing(texts, d.field) for d in owners]
-            claimed = [d for d in owners if d.field in CLAIM_FIELDS]
-            if claimed and not any(p and f" {p} " in joined for p in phrases):
-                what = f"post {n} ({claimed[0].field}): {post.text[:160]!r}"
+        for line in _NUMBERING.sub("", post.text).split("\n"):  # no run across two lines
+            words = _words(line)
+            grams = _grams(words)
+            owners = [d for d, g in claim_grams if grams & g]
+            joined = " " + " ".join(words) + " "
+            if owners and not any(f" {p} " in joined for p in phrases):
+                what = f"post {n} ({owners[0].field}): {post.text[:160]!r}"
                 out.append(("claim_without_framing", what))
                 break
     return out
