@@ -33,13 +33,15 @@ from bot.domain import (
     NormalisedPost,
     Post,
     Reply,
+    Scores,
 )
-from bot.embed import Embedder, build_embedders
 from bot.extract import Person, find_people
 from bot.gate import Gate
 from bot.index import Doc, Index
 from bot.inputs import clean_post, clean_text
 from bot.match import Matcher, SegmentMatch, decide, explained_by_circulating
+from bot.models.embed import build_embedders
+from bot.models.vectors import Embedder
 from bot.normalise import normalise, with_language
 
 log = logging.getLogger(__name__)
@@ -189,14 +191,14 @@ class Checker:
             reply=reply,
             alignments=tuple(m.verified for m in matches),
             corpus_version=self.corpus.version,
-            extra={
-                "gate": gate_reason,
-                "embedding": round(decision.best.embedding, 4),
-                "lexical": round(decision.best.lexical, 4),
-                "sentence_id": decision.best.sentence_id,
-                "disputed": comparison.match.disputed,
-                **({"cut": True} if cut else {}),
-            },
+            scores=Scores(
+                gate=gate_reason,
+                cut=cut,
+                sentence_id=decision.best.sentence_id,
+                embedding=round(decision.best.embedding, 4),
+                lexical=round(decision.best.lexical, 4),
+                disputed=comparison.match.disputed,
+            ),
         )
 
     def names_a_speaker(self, post: NormalisedPost) -> bool:
@@ -227,8 +229,8 @@ class Checker:
             discrepancies=discrepancies,
             reply=reply,
             alignments=tuple(m.verified for m in matches),
-            gated=not gated_out,
-            extra={"gate": gate_reason, **({"cut": True} if cut else {})},
+            admitted=not gated_out,
+            scores=Scores(gate=gate_reason, cut=cut),
         )
 
 

@@ -22,7 +22,7 @@ from telegram_emulator import CHANNEL, CHANNEL_ID, REVIEW_CHAT, BotApiEmulator
 
 from bot.compose import human_date
 from bot.config import Config, CorpusConfig, OpsConfig, ScheduleConfig, StoreConfig, TelegramConfig
-from bot.embed import Embedder
+from bot.models.vectors import Embedder
 from bot.pipeline import Checker
 from bot.runtime.service import Credentials, Runtime
 from bot.telegram import TelegramDeps, TelegramOutlet, TelegramStore, build_application

@@ -26,7 +26,7 @@ from bot.config import (
     StoreConfig,
     TelegramConfig,
 )
-from bot.embed import Embedder
+from bot.models.vectors import Embedder
 from bot.runtime.service import Credentials, Runtime
 from bot.telegram import TelegramStore
 

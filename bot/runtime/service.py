@@ -33,7 +33,7 @@ from bot.bluesky.ports import CHANNEL, Publisher
 from bot.config import Config, ConfigError
 from bot.corrections import describe
 from bot.domain import CheckResult, Post
-from bot.embed import Embedder
+from bot.models.vectors import Embedder
 from bot.pipeline import build_checker
 from bot.retention import prune_store
 from bot.runtime.checks import LiveChecks
