@@ -63,7 +63,7 @@ def compare(
     }
     found: list[Discrepancy] = []
     found += _venue(post.framing, event, corpus)
-    found += _date(post.framing, created_at, event, cfg)
+    found += date_discrepancies(post.framing, created_at, event, cfg)
     speaker = corpus.speaker(event.speaker)
     found += _speaker(post.framing, event, corpus)
     found += _role(post.framing, event, speaker)
@@ -133,9 +133,11 @@ def _venue(framing: str, event: Event, corpus: Corpus) -> list[Discrepancy]:
     return [Discrepancy("venue", claimed=mentions[0].surface, verified=event.place)]
 
 
-def _date(
+def date_discrepancies(
     framing: str, created_at: datetime | None, event: Event, cfg: CompareConfig
 ) -> list[Discrepancy]:
+    """A `date` discrepancy for the first date the framing claims that is further than
+    `date_tolerance_days` from the event's (none when every claimed date agrees)."""
     tolerance = timedelta(days=min(cfg.date_tolerance_days, _MAX_DAYS))
     for claim in find_dates(framing, created_at):
         if _shift(claim.earliest, -tolerance) <= event.date <= _shift(claim.latest, tolerance):

@@ -8,7 +8,7 @@ edges (`CheckResult.to_json`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -344,6 +344,34 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class Scores:
+    """How a check decided, beside its verdict and score: the gate's reason ("gate off" when
+    it is off), whether the post was cut to its bounds and, when a verified sentence was the
+    best match, its id, its two scores and whether it is disputed. The audit trail stores it
+    as the `scores` column's JSON (`to_json`)."""
+
+    gate: str = ""
+    cut: bool = False
+    sentence_id: str = ""  # "": no verified sentence matched
+    embedding: float = 0.0  # cosine similarity of the best match
+    lexical: float = 0.0  # share of its content words found in the post
+    disputed: bool = False
+
+    def to_json(self) -> dict[str, str | float | bool]:
+        out: dict[str, str | float | bool] = {"gate": self.gate}
+        if self.sentence_id:
+            out |= {
+                "embedding": self.embedding,
+                "lexical": self.lexical,
+                "sentence_id": self.sentence_id,
+                "disputed": self.disputed,
+            }
+        if self.cut:
+            out["cut"] = True
+        return out
+
+
+@dataclass(frozen=True)
 class CheckResult:
     post: Post
     verdict: Verdict
@@ -352,12 +380,12 @@ class CheckResult:
     discrepancies: tuple[Discrepancy, ...]
     reply: Reply
     alignments: tuple[Alignment, ...] = ()
-    gated: bool = True  # False: the gate turned the post away before the model saw it
+    admitted: bool = True  # False: the gate turned the post away before the model saw it
     corpus_version: str = ""  # the corpus the check ran on (what a published output records)
-    extra: dict[str, Any] = field(default_factory=dict)
+    scores: Scores = Scores()
 
     def to_json(self) -> dict[str, Any]:
-        """The contract of `factbot check --jsonl` (SPEC.md)."""
+        """The contract of `factbot check --jsonl` (docs/SPEC.md)."""
         return {
             "id": self.post.id,
             "verdict": self.verdict,

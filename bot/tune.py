@@ -72,7 +72,7 @@ def samples_from_results(
     out = []
     for item, result in zip(items, results, strict=True):
         post = normalise(item.post.text, item.post.lang)
-        score = float(result.score) if result.gated else 0.0
+        score = float(result.score) if result.admitted else 0.0
         if not checker.names_a_speaker(post) and score < cfg.unattributed:
             score = 0.0
         out.append(

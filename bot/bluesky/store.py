@@ -17,14 +17,34 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from bot.domain import Verdict
 from bot.worker_db import WorkerDatabase
 
 migrations = Migrations("factbot-bluesky")
+
+# How a mention was answered, or why not (`Mentions.handle`): what `finish_mention` stores.
+Answered = Literal[
+    "replied",
+    "review",
+    "limited",
+    "skipped:before the first start",
+    "skipped:own post",
+    "skipped:not addressed to the bot",
+    "skipped:blocked",
+    "skipped:deleted",
+    "skipped:replies disabled",
+    "skipped:bot account",
+    "skipped:answer budget spent",
+    "skipped:unrelated post",
+    "skipped:no match",
+]
+# A mention's row: claimed while it is answered, then answered, or given up ("failed").
+MentionStatus = Answered | Literal["claimed", "failed"]
 
 
 @migrations()
@@ -36,7 +56,7 @@ def m001_bluesky(db: sqlite_utils.Database) -> None:
             "reason": str,
             "author": str,  # DID
             "indexed_at": str,
-            "status": str,  # claimed | replied | review | skipped:<why> | limited | failed
+            "status": str,  # MentionStatus: claimed | replied | review | skipped:<why> | ...
             # (m002 adds "failures": answers that raised; at [bluesky] max_attempts, "failed")
             "checked_uri": str,  # the post that was checked
             "verdict": str,
@@ -66,7 +86,7 @@ def m001_bluesky(db: sqlite_utils.Database) -> None:
             "cid": str,
             "source": str,  # "search:<query>" | "firehose"
             "verdict": str,
-            "result": str,  # JSON: the check (SPEC contract)
+            "result": str,  # JSON: the check (docs/SPEC.md contract)
             "likes": int,
             "reposts": int,
             "quotes": int,
@@ -110,7 +130,7 @@ class OutboxRow:
     part: int
     rkey: str
     record: dict[str, Any]
-    status: str
+    status: Literal["pending", "sent"]
     uri: str | None
     cid: str | None
 
@@ -165,7 +185,12 @@ class BlueskyStore(WorkerDatabase):
         return await self._run(claim)
 
     async def finish_mention(
-        self, uri: str, status: str, now: datetime, checked_uri: str = "", verdict: str = ""
+        self,
+        uri: str,
+        status: Answered,
+        now: datetime,
+        checked_uri: str = "",
+        verdict: Verdict | Literal[""] = "",
     ) -> None:
         def finish() -> None:
             with self.db.conn:

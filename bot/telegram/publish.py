@@ -42,6 +42,7 @@ from bot.telegram.store import (
     DIGEST,
     OFFER,
     REVIEW,
+    Kind,
     Pending,
     card_key,
     review_key,
@@ -186,7 +187,7 @@ class TelegramOutlet:
             return None
         return await self._once(DIGEST, f"{DIGEST}:{day.isoformat()}", channel, text)
 
-    async def _once(self, kind: str, key: str, chat: str, text: str) -> int | None:
+    async def _once(self, kind: Kind, key: str, chat: str, text: str) -> int | None:
         """An alert or digest through the outbox: written (once) before the send. A key written
         before but never sent is sent now, with the text written then."""
         store = self.deps.store

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal
 
 import sqlite_utils
 from sqlite_utils import Migrations
@@ -141,8 +141,14 @@ def m004_stated(db: sqlite_utils.Database) -> None:
     db.table("telegram_corrections").create_index(["key"], unique=True)
 
 
-CARD, REVIEW, ALERT, DIGEST = "card", "review", "alert", "digest"
-OFFER = "offer"  # an offer to the operators to apply corrections (an Approve button)
+# What an outgoing message is: a channel card, a review for the operators, an alert, the daily
+# digest, or an offer to the operators to apply corrections (an Approve button).
+Kind = Literal["card", "review", "alert", "digest", "offer"]
+CARD: Final = "card"
+REVIEW: Final = "review"
+ALERT: Final = "alert"
+DIGEST: Final = "digest"
+OFFER: Final = "offer"
 
 
 @dataclass(frozen=True)
@@ -150,7 +156,7 @@ class Pending:
     """One outgoing message not yet marked sent. `key` is its idempotency key (the same for
     every attempt); `ref` names its row (a post id, a review id, an outbox key)."""
 
-    kind: str  # CARD | REVIEW | ALERT | DIGEST
+    kind: Kind
     key: str
     ref: str
     chat_id: str
@@ -318,7 +324,7 @@ class TelegramStore(WorkerDatabase):
     # --- alerts and digests, and the outbox as a whole ------------------------------------
 
     async def add_message(
-        self, kind: str, key: str, chat_id: str, text: str, now: datetime
+        self, kind: Kind, key: str, chat_id: str, text: str, now: datetime
     ) -> str | None:
         """Write an alert or digest as pending unless `key` has a row. The text to send now:
         this one, or the one written before and never marked sent; None once it was sent."""
