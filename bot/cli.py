@@ -1,7 +1,7 @@
 """`factbot`: the command line. Builds every client once here and passes it in.
 
     factbot check "TEXT"              a readable verdict
-    factbot check --jsonl PATH|-      the JSON contract of SPEC.md, one result per input line
+    factbot check --jsonl PATH|-      the JSON contract of docs/SPEC.md, one result per input line
     factbot corpus validate [--stats] every corpus problem and warning as file:line: message
     factbot run [--dry-run]           live with credentials (until SIGTERM); else the sample feed
     factbot tune --labels FILE        sweep the thresholds; precision/recall table and plot

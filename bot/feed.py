@@ -1,6 +1,6 @@
 """A JSONL feed of posts (the `factbot check --jsonl` input, the replay source of `factbot run`):
 one post per line, checked in batches through the one pipeline, answered in input order with
-the JSON contract of SPEC.md — or an error object `{"id", "error", "line"}` for a bad line (not
+the JSON contract of docs/SPEC.md — or an error object `{"id", "error", "line"}` for a bad line (not
 JSON, not UTF-8, nested too deep, a number too long, a bad field) or a post the pipeline could
 not check, never a crash: the run goes on. Each line is cleaned at the boundary
 (`bot.inputs`)."""

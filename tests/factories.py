@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from bot.domain import Post
 
-# The viral post of May 2026 (SPEC.md): the seed case every entry point must get right.
+# The viral post of May 2026 (docs/SPEC.md): the seed case every entry point must get right.
 SEED_TEXT = (
     "Yann LeCun just said something at Davos that nobody is talking about. Said this on stage, "
     "in front of the world's most powerful people: 'The best open source AI models right now "
