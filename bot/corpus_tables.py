@@ -240,7 +240,7 @@ def read_speakers(f: CorpusFile, data: dict[str, Any]) -> list[Speaker]:
             key = ("speakers", i, "themes", j)
             t = f.fields(theme, key, THEME)
             first(f, seen, t["name"].casefold(), (*key, "name"), "theme")
-            if not t["words"] and not t["as_written"]:
+            if not t["words"] and not t["as_written"] and not {"words", "as_written"} & set(theme):
                 f.report(key, f"theme '{t['name']}' has no words: give words or as_written")
             themes.append(Theme(t["name"], t["words"], t["as_written"]))
         pronoun = _pronoun(f, s["pronoun"], ("speakers", i, "pronoun"))

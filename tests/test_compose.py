@@ -444,9 +444,7 @@ def test_no_match_says_it_cannot_vouch() -> None:
 
 def test_no_match_names_known_invented_sentences() -> None:
     """A known invented quote is named, behind the unsupported phrase."""
-    reply = compose_reply(
-        "no_match", None, [make_discrepancy("unsupported", INVENTED[1])], LECUN
-    )
+    reply = compose_reply("no_match", None, [make_discrepancy("unsupported", INVENTED[1])], LECUN)
     expected = f"{NO_MATCH}\n• {UNSUPPORTED.format(INVENTED[1])}"
     assert [expected] == [p.text for p in reply.bluesky]
 
