@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-from conftest import DATA
+from conftest import DATA, ROOT
 from factories import shipped_speaker
 
 from bot.config import Config, CorpusConfig
@@ -175,3 +180,38 @@ def test_second_speaker_no_match_help_and_health_name_her(second: Checker) -> No
     probe = probe_post(corpus)
     assert "Oriane Valcourt" in probe.text
     assert second.gate.admits(normalise(probe.text)).admitted
+
+
+def test_second_speaker_through_the_cli(tmp_path: Path) -> None:
+    """`factbot check --jsonl` with a config whose [corpus] path is her corpus: the same answer
+    as the pipeline, her role named, no shipped-speaker wording in the JSON contract."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[corpus]\npath = "{SECOND}"\n[store]\npath = "factbot.db"\n'
+        '[model]\ncache_dir = "cache"\n',
+        encoding="utf-8",
+    )
+    post = {
+        "id": "v1",
+        "created_at": "2025-06-10T09:00:00Z",
+        "text": "Quillon Labs founder Valcourt at the Kanaal Podcast: small models trained on "
+        "clean data will beat the giant ones on most real tasks within three years",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--config", str(config), "check", "--jsonl", "-"],
+        input=json.dumps(post) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)},
+        timeout=600,
+        check=False,
+    )
+    assert 0 == done.returncode, done.stderr
+    (out,) = [json.loads(line) for line in done.stdout.splitlines()]
+    assert "match" == out["verdict"]
+    assert "Oriane Valcourt" == out["match"]["speaker"]
+    assert {"venue", "speaker_role"} <= {d["field"] for d in out["discrepancies"]}
+    replies = "\n".join([*out["reply"]["bluesky"], out["reply"]["telegram"]])
+    assert "Her words, from the recording." in replies
+    assert [] == [w for w in LEAKS if w in replies]
