@@ -8,10 +8,9 @@ import itertools
 from datetime import UTC, date, datetime
 
 import pytest
+from factories import shipped_speaker
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from factories import shipped_speaker
 
 from bot.dates import find_dates
 from bot.extract import (
