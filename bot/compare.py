@@ -85,11 +85,13 @@ def compare(
         for s in event.sentences
         if s.quote_id == sentence.quote_id and (s.id in supported or s in omitted)
     ] or [sentence]
-    info = _match_info(event, sentence, quote_sentences)
+    info = _match_info(event, sentence, quote_sentences, speaker)
     return Comparison(info, tuple(found))
 
 
-def _match_info(event: Event, sentence: Sentence, quote: Sequence[Sentence]) -> MatchInfo:
+def _match_info(
+    event: Event, sentence: Sentence, quote: Sequence[Sentence], speaker: Speaker | None
+) -> MatchInfo:
     """The match as replies state it, with how sure it is: the basis of the quote's sentences
     (one quote has one basis: bot/corpus_tables.py), the sources that carry them (the link: the
     first primary one, else the first), and whether any shown sentence is disputed."""
@@ -115,6 +117,7 @@ def _match_info(event: Event, sentence: Sentence, quote: Sequence[Sentence]) -> 
         disputed=bool(disputed),
         dispute_note=disputed[0].dispute_note if disputed else "",
         sentence_ids=tuple(s.id for s in quote),
+        pronoun=speaker.pronoun if speaker else "they",
     )
 
 
@@ -171,7 +174,7 @@ def _speaker(framing: str, event: Event, corpus: Corpus) -> list[Discrepancy]:
 def _role(framing: str, event: Event, speaker: Speaker | None) -> list[Discrepancy]:
     if speaker is None:
         return []
-    for claim in find_roles(framing):
+    for claim in find_roles(framing, speaker):
         claimed = f"{'former ' if claim.former else ''}{claim.title}, {claim.org}"
         held = [
             r for r in speaker.roles if r.org.lower() == claim.org.lower() and r.titled(claim.title)

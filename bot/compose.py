@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import regex
 
-from bot.domain import FIELDS, FIRST_HAND, Discrepancy, MatchInfo, Reply, Verdict
+from bot.domain import FIELDS, FIRST_HAND, POSSESSIVE, Discrepancy, MatchInfo, Reply, Verdict
 from bot.reply_basis import basis_template, how_sure
 from bot.reply_bluesky import bluesky_thread, graphemes
 from bot.reply_lines import (
@@ -38,6 +38,7 @@ from bot.reply_telegram import telegram_html
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _ISO = regex.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_NOBODY = "the speakers I cover"  # {speakers} when neither config nor corpus names any
 _RELATIVE = regex.compile(r"\((\d{4}-\d{2}-\d{2})(?:\.\.\d{4}-\d{2}-\d{2})?\)\s*$")
 
 
@@ -46,17 +47,20 @@ class ReplyTexts:
     """The wording of replies, editable by operators in the `[reply]` table of config.toml.
 
     Each is a one-line template. Placeholders: {speakers} (no_match); {speaker} {role} {who}
-    {quote} {event} {venue} {city} {place} {date} {link} {secondary} {publisher} {publishers}
-    {count} {kind} {language} {original} {dispute_note} (the verified lines and every change line);
-    {claimed} {verified} (change lines). A template that is malformed or names an unknown
-    placeholder is replaced by its default, so a typo never breaks a reply.
+    {possessive} {Possessive} {quote} {event} {venue} {city} {place} {date} {link} {secondary}
+    {publisher} {publishers} {count} {kind} {language} {original} {dispute_note} (the verified
+    lines and every change line); {claimed} {verified} (change lines). A template that is
+    malformed or names an unknown placeholder is replaced by its default, so a typo never breaks
+    a reply. Nothing here names a speaker: {speaker} and {possessive} ("his", "her", "their")
+    come from the corpus (speakers.toml), and `speakers` left blank is the corpus's speakers'
+    names (`bot.pipeline.Checker.reply_texts`).
 
     How sure the quote is follows its basis (corpus/README.md): `header` and "his words" only
-    for a recording or his own text; a reporter's quote names who reported it and how many
-    sources carry it; a translation says whose translation, from which language. A disputed
-    quote says so on its own line."""
+    for a recording or the speaker's own text; a reporter's quote names who reported it and how
+    many sources carry it; a translation says whose translation, from which language. A
+    disputed quote says so on its own line."""
 
-    speakers: str = "Yann LeCun"
+    speakers: str = ""
     no_match: str = (
         "I could not find this in my verified sources for {speakers}. "
         "That does not mean it is false: it means I can't vouch for it."
@@ -65,11 +69,13 @@ class ReplyTexts:
     header: str = "Fact check: the verified original"
     header_reported: str = "Fact check: the quote as reported"
     header_translation: str = "Fact check: the quote, in translation"
-    basis_recording: str = "His words, from the recording."
-    basis_own_text: str = "His words, from his own post."
+    basis_recording: str = "{Possessive} words, from the recording."
+    basis_own_text: str = "{Possessive} words, from {possessive} own post."
     basis_reported: str = "As reported by {publisher} (one {kind} source)."
     basis_reported_many: str = "As reported by {publishers} ({count} sources)."
-    basis_translation: str = "{publisher}'s {language} translation of his {original} remark."
+    basis_translation: str = (
+        "{publisher}'s {language} translation of {possessive} {original} remark."
+    )
     disputed: str = "Disputed wording: {dispute_note}"
     quote: str = "“{quote}”"
     attribution: str = "— {who}"
@@ -125,7 +131,7 @@ def compose_reply(
     if verdict == "review":
         lines.append(_Line(_render(texts, "review", {}), "i", telegram_only=True))
     if verdict == "no_match" or match is None:
-        speakers = {"speakers": tidy(texts.speakers).strip()}
+        speakers = {"speakers": tidy(texts.speakers).strip() or _NOBODY}
         lines.append(_Line(_render(texts, "no_match", speakers)))
         values: dict[str, str | _Seg] = dict(speakers)
         lines += _changes(texts, [d for d in discrepancies if d.field == "unsupported"], values)
@@ -186,6 +192,8 @@ def _verified(texts: ReplyTexts, match: MatchInfo, found: Sequence[Discrepancy])
         "speaker": speaker,
         "role": role,
         "who": f"{speaker}, {role}" if speaker and role else speaker or role,
+        "possessive": POSSESSIVE.get(match.pronoun, "their"),
+        "Possessive": POSSESSIVE.get(match.pronoun, "their").capitalize(),
         "quote": shown_value(match.quote, QUOTE_CAP),
         "event": shown_value(match.event),
         "venue": shown_value(match.venue),

@@ -32,9 +32,9 @@ from bot.bluesky.corrections import BlueskyCorrector
 from bot.bluesky.ports import CHANNEL, Publisher
 from bot.config import Config, ConfigError
 from bot.corrections import describe
-from bot.domain import CheckResult, Post
+from bot.domain import CheckResult
 from bot.models.vectors import Embedder
-from bot.pipeline import build_checker
+from bot.pipeline import build_checker, probe_post
 from bot.retention import prune_store
 from bot.runtime.checks import LiveChecks
 from bot.runtime.corrections import Corrections, Corrector
@@ -169,10 +169,11 @@ class Runtime:
             started.push_async_callback(live.drain)
             self.health.add("store", audit.ping)
             self.health.add("audit", live.audit_health)
-            ping = [Post("healthz", "Yann LeCun on open source AI models from China")]
             self.health.add(
                 "model",
-                lambda: asyncio.to_thread(live.checker.check_many, ping),
+                lambda: asyncio.to_thread(
+                    live.checker.check_many, [probe_post(live.checker.corpus)]
+                ),
                 fresh_seconds=MODEL_PING_FRESH_SECONDS,
             )
             jobs = self.jobs
