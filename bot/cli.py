@@ -30,7 +30,8 @@ from typing import TextIO
 from tqdm import tqdm
 
 from bot import logs
-from bot.config import Config, ConfigError, bundled, load_config
+from bot.config import Config, ConfigError, bundled
+from bot.config_load import load_config
 from bot.corpus import CorpusError, corpus_stats, inspect_corpus, load_corpus
 from bot.domain import CheckResult, Post
 from bot.feed import BATCH, check_lines, open_feed
