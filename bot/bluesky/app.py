@@ -16,12 +16,12 @@ from bot.bluesky.calls import CREATE, DAY, Calls, Clock, Sleep, utc_now
 from bot.bluesky.client import Session, build_client, ensure_bot_label
 from bot.bluesky.firehose import FirehoseWatcher
 from bot.bluesky.mentions import Mentions
-from bot.bluesky.ports import Publisher
 from bot.bluesky.publish import BlueskyPorts
 from bot.bluesky.store import BlueskyStore
 from bot.bluesky.watch import Watcher
 from bot.config import BlueskyConfig, LimitsConfig
 from bot.pipeline import Checks
+from bot.ports import Publisher
 
 log = logging.getLogger(__name__)
 

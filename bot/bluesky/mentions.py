@@ -26,7 +26,6 @@ from typing import Any
 from atproto import AsyncClient
 
 from bot.bluesky.calls import CREATE, BudgetSpent, Calls, Clock
-from bot.bluesky.ports import Publisher
 from bot.bluesky.records import declares_bot, parse_time, quoted_ref, strong_ref, to_post
 from bot.bluesky.replies import Ref, ThreadSender, cap_thread
 from bot.bluesky.stated import StatedTables
@@ -36,6 +35,7 @@ from bot.corrections import stated
 from bot.domain import BlueskyPost, CheckResult, Post
 from bot.limits import Admit, Limits, limit_notice
 from bot.pipeline import Checks
+from bot.ports import Publisher
 
 log = logging.getLogger(__name__)
 REASONS = ["mention", "reply", "quote"]

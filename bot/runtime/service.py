@@ -29,12 +29,12 @@ import httpx
 from bot.bluesky.app import BlueskyBot
 from bot.bluesky.client import credentials as bluesky_credentials
 from bot.bluesky.corrections import BlueskyCorrector
-from bot.bluesky.ports import CHANNEL, Publisher
 from bot.config import Config, ConfigError
 from bot.corrections import describe
 from bot.domain import CheckResult, Post
 from bot.embed import Embedder
 from bot.pipeline import build_checker
+from bot.ports import CHANNEL, Publisher
 from bot.retention import prune_store
 from bot.runtime.checks import LiveChecks
 from bot.runtime.corrections import Corrections, Corrector
