@@ -62,10 +62,11 @@ class Mentions:
         clock: Clock,
         reviewer: Publisher | None = None,
         budget: LimitsConfig | None = None,
+        sender: ThreadSender | None = None,
     ) -> None:
         self.client, self.did, self.checker, self.store = client, did, checker, store
         self.calls, self.config, self.clock, self.reviewer = calls, config, clock, reviewer
-        self.sender = ThreadSender(client, did, store, calls, clock)
+        self.sender = sender or ThreadSender(client, did, store, calls, clock)
         self.limits = Limits(store, "bluesky", config.checks_per_hour, budget or LimitsConfig())
         self.stated = StatedTables(store)  # what each reply stated, for corrections
         self.failures = 0  # mentions whose answer failed this round (retried next round)

@@ -29,6 +29,7 @@ import httpx
 from bot.bluesky.app import BlueskyBot
 from bot.bluesky.client import credentials as bluesky_credentials
 from bot.bluesky.corrections import BlueskyCorrector
+from bot.bluesky.replies import ThreadSender
 from bot.config import Config, ConfigError
 from bot.corrections import describe
 from bot.domain import CheckResult, Post
@@ -235,19 +236,21 @@ class Runtime:
     ) -> BlueskyBot:
         cfg, schedule, jobs = self.config.bluesky, self.config.schedule, self.jobs
         bot = BlueskyBot(
-            cfg, live, path, publisher=handover, transport=self.transport, budget=self.config.limits
+            cfg,
+            live,
+            path,
+            publisher=handover,
+            transport=self.transport,
+            budget=self.config.limits,
+            sender=partial(WritingSender, self.out) if self.dry_run else ThreadSender,
         )
         self.bluesky = bot
         started.push_async_callback(bot.close)
         await bot.start(*account)
-        if self.dry_run:
-            bot.mentions.sender = WritingSender(
-                self.out, bot.client, bot.did, bot.store, bot.calls, bot.clock
-            )
-        sender = bot.mentions.sender
+        sender = bot.sender
         sent = await sender.reconcile()
         log.info("bluesky: signed in as %s; %d pending post(s) reconciled", bot.did, sent)
-        self.health.add("bluesky", bot.client.com.atproto.server.get_session)
+        self.health.add("bluesky", bot.ping)
         self.metrics.count_replies("bluesky", lambda: sender.sent)
         for kind in ("retried", "rate_limited", "failed", "budget_deferred"):
             self.metrics.count_errors(f"bluesky:{kind}", _reading(bot.calls.counts, kind))
@@ -330,7 +333,7 @@ class Runtime:
             return
         correctors: list[Corrector] = []
         if self.bluesky is not None:
-            correctors.append(BlueskyCorrector(self.bluesky.mentions.sender, self.config.reply))
+            correctors.append(BlueskyCorrector(self.bluesky.sender, self.config.reply))
         if self.outlet is not None:
             telegram = TelegramCorrector(
                 self.outlet.bot, self.outlet.tables, self.config.reply, self.outlet.deps.clock
