@@ -22,6 +22,7 @@ from bot.bluesky.replies import ThreadSender
 from bot.bluesky.store import BlueskyStore
 from bot.bluesky.watch import Watcher
 from bot.config import BlueskyConfig, LimitsConfig
+from bot.database import Database
 from bot.pipeline import Checks
 from bot.ports import Publisher
 
@@ -45,7 +46,7 @@ class BlueskyBot:
         self,
         config: BlueskyConfig,
         checker: Checks,
-        store_path: Path | str,
+        database: Database | Path | str,
         publisher: Publisher | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock = utc_now,
@@ -59,7 +60,7 @@ class BlueskyBot:
         self.client: AsyncClient = build_client(config, transport)
         self.session = Session(self.client, config.session_file)
         self.calls = Calls(config, clock) if sleep is None else Calls(config, clock, sleep)
-        self.store = BlueskyStore(store_path)
+        self.store = BlueskyStore(database)  # the runtime's one database (a path: its own)
         self.did = ""
 
     async def start(self, handle: str, password: str) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from bot.worker_db import WorkerDatabase
+from bot.database import Database, Tables
 
 migrations = Migrations("factbot-bluesky")
 
@@ -115,9 +115,9 @@ class OutboxRow:
     cid: str | None
 
 
-class BlueskyStore(WorkerDatabase):
-    def __init__(self, path: Path | str) -> None:
-        super().__init__(path, migrations)
+class BlueskyStore(Tables):
+    def __init__(self, database: Database | Path | str) -> None:
+        super().__init__(database, migrations)
 
     # --- cursors and watermarks -----------------------------------------------------------
 

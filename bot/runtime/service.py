@@ -32,6 +32,7 @@ from bot.bluesky.corrections import BlueskyCorrector
 from bot.bluesky.replies import ThreadSender
 from bot.config import Config, ConfigError
 from bot.corrections import describe
+from bot.database import Database
 from bot.domain import CheckResult, Post
 from bot.embed import Embedder
 from bot.pipeline import build_checker
@@ -162,8 +163,11 @@ class Runtime:
             with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
                 loop.add_signal_handler(sig, self.stop)
         async with contextlib.AsyncExitStack() as started:
+            # The one database of the run, shared by every store and closed after them all.
             path: Path | str = ":memory:" if self.dry_run else self.config.store.path
-            audit = AuditLog(path)
+            database = Database(path)
+            started.callback(database.close)
+            audit = AuditLog(database)
             started.callback(audit.close)
             checker = await asyncio.to_thread(build_checker, self.config, self.embedders)
             live = LiveChecks(checker, self.metrics, audit, loop, audit_all=self.replay is not None)
@@ -179,9 +183,9 @@ class Runtime:
             jobs = self.jobs
             handover = Handover(self.dry_run, self.out)
             if self.creds.bluesky is not None:
-                await self._start_bluesky(self.creds.bluesky, live, path, handover, started)
+                await self._start_bluesky(self.creds.bluesky, live, database, handover, started)
             if self.creds.telegram is not None and not self.dry_run:
-                await self._start_telegram(self.creds.telegram, live, path, handover, started)
+                await self._start_telegram(self.creds.telegram, live, database, handover, started)
             if self.replay is not None:
                 self._schedule_replay(self.replay, live)
             else:
@@ -230,7 +234,7 @@ class Runtime:
         self,
         account: tuple[str, str],
         live: LiveChecks,
-        path: Path | str,
+        database: Database,
         handover: Handover,
         started: contextlib.AsyncExitStack,
     ) -> BlueskyBot:
@@ -238,7 +242,7 @@ class Runtime:
         bot = BlueskyBot(
             cfg,
             live,
-            path,
+            database,
             publisher=handover,
             transport=self.transport,
             budget=self.config.limits,
@@ -277,11 +281,11 @@ class Runtime:
         self,
         token: str,
         live: LiveChecks,
-        path: Path | str,
+        database: Database,
         handover: Handover,
         started: contextlib.AsyncExitStack,
     ) -> TelegramApp:
-        store = TelegramStore(path)
+        store = TelegramStore(database)
         started.callback(store.close)
         app = build_application(self.config.telegram, token)
         ports = self.bluesky.ports if self.bluesky is not None else None

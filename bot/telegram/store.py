@@ -26,10 +26,10 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from bot.database import Database, Tables
 from bot.domain import BlueskyPost, LinkFacet
 from bot.status import read_window
 from bot.telegram.digest import DigestFigures, day_figures
-from bot.worker_db import WorkerDatabase
 
 migrations = Migrations("factbot-telegram")
 
@@ -197,9 +197,9 @@ def thread_from_json(raw: str | None) -> tuple[BlueskyPost, ...]:
     )
 
 
-class TelegramStore(WorkerDatabase):
-    def __init__(self, path: Path | str) -> None:
-        super().__init__(path, migrations)
+class TelegramStore(Tables):
+    def __init__(self, database: Database | Path | str) -> None:
+        super().__init__(database, migrations)
 
     # --- the channel: one message per post, ever ------------------------------------------
 
