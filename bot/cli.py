@@ -163,7 +163,8 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     from telegram.error import InvalidToken
 
     from bot.bluesky.client import LoginError, SessionInUse
-    from bot.runtime.service import Credentials, Runtime, preflight  # the live bot's imports
+    from bot.runtime.credentials import Credentials, preflight  # the live bot's imports
+    from bot.runtime.service import Runtime
     from bot.telegram.app import TelegramStartError
 
     creds = Credentials.from_env(os.environ)
