@@ -88,7 +88,7 @@ def test_second_speaker_matches_a_paraphrase_and_names_venue_and_role(second: Ch
         "trained on clean data are going to beat the giant ones at most real tasks within "
         "three years",
     )
-    assert "match" == result.verdict, result.extra
+    assert "match" == result.verdict, result.scores
     assert result.match is not None
     assert ("lumen-forum-2024", "OV1") == (result.match.event_id, result.match.quote_id)
     found = fields(result)
@@ -114,9 +114,9 @@ def test_second_speaker_cyrillic_alias_and_a_title_she_had_left(second: Checker)
     words with "former" are right and name nothing."""
     quote = "every watt we spend on inference should buy the user something they can measure"
     stale = check(second, f"Norrbrook chief AI scientist Валькур: {quote}")
-    assert "match" == stale.verdict, stale.extra
+    assert "match" == stale.verdict, stale.scores
     assert stale.match is not None and "kanaal-podcast-2025" == stale.match.event_id
-    assert stale.extra["gate"] == "alias:Валькур"
+    assert stale.scores.gate == "alias:Валькур"
     assert ("Chief AI Scientist, Norrbrook Systems", stale.match.speaker_role) == fields(stale)[
         "speaker_role"
     ]

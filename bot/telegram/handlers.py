@@ -18,9 +18,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, Mes
 from bot.domain import CheckResult, Corpus, Post
 from bot.limits import BUSY_NOTICE, Admit, Limits, limit_notice
 from bot.logs import Redact, secrets_from
+from bot.ports import ResolveError
 from bot.telegram.app import TelegramApp
 from bot.telegram.cards import brief, channel_card, esc, fit
-from bot.telegram.ports import ResolveError, TelegramDeps
+from bot.telegram.deps import TelegramDeps
 from bot.telegram.publish import CALLBACK, CORRECTIONS_CALLBACK, TelegramOutlet, chat_id
 
 log = logging.getLogger(__name__)
