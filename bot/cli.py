@@ -7,6 +7,8 @@
     factbot tune --labels FILE        sweep the thresholds; precision/recall table and plot
     factbot status [--json]           the last hour's figures from the store (read-only)
     factbot corrections [--apply]     published outputs whose stated facts the corpus changed
+    factbot pages export DIR          the check pages as static files (--claimreview FILE.jsonl)
+    factbot browse                    Datasette over the store, read-only
 
 Exit codes: 0 done, 1 unexpected failure, 2 bad config, corpus or input file.
 """
@@ -35,6 +37,7 @@ from bot.corpus import CorpusError, corpus_stats, inspect_corpus, load_corpus
 from bot.domain import CheckResult, Post
 from bot.feed import BATCH, check_lines, open_feed
 from bot.inputs import InputError, clean_text, not_utf8, parse_time, valid_lang
+from bot.pages.cli import add_commands as add_page_commands
 from bot.pipeline import build_checker
 from bot.store import Store
 
@@ -353,6 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     corrections.add_argument("--json", action="store_true", help="one JSON object, for scripts")
     corrections.set_defaults(func=cmd_corrections)
+    add_page_commands(sub)
     return parser
 
 

@@ -16,6 +16,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.compose import ReplyTexts
 from bot.config_probe import DAYS_MAX, FLOAT_MAX, INT_MAX, bound_problem, probe_paths
@@ -170,6 +171,20 @@ class OpsConfig:
 
 
 @dataclass(frozen=True)
+class PagesConfig:
+    """The public check pages (`bot/pages/`): served by the live bot's HTTP server under
+    /checks/ and written by `factbot pages export`. `base_url` is the address readers reach
+    them at; replies link a page only when it is set."""
+
+    base_url: str = ""  # e.g. "https://factbot.example.org" (the pages are under /checks/)
+    organisation: str = "factbot"  # the ClaimReview's author: the operator's organisation
+    organisation_url: str = ""
+    title: str = "factbot: quotes checked"
+    speakers: str = "Yann LeCun"  # named on the index page
+    per_page: int = 20  # checks per index page, and entries in the Atom feed
+
+
+@dataclass(frozen=True)
 class TuneConfig:
     target_precision: float = 0.98
     plot: Path = Path(".factbot/thresholds.png")
@@ -190,6 +205,7 @@ class Config:
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     ops: OpsConfig = field(default_factory=OpsConfig)
+    pages: PagesConfig = field(default_factory=PagesConfig)
     source: str = "(defaults)"
 
 
@@ -358,6 +374,7 @@ def _check(path: Path, config: Config) -> None:
             f"needed by [schedule] digest_at = {config.schedule.digest_at!r}"
         )
     _check_ops(path, config.ops)
+    _check_pages(path, config.pages)
     names = (
         "store",
         "model",
@@ -473,3 +490,16 @@ def _check_ops(path: Path, ops: OpsConfig) -> None:
         raise ConfigError(f"{path}: [ops] port = {ops.port}: expected 0 (off) to 65535")
     if not ops.host:
         raise ConfigError(f'{path}: [ops] host = "": expected an address such as "127.0.0.1"')
+
+
+def _check_pages(path: Path, pages: PagesConfig) -> None:
+    base = urlsplit(pages.base_url.strip())
+    if pages.base_url.strip() and (base.scheme not in ("https", "http") or not base.netloc):
+        raise ConfigError(
+            f"{path}: [pages] base_url = {pages.base_url!r}: expected the public address "
+            'the pages are reached at, such as "https://factbot.example.org"'
+        )
+    if not 1 <= pages.per_page <= 500:
+        raise ConfigError(f"{path}: [pages] per_page = {pages.per_page}: expected 1 to 500")
+    if not pages.organisation.strip():
+        raise ConfigError(f'{path}: [pages] organisation = "": expected a name')

@@ -41,6 +41,7 @@ from bot.index import Doc, Index
 from bot.inputs import clean_post, clean_text
 from bot.match import Matcher, SegmentMatch, decide, explained_by_circulating
 from bot.normalise import normalise, with_language
+from bot.pages.record import PUBLISHED, page_url
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +180,10 @@ class Checker:
         verdict = decision.verdict
         if verdict == "match" and comparison.match.disputed:
             verdict = "review"  # a disputed sentence never publishes on its own
-        reply = compose_reply(verdict, comparison.match, comparison.discrepancies, cfg.reply, cut)
+        page = page_url(cfg.pages.base_url, post.id) if verdict in PUBLISHED else ""
+        reply = compose_reply(
+            verdict, comparison.match, comparison.discrepancies, cfg.reply, cut, page
+        )
         return CheckResult(
             post=post,
             verdict=verdict,

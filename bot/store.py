@@ -17,6 +17,7 @@ from sqlite_utils import Migrations
 
 from bot.corrections import Found
 from bot.domain import CheckResult
+from bot.pages.record import match_to_json
 from bot.worker_db import WorkerDatabase
 
 migrations = Migrations("factbot")
@@ -80,6 +81,13 @@ def m003_corrections(db: sqlite_utils.Database) -> None:
         defaults={"sentence_id": ""},
     )
     table.create_index(["key", "field", "sentence_id"], unique=True)
+
+
+@migrations()
+def m004_match(db: sqlite_utils.Database) -> None:
+    """The whole match as JSON (`bot.pages.record.match_to_json`): what a check page is built
+    from (NULL for no match, and in rows older than this)."""
+    db.table("checks").add_column("match", str)
 
 
 class Store:
@@ -185,4 +193,5 @@ def _row(r: CheckResult, corpus_version: str, model: str, now: str) -> dict[str,
         "scores": json.dumps(r.extra, ensure_ascii=False),
         "discrepancies": json.dumps(contract["discrepancies"], ensure_ascii=False),
         "reply": json.dumps(contract["reply"], ensure_ascii=False),
+        "match": match_to_json(r.match) if r.match else None,
     }

@@ -34,6 +34,7 @@ from bot.config import Config, ConfigError
 from bot.corrections import describe
 from bot.domain import CheckResult, Post
 from bot.embed import Embedder
+from bot.pages.server import Pages
 from bot.pipeline import build_checker
 from bot.retention import prune_store
 from bot.runtime.checks import LiveChecks
@@ -199,6 +200,7 @@ class Runtime:
                         self.config.ops.host,
                         self.config.ops.port,
                         self.creds.ops_token,
+                        public=Pages(path, lambda: live.corpus, self.config.pages).register,
                     )
                     self.url = await ops.start()
                     started.push_async_callback(ops.stop)
