@@ -38,6 +38,7 @@ from bot.domain import CheckResult, Post
 from bot.feed import BATCH, check_lines, open_feed
 from bot.inputs import InputError, clean_text, not_utf8, parse_time, valid_lang
 from bot.pages.cli import add_commands as add_page_commands
+from bot.pages.cli import export_replayed
 from bot.pipeline import build_checker
 from bot.store import Store
 
@@ -190,6 +191,8 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         return 2
     code = asyncio.run(Runtime(config, Credentials(), replay=feed).run())
     if code == 0:
+        for path in export_replayed(config):  # the published checks' pages, as files
+            print(f"page: {path}")
         print(f"checked {feed}; audit trail in {config.store.path}")
     return code
 

@@ -95,12 +95,11 @@ class ReplyTexts:
     corrected_withdrawn: str = "Corrected {date}: {field} was {old}; it is no longer verified."
     # The one-post Bluesky reply (`bluesky_max_posts = 1`): the verdict, the one or two most
     # important changes, and the check page ({page}; the source, {link}, with no page).
-    one_changed: str = "Fact check: close to real words of {speaker}, but this post changed them:"
+    one_changed: str = (
+        "Fact check: {speaker} said something close at {place}, {date}. This post changed it:"
+    )
     one_same: str = "Fact check: these are {speaker}'s verified words ({place}, {date})."
-    one_page: str = "The verified wording, every change and the sources: {page}"
-    # Posts a Bluesky reply may take: 1 is one post (verdict, top changes, link to the page);
-    # 2 or more brings back the whole thread (`[bluesky] max_thread_posts` caps its length).
-    bluesky_max_posts: int = 1
+    one_page: str = "Verified wording, every change, sources: {page}"
 
 
 # The changes a one-post reply names first: a wrong place, a wrong date, an invented sentence.
@@ -138,13 +137,15 @@ def compose_reply(
     texts: ReplyTexts = ReplyTexts(),
     cut: bool = False,
     page: str = "",
+    max_posts: int = 1,
 ) -> Reply:
     """The reply for both platforms. `review` has the content of `match` plus, on Telegram
     (where operators approve it), the review notice; with no match only the no_match answer and
     any sentence known to be invented are given. `cut`: only the beginning of the post was
     checked (`[match] max_chars`, `max_segments`), and the reply ends by saying so. `page`:
-    the address of the check's public page ("" for none), linked from the one-post Bluesky
-    reply (`texts.bluesky_max_posts == 1`, else the thread) and the Telegram card."""
+    the address of the check's public page ("" for none), linked from the Bluesky reply and
+    the Telegram card. `max_posts` (`[reply] bluesky_max_posts`): 1, the Bluesky reply is one
+    post (the verdict, the first ONE_POST_CHANGES changes, the page); more, the thread."""
     lines: list[_Line] = []
     if verdict == "review":
         lines.append(_Line(_render(texts, "review", {}), "i", telegram_only=True))
@@ -158,16 +159,13 @@ def compose_reply(
     if cut:
         lines.append(_Line(_render(texts, "cut", {})))
     lines = [ln for ln in lines if ln.text.strip()]
-    if not lines and texts != ReplyTexts(
-        bluesky_max_posts=texts.bluesky_max_posts
-    ):  # every template blanked: say it the default way
-        default = ReplyTexts(bluesky_max_posts=texts.bluesky_max_posts)
-        return compose_reply(verdict, match, discrepancies, default, cut, page)
+    if not lines and texts != ReplyTexts():  # every template blanked: say it the default way
+        return compose_reply(verdict, match, discrepancies, cut=cut, page=page, max_posts=max_posts)
     url = tidy(page).strip()
     if url and match is not None and verdict != "no_match":
         values = {"page": _Seg(link_label(url), url)}
         lines.append(_Line(_render(texts, "one_page", values)))
-    if texts.bluesky_max_posts == 1:
+    if max_posts == 1:
         one = _one_post(texts, verdict, match, discrepancies, cut, url)
         bluesky: tuple[BlueskyPost, ...] = (bluesky_one_post(one),)
     else:

@@ -171,6 +171,15 @@ class OpsConfig:
 
 
 @dataclass(frozen=True)
+class ReplyConfig(ReplyTexts):
+    """`[reply]`: the reply templates (`ReplyTexts`, all strings) and how many posts a
+    Bluesky reply may take: 1, one post (the verdict, the most important changes, the check
+    page); 2 or more, the whole thread (`[bluesky] max_thread_posts` caps its length)."""
+
+    bluesky_max_posts: int = 1
+
+
+@dataclass(frozen=True)
 class PagesConfig:
     """The public check pages (`bot/pages/`): served by the live bot's HTTP server under
     /checks/ and written by `factbot pages export`. `base_url` is the address readers reach
@@ -199,7 +208,7 @@ class Config:
     compare: CompareConfig = field(default_factory=CompareConfig)
     gate: GateConfig = field(default_factory=GateConfig)
     tune: TuneConfig = field(default_factory=TuneConfig)
-    reply: ReplyTexts = field(default_factory=ReplyTexts)
+    reply: ReplyConfig = field(default_factory=ReplyConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     bluesky: BlueskyConfig = field(default_factory=BlueskyConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
@@ -375,6 +384,11 @@ def _check(path: Path, config: Config) -> None:
         )
     _check_ops(path, config.ops)
     _check_pages(path, config.pages)
+    if config.reply.bluesky_max_posts < 1:
+        raise ConfigError(
+            f"{path}: [reply] bluesky_max_posts = {config.reply.bluesky_max_posts}: expected 1 "
+            "(one post) or more (the thread)"
+        )
     names = (
         "store",
         "model",

@@ -98,7 +98,8 @@ class Checker:
     def plain_no_match(self) -> Reply:
         """The reply to a post with no match and nothing to name: the same for every post,
         so composed once (composing it for each gated-out post was a third of the gated time)."""
-        return compose_reply("no_match", None, (), self.config.reply)
+        reply = self.config.reply
+        return compose_reply("no_match", None, (), reply, max_posts=reply.bluesky_max_posts)
 
     def check(self, post: Post) -> CheckResult:
         return self.check_many([post])[0]
@@ -182,7 +183,13 @@ class Checker:
             verdict = "review"  # a disputed sentence never publishes on its own
         page = page_url(cfg.pages.base_url, post.id) if verdict in PUBLISHED else ""
         reply = compose_reply(
-            verdict, comparison.match, comparison.discrepancies, cfg.reply, cut, page
+            verdict,
+            comparison.match,
+            comparison.discrepancies,
+            cfg.reply,
+            cut,
+            page,
+            cfg.reply.bluesky_max_posts,
         )
         return CheckResult(
             post=post,
@@ -220,7 +227,10 @@ class Checker:
         matches: Sequence[SegmentMatch] = (),
     ) -> CheckResult:
         if discrepancies or cut:
-            reply = compose_reply("no_match", None, discrepancies, self.config.reply, cut)
+            texts = self.config.reply
+            reply = compose_reply(
+                "no_match", None, discrepancies, texts, cut, max_posts=texts.bluesky_max_posts
+            )
         else:
             reply = self.plain_no_match
         return CheckResult(

@@ -26,8 +26,7 @@ from atproto import AsyncClient
 from factories import SEED_TEXT
 from telegram_emulator import BotApiEmulator, standard_emulator
 
-from bot.compose import ReplyTexts
-from bot.config import Config, ModelConfig, PagesConfig
+from bot.config import Config, ModelConfig, PagesConfig, ReplyConfig
 from bot.embed import Embedder, build_embedders
 from bot.pipeline import Checker, build_checker
 
@@ -85,7 +84,7 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> Config:
     return dataclasses.replace(
         base,
         model=dataclasses.replace(ModelConfig(), cache_dir=cache),
-        reply=ReplyTexts(bluesky_max_posts=3),
+        reply=ReplyConfig(bluesky_max_posts=3),
     )
 
 
@@ -97,7 +96,7 @@ def one_post_config(config: Config) -> Config:
     """The defaults (one-post Bluesky reply) with a public base URL for the check pages."""
     return dataclasses.replace(
         config,
-        reply=ReplyTexts(),
+        reply=ReplyConfig(),
         pages=PagesConfig(base_url=PAGES_BASE, organisation="Example Checks"),
     )
 

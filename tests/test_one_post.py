@@ -14,8 +14,8 @@ from factories import SEED_TEXT, make_post
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.compose import ReplyTexts, compose_reply
-from bot.config import Config
+from bot.compose import compose_reply
+from bot.config import Config, ReplyConfig
 from bot.domain import FIELDS, BlueskyPost, Discrepancy, MatchInfo, Source
 from bot.embed import Embedder
 from bot.evaluate import load_labelled
@@ -46,10 +46,11 @@ def test_the_seed_gets_one_post_linking_its_page(one_post_checker: Checker) -> N
     assert 1 == len(result.reply.bluesky)
     post = result.reply.bluesky[0]
     assert (
-        "Fact check: close to real words of Yann LeCun, but this post changed them:\n"
+        "Fact check: Yann LeCun said something close at ai-PULSE 2025, Station F, Paris, "
+        "4 Dec 2025. This post changed it:\n"
         "• Not said at Davos: this was ai-PULSE 2025, Station F, Paris.\n"
         "• Not recent: said on 4 Dec 2025.\n"
-        "The verified wording, every change and the sources: factbot.example.org/…"
+        "Verified wording, every change, sources: factbot.example.org/…"
     ) == post.text
     (link,) = post.links
     assert SEED_PAGE == link.uri
@@ -73,7 +74,7 @@ def test_bluesky_max_posts_brings_the_thread_back(
 ) -> None:
     """`bluesky_max_posts = 3`: the thread as before (numbered posts, the verified wording in
     full), ending with the page link; the default config gives one post."""
-    config = dataclasses.replace(one_post_config, reply=ReplyTexts(bluesky_max_posts=3))
+    config = dataclasses.replace(one_post_config, reply=ReplyConfig(bluesky_max_posts=3))
     threaded = build_checker(config, embedders)
     thread = threaded.check(make_post(SEED_TEXT)).reply.bluesky
     assert len(thread) > 1

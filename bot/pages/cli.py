@@ -104,6 +104,15 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def export_replayed(config: Config) -> list[Path]:
+    """After a replay (`factbot run` with no credentials): the site of the store's published
+    checks written beside the store, in `<store folder>/pages/`; the check pages' paths."""
+    checks = published_checks(config.store.path)
+    site = Site(checks, load_corpus(config.corpus.path), config.pages)
+    written = export(site, config.store.path.parent / "pages")
+    return [p for p in written if p.name not in ("index.html", "feed.atom")]
+
+
 def browse_command(config: Config, host: str, port: int, live: bool, metadata: Path) -> list[str]:
     """The Datasette command line: the store immutable (`-i`: opened without locks, never
     written), or with --live through Datasette's read-only (`mode=ro`) connections."""
