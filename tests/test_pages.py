@@ -111,7 +111,7 @@ def test_seed_page_shows_the_diff_the_facts_and_the_changes(
     assert "ClaimReview" == review["@type"]
     assert f"{CFG.base_url}/checks/{page_id(SEED_ID)}.html" == review["url"]
     urls = [a.get("url", a.get("identifier")) for a in review["itemReviewed"]["appearance"]]
-    assert [SEED_URL, COPY_ID] == urls
+    assert [SEED_URL, "https://bsky.app/profile/did:plc:copier/post/3copy"] == urls
     assert SEED_URL == review["itemReviewed"]["firstAppearance"]["url"]
 
 

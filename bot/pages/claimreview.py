@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import regex
+
 from bot.domain import Discrepancy
 from bot.pages.diff import post_wording
 from bot.pages.record import PageCheck
@@ -42,9 +44,20 @@ def rating(found: Sequence[Discrepancy]) -> Rating:
     return Rating(5, "Accurate quote")
 
 
+_AT_POST = regex.compile(
+    r"at://(did:[a-z0-9]+:[A-Za-z0-9._:%-]+)/app\.bsky\.feed\.post/([A-Za-z0-9._~:-]+)"
+)
+
+
+def public_url(post_id: str) -> str:
+    """A Bluesky post's at:// URI as its bsky.app address; "" for anything else."""
+    m = _AT_POST.fullmatch(post_id)
+    return f"https://bsky.app/profile/{m[1]}/post/{m[2]}" if m else ""
+
+
 def _appearance(check: PageCheck) -> dict[str, Any]:
     out: dict[str, Any] = {"@type": "SocialMediaPosting"}
-    url = check.post.url or (check.post.id if "://" in check.post.id else "")
+    url = check.post.url or public_url(check.post.id)
     if url:
         out["url"] = url
     else:
