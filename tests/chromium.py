@@ -25,7 +25,6 @@ FLAGS = (
     "--disable-default-apps",
     "--disable-extensions",
     "--hide-scrollbars",
-    "--blink-settings=scriptEnabled=false",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 )
 

@@ -35,6 +35,17 @@ class WordDiff:
         return sum(1 for w in (*self.post, *self.verified) if w.mark == mark)
 
 
+def runs(words: Sequence[Word]) -> list[Word]:
+    """Consecutive words of one mark as one run (one highlight per run on the page)."""
+    out: list[Word] = []
+    for w in words:
+        if out and out[-1].mark == w.mark:
+            out[-1] = Word(f"{out[-1].text} {w.text}", w.mark)
+        else:
+            out.append(w)
+    return out
+
+
 def post_sentences(text: str) -> list[str]:
     """What the post presents as the quote, sentence by sentence: its quoted sentences, else
     every sentence of its prose."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,7 +22,7 @@ from bot.compose import human_date
 from bot.config import PagesConfig
 from bot.domain import Corpus, Discrepancy, MatchInfo
 from bot.pages.claimreview import claim_review, rating
-from bot.pages.diff import post_sentences, post_wording, sentences, word_diff
+from bot.pages.diff import post_sentences, post_wording, runs, sentences, word_diff
 from bot.pages.later import later_changes
 from bot.pages.record import PageCheck
 from bot.reply_basis import language
@@ -84,8 +84,19 @@ class Change:
     words: str
 
 
+_ISO = regex.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def _day(m: regex.Match[str]) -> str:
+    try:
+        return human_date(date(int(m[1]), int(m[2]), int(m[3])))
+    except ValueError:
+        return str(m[0])
+
+
 def _when(value: str | None) -> str:
-    return shown_value(value or "", 200)
+    """A value as the page words it: ISO dates as "4 Dec 2025", ".." ranges as " – "."""
+    return str(_ISO.sub(_day, shown_value(value or "", 200))).replace("..", " – ")
 
 
 def change_words(d: Discrepancy, match: MatchInfo) -> Change:
@@ -101,7 +112,7 @@ def change_words(d: Discrepancy, match: MatchInfo) -> Change:
         f"{verified or match.speaker_role}.",
         "omitted": f"The post leaves out the verified sentence that follows: “{verified}”",
         "unsupported": f"No verified source contains this sentence of the post: “{claimed}”",
-        "reworded": f"The post rewords “{verified}” as “{claimed}”.",
+        "reworded": f"The post rewords “{verified}” as “{claimed}”",
     }[d.field]
     return Change(d.field, words)
 
