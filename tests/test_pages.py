@@ -101,6 +101,7 @@ def test_seed_page_shows_the_diff_the_facts_and_the_changes(
         "secondary",
         "a reporter&#39;s verbatim quote",
         "The post places it at “Davos”",
+        "The post dates it “just said (10 May 2026 – 12 May 2026)”",
         seed.corpus_version[:12],
         "2026-05-13 12:00 UTC",
         "no correction",

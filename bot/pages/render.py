@@ -163,6 +163,7 @@ def render_check(
             corpus_now=corpus.version[:12],
             review=review,
             index="index.html",
+            runs=runs,
         )
     )
 
