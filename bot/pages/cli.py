@@ -10,13 +10,14 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from bot.config import Config
 from bot.corpus import load_corpus
 from bot.pages.site import Site, export, export_claimreview, published_checks
 
 # What `factbot browse` tells Datasette about the tables operators read most.
-METADATA = {
+METADATA: dict[str, Any] = {
     "title": "factbot audit trail",
     "description": "The bot's SQLite store, read-only. Every check, every reply sent, every "
     "review an operator decided.",
@@ -148,8 +149,8 @@ def cmd_browse(args: argparse.Namespace, config: Config) -> int:
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         meta = Path(tmp) / "metadata.json"
-        body = dict(METADATA)
-        body["databases"] = {config.store.path.stem: METADATA["databases"]["factbot"]}
+        tables = METADATA["databases"]["factbot"]
+        body = {**METADATA, "databases": {config.store.path.stem: tables}}
         meta.write_text(json.dumps(body), encoding="utf-8")
         command = browse_command(config, args.host, args.port, args.live, meta)
         print(f"factbot browse: http://{args.host}:{args.port}/ (Ctrl-C stops)", flush=True)
