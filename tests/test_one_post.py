@@ -11,10 +11,11 @@ from pathlib import Path
 import regex
 from conftest import PAGES_BASE
 from factories import SEED_TEXT, make_post
+from fuzz_invariants import bluesky_violations, corpus_sources
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.compose import compose_reply
+from bot.compose import ReplyTexts, compose_reply
 from bot.config import Config, ReplyConfig
 from bot.domain import FIELDS, BlueskyPost, Discrepancy, MatchInfo, Source
 from bot.embed import Embedder
@@ -86,12 +87,17 @@ def test_bluesky_max_posts_brings_the_thread_back(
 
 def test_every_labelled_post_gets_one_post_within_the_limits(one_post_checker: Checker) -> None:
     """Over both labelled sets (163 posts): one post each, within 300 graphemes and 3000
-    bytes, its facets on its own bytes; a match links its page, a review or no match none."""
+    bytes, its facets on its own bytes; a match links its page, a review or no match none; and
+    the fuzzer's invariants hold (every claimed sentence behind its framing phrase, quote marks
+    balanced, links only to corpus sources and the check pages)."""
     items = load_labelled(DATA / "labelled.jsonl") + load_labelled(DATA / "heldout.jsonl")
     posts = [item.post for item in items]
     assert 163 == len(posts)
     results = one_post_checker.check_many(posts)
+    pages = frozenset(page_url(PAGES_BASE, p.id) for p in posts)
+    sources = corpus_sources(one_post_checker.corpus) | pages
     for result in results:
+        assert [] == bluesky_violations(result, ReplyTexts(), sources), result.post.id
         assert 1 == len(result.reply.bluesky), result.post.id
         post = result.reply.bluesky[0]
         within_limits(post)
