@@ -1,7 +1,7 @@
 """`factbot`: the command line. Builds every client once here and passes it in.
 
     factbot check "TEXT"              a readable verdict
-    factbot check --jsonl PATH|-      the JSON contract of SPEC.md, one result per input line
+    factbot check --jsonl PATH|-      the JSON contract of docs/SPEC.md, one result per input line
     factbot corpus validate [--stats] every corpus problem and warning as file:line: message
     factbot run [--dry-run]           live with credentials (until SIGTERM); else the sample feed
     factbot tune --labels FILE        sweep the thresholds; precision/recall table and plot
@@ -32,14 +32,15 @@ from typing import TextIO
 from tqdm import tqdm
 
 from bot import logs
-from bot.config import Config, ConfigError, bundled, load_config
+from bot.config import Config, ConfigError, bundled
+from bot.config_load import load_config
 from bot.corpus import CorpusError, corpus_stats, inspect_corpus, load_corpus
 from bot.domain import CheckResult, Post
 from bot.feed import BATCH, check_lines, open_feed
 from bot.inputs import InputError, clean_text, not_utf8, parse_time, valid_lang
-from bot.pages.cli import add_commands as add_page_commands
-from bot.pages.cli import export_replayed
 from bot.pipeline import build_checker
+from bot.runtime.pages_cli import add_commands as add_page_commands
+from bot.runtime.pages_cli import export_replayed
 from bot.store import Store
 
 log = logging.getLogger("factbot")
@@ -166,7 +167,8 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     from telegram.error import InvalidToken
 
     from bot.bluesky.client import LoginError, SessionInUse
-    from bot.runtime.service import Credentials, Runtime, preflight  # the live bot's imports
+    from bot.runtime.credentials import Credentials, preflight  # the live bot's imports
+    from bot.runtime.service import Runtime
     from bot.telegram.app import TelegramStartError
 
     creds = Credentials.from_env(os.environ)

@@ -7,7 +7,9 @@ transaction. WAL mode, so readers (`factbot status`, the tuning tool) never bloc
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,9 +18,9 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from bot.corrections import Found
+from bot.database import Database, Tables
 from bot.domain import CheckResult
-from bot.pages.record import match_to_json
-from bot.worker_db import WorkerDatabase
+from bot.pages.record import PageCheck, from_row, match_to_json
 
 migrations = Migrations("factbot")
 
@@ -84,7 +86,13 @@ def m003_corrections(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m004_match(db: sqlite_utils.Database) -> None:
+def m004_admitted(db: sqlite_utils.Database) -> None:
+    # The m002 column, named for what its 1 means: the gate admitted the post (no table copy).
+    db.execute("ALTER TABLE checks RENAME COLUMN gated TO admitted")
+
+
+@migrations()
+def m005_match(db: sqlite_utils.Database) -> None:
     """The whole match as JSON (`bot.pages.record.match_to_json`): what a check page is built
     from (NULL for no match, and in rows older than this)."""
     db.table("checks").add_column("match", str)
@@ -119,11 +127,11 @@ class Store:
         self.db.close()
 
 
-class AuditLog(WorkerDatabase):
+class AuditLog(Tables):
     """The audit trail for the live bot: the same table, written on the file's one worker."""
 
-    def __init__(self, path: Path | str) -> None:
-        super().__init__(path, migrations)
+    def __init__(self, database: Database | Path | str) -> None:
+        super().__init__(database, migrations)
 
     async def record(
         self,
@@ -187,11 +195,27 @@ def _row(r: CheckResult, corpus_version: str, model: str, now: str) -> dict[str,
         "model": model,
         "verdict": r.verdict,
         "score": r.score,
-        "gated": int(r.gated),
+        "admitted": int(r.admitted),
         "quote_id": r.match.quote_id if r.match else None,
         "event_id": r.match.event_id if r.match else None,
-        "scores": json.dumps(r.extra, ensure_ascii=False),
+        "scores": json.dumps(r.scores.to_json(), ensure_ascii=False),
         "discrepancies": json.dumps(contract["discrepancies"], ensure_ascii=False),
         "reply": json.dumps(contract["reply"], ensure_ascii=False),
         "match": match_to_json(r.match) if r.match else None,
     }
+
+
+def published_checks(db_path: Path | str) -> list[PageCheck]:
+    """Every published check in the store, oldest first; [] with no store or no checks yet.
+    The file is opened read-only, so this runs beside the live bot."""
+    path = Path(db_path)
+    if not path.exists():
+        return []
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True)) as conn:
+        conn.row_factory = sqlite3.Row
+        try:
+            rows = conn.execute("SELECT * FROM checks WHERE verdict = 'match' ORDER BY id")
+        except sqlite3.OperationalError:  # no checks table yet
+            return []
+        return [c for c in (from_row(dict(r)) for r in rows) if c is not None]

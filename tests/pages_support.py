@@ -11,9 +11,8 @@ from pathlib import Path
 from factories import SEED_TEXT, make_post
 
 from bot.pages.record import PageCheck
-from bot.pages.site import published_checks
 from bot.pipeline import Checker
-from bot.store import Store
+from bot.store import Store, published_checks
 
 SEED_ID = "at://did:plc:seedauthor/app.bsky.feed.post/3seed"
 SEED_URL = "https://bsky.app/profile/seed.example/post/3seed"

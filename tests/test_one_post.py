@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from bot.compose import ReplyTexts, compose_reply
 from bot.config import Config, ReplyConfig
 from bot.domain import FIELDS, BlueskyPost, Discrepancy, MatchInfo, Source
-from bot.embed import Embedder
 from bot.evaluate import load_labelled
+from bot.models.vectors import Embedder
 from bot.pages.record import page_url
 from bot.pipeline import Checker, build_checker
 

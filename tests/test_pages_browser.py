@@ -26,11 +26,11 @@ from bot.config import PagesConfig
 from bot.domain import Post
 from bot.pages.record import page_id
 from bot.pages.render import render_check
-from bot.pages.server import Pages
 from bot.pages.site import Site, export
 from bot.pipeline import Checker
 from bot.runtime.health import Health, OpsServer
 from bot.runtime.metrics import Metrics
+from bot.runtime.pages import Pages
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,7 +17,7 @@ from runtime_support import free_port
 from telegram_emulator import CHANNEL, REVIEW_CHAT, BotApiEmulator
 
 from bot.config import Config, OpsConfig, ScheduleConfig, StoreConfig, TelegramConfig
-from bot.embed import Embedder
+from bot.models.vectors import Embedder
 from bot.runtime.service import Credentials, Runtime
 
 pytestmark = [pytest.mark.telegram, pytest.mark.filterwarnings("ignore:.*retry_after.*")]

@@ -1,22 +1,20 @@
-"""The pages as files or responses: published checks read from the store (read-only), the
-corpus loaded by the caller, everything rendered by `bot.pages.render`.
+"""The pages as files or responses: the published checks (`bot.store.published_checks` reads
+them), the corpus loaded by the caller, everything rendered by `bot.pages.render`.
 
 `factbot pages export DIR` writes the site for any static host; `--claimreview FILE.jsonl`
-writes one ClaimReview per page; the live bot serves the same pages (`bot.pages.server`)."""
+writes one ClaimReview per page; the live bot serves the same pages (`bot.runtime.pages`)."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import PagesConfig
 from bot.domain import Corpus
 from bot.pages.claimreview import claim_review
-from bot.pages.record import PageCheck, from_row
+from bot.pages.record import PageCheck
 from bot.pages.render import (
     FEED,
     absolute,
@@ -27,22 +25,6 @@ from bot.pages.render import (
     render_check,
     render_index,
 )
-
-
-def published_checks(db_path: Path | str) -> list[PageCheck]:
-    """Every published check in the store, oldest first; [] with no store or no checks yet.
-    The file is opened read-only, so this runs beside the live bot."""
-    path = Path(db_path)
-    if not path.exists():
-        return []
-    uri = f"{path.resolve().as_uri()}?mode=ro"
-    with closing(sqlite3.connect(uri, uri=True)) as conn:
-        conn.row_factory = sqlite3.Row
-        try:
-            rows = conn.execute("SELECT * FROM checks WHERE verdict = 'match' ORDER BY id")
-        except sqlite3.OperationalError:  # no checks table yet
-            return []
-        return [c for c in (from_row(dict(r)) for r in rows) if c is not None]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from typing import Any
 
 from bot.config import Config
 from bot.corpus import load_corpus
-from bot.pages.site import Site, export, export_claimreview, published_checks
+from bot.pages.site import Site, export, export_claimreview
+from bot.store import published_checks
 
 # What `factbot browse` tells Datasette about the tables operators read most.
 METADATA: dict[str, Any] = {

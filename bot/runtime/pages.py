@@ -16,7 +16,8 @@ from aiohttp import web
 
 from bot.config import PagesConfig
 from bot.domain import Corpus
-from bot.pages.site import Site, published_checks
+from bot.pages.site import Site
+from bot.store import published_checks
 
 PUBLIC_PREFIX = "/checks/"
 _PAGE = regex.compile(r"[0-9a-f]{16}")
