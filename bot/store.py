@@ -94,8 +94,10 @@ def m004_admitted(db: sqlite_utils.Database) -> None:
 @migrations()
 def m005_match(db: sqlite_utils.Database) -> None:
     """The whole match as JSON (`bot.pages.record.match_to_json`): what a check page is built
-    from (NULL for no match, and in rows older than this)."""
-    db.table("checks").add_column("match", str)
+    from (NULL for no match, and in rows older than this). Skipped when the column is there
+    (a store written by this branch before its migration was renumbered)."""
+    if "match" not in db.table("checks").columns_dict:
+        db.table("checks").add_column("match", str)
 
 
 class Store:
