@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test lint install clean atproto-network image test-docker
+.PHONY: run test lint install clean atproto-network chromium image test-docker
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,8 +26,18 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check bot tests benchmarks
 	$(BIN)/mypy
 
-test: lint atproto-network
+test: lint atproto-network chromium
 	$(BIN)/pytest
+
+# Debian's Chromium, the browser the check-page tests start headless (marker `browser`,
+# tests/chromium.py): installed with apt when missing, never downloaded by the tests.
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  echo "chromium: installing Debian's package (apt)"; \
+	  apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi; \
+	echo "chromium: $$(chromium --version 2>/dev/null)"
 
 # The Docker image, built without a Docker engine: Debian's podman on a debootstrapped bookworm
 # base tagged python:3.11-slim (tools/podman/build.sh; run as root; README "Docker").

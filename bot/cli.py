@@ -7,6 +7,8 @@
     factbot tune --labels FILE        sweep the thresholds; precision/recall table and plot
     factbot status [--json]           the last hour's figures from the store (read-only)
     factbot corrections [--apply]     published outputs whose stated facts the corpus changed
+    factbot pages export DIR          the check pages as static files (--claimreview FILE.jsonl)
+    factbot browse                    Datasette over the store, read-only
 
 Exit codes: 0 done, 1 unexpected failure, 2 bad config, corpus or input file.
 """
@@ -37,6 +39,8 @@ from bot.domain import CheckResult, Post
 from bot.feed import BATCH, check_lines, open_feed
 from bot.inputs import InputError, clean_text, not_utf8, parse_time, valid_lang
 from bot.pipeline import build_checker
+from bot.runtime.pages_cli import add_commands as add_page_commands
+from bot.runtime.pages_cli import export_replayed
 from bot.store import Store
 
 log = logging.getLogger("factbot")
@@ -189,6 +193,8 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         return 2
     code = asyncio.run(Runtime(config, Credentials(), replay=feed).run())
     if code == 0:
+        for path in export_replayed(config):  # the published checks' pages, as files
+            print(f"page: {path}")
         print(f"checked {feed}; audit trail in {config.store.path}")
     return code
 
@@ -355,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     corrections.add_argument("--json", action="store_true", help="one JSON object, for scripts")
     corrections.set_defaults(func=cmd_corrections)
+    add_page_commands(sub)
     return parser
 
 

@@ -19,9 +19,18 @@ from urllib.parse import urlsplit
 
 import regex
 
-from bot.domain import FIELDS, FIRST_HAND, POSSESSIVE, Discrepancy, MatchInfo, Reply, Verdict
+from bot.domain import (
+    FIELDS,
+    FIRST_HAND,
+    POSSESSIVE,
+    BlueskyPost,
+    Discrepancy,
+    MatchInfo,
+    Reply,
+    Verdict,
+)
 from bot.reply_basis import basis_template, how_sure
-from bot.reply_bluesky import bluesky_thread, graphemes
+from bot.reply_bluesky import bluesky_one_post, bluesky_thread, graphemes
 from bot.reply_lines import (
     BLUESKY_BYTES,
     BLUESKY_GRAPHEMES,
@@ -40,6 +49,19 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _ISO = regex.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _NOBODY = "the speakers I cover"  # {speakers} when neither config nor corpus names any
 _RELATIVE = regex.compile(r"\((\d{4}-\d{2}-\d{2})(?:\.\.\d{4}-\d{2}-\d{2})?\)\s*$")
+
+
+# The changes a one-post reply names first: a wrong place, a wrong date, an invented sentence.
+ONE_POST_ORDER: tuple[str, ...] = (
+    "venue",
+    "date",
+    "unsupported",
+    "speaker",
+    "speaker_role",
+    "omitted",
+    "reworded",
+)
+ONE_POST_CHANGES = 2
 
 
 __all__ = [
@@ -63,11 +85,16 @@ def compose_reply(
     discrepancies: Sequence[Discrepancy],
     texts: ReplyTexts = ReplyTexts(),
     cut: bool = False,
+    page: str = "",
+    max_posts: int = 1,
 ) -> Reply:
     """The reply for both platforms. `review` has the content of `match` plus, on Telegram
     (where operators approve it), the review notice; with no match only the no_match answer and
     any sentence known to be invented are given. `cut`: only the beginning of the post was
-    checked (`[match] max_chars`, `max_segments`), and the reply ends by saying so."""
+    checked (`[match] max_chars`, `max_segments`), and the reply ends by saying so. `page`:
+    the address of the check's public page ("" for none), linked from the Bluesky reply and
+    the Telegram card. `max_posts` (`[reply] bluesky_max_posts`): 1, the Bluesky reply is one
+    post (the verdict, the first ONE_POST_CHANGES changes, the page); more, the thread."""
     lines: list[_Line] = []
     if verdict == "review":
         lines.append(_Line(_render(texts, "review", {}), "i", telegram_only=True))
@@ -82,9 +109,47 @@ def compose_reply(
         lines.append(_Line(_render(texts, "cut", {})))
     lines = [ln for ln in lines if ln.text.strip()]
     if not lines and texts != ReplyTexts():  # every template blanked: say it the default way
-        return compose_reply(verdict, match, discrepancies, cut=cut)
-    bluesky = bluesky_thread([ln for ln in lines if not ln.telegram_only])
+        return compose_reply(verdict, match, discrepancies, cut=cut, page=page, max_posts=max_posts)
+    url = tidy(page).strip()
+    if url and match is not None and verdict != "no_match":
+        values = {"page": _Seg(link_label(url), url)}
+        lines.append(_Line(_render(texts, "one_page", values)))
+    if max_posts == 1:
+        one = _one_post(texts, verdict, match, discrepancies, cut, url)
+        bluesky: tuple[BlueskyPost, ...] = (bluesky_one_post(one),)
+    else:
+        bluesky = bluesky_thread([ln for ln in lines if not ln.telegram_only])
     return Reply(bluesky=bluesky, telegram=telegram_html(lines, texts.more))
+
+
+def _one_post(
+    texts: ReplyTexts,
+    verdict: Verdict,
+    match: MatchInfo | None,
+    found: Sequence[Discrepancy],
+    cut: bool,
+    page: str,
+) -> list[_Line]:
+    """The lines of the one-post Bluesky reply: the verdict, the first ONE_POST_CHANGES changes
+    in ONE_POST_ORDER, then the check page (or the source, when there is no page)."""
+    if verdict == "no_match" or match is None:
+        speakers = {"speakers": tidy(texts.speakers).strip()}
+        lines = [_Line(_render(texts, "no_match", speakers))]
+        invented = [d for d in found if d.field == "unsupported"][:ONE_POST_CHANGES]
+        lines += _changes(texts, invented, dict(speakers))
+    else:
+        values = _values(texts, match)
+        ordered = sorted(found, key=lambda d: ONE_POST_ORDER.index(d.field))
+        changes = _changes(texts, ordered, values, match.date, ONE_POST_ORDER)
+        head = "one_changed" if changes else "one_same"
+        lines = [_Line(_render(texts, head, values)), *changes[:ONE_POST_CHANGES]]
+        if page:
+            lines.append(_Line(_render(texts, "one_page", {"page": _Seg(link_label(page), page)})))
+        elif values["link"]:
+            lines.append(_Line(_render(texts, "source", values)))
+    if cut:
+        lines.append(_Line(_render(texts, "cut", {})))
+    return [ln for ln in lines if ln.text.strip()]
 
 
 # --- the lines ---------------------------------------------------------------------------------
@@ -126,10 +191,10 @@ def link_label(url: str) -> str:
     return label + "/…" if rest and not label.endswith("…") else label
 
 
-def _verified(texts: ReplyTexts, match: MatchInfo, found: Sequence[Discrepancy]) -> list[_Line]:
+def _values(texts: ReplyTexts, match: MatchInfo) -> dict[str, str | _Seg]:
     speaker, role = shown_value(match.speaker), shown_value(match.speaker_role)
     url = tidy(match.source_url).strip()
-    values: dict[str, str | _Seg] = {
+    return {
         "speaker": speaker,
         "role": role,
         "who": f"{speaker}, {role}" if speaker and role else speaker or role,
@@ -145,6 +210,11 @@ def _verified(texts: ReplyTexts, match: MatchInfo, found: Sequence[Discrepancy])
         "secondary": tidy(texts.secondary) if match.source_kind == "secondary" else "",
         **how_sure(match, link_label(url)),
     }
+
+
+def _verified(texts: ReplyTexts, match: MatchInfo, found: Sequence[Discrepancy]) -> list[_Line]:
+    values = _values(texts, match)
+    url = tidy(match.source_url).strip()
     header = "header" if match.basis in FIRST_HAND else f"header_{match.basis}"
     lines = [
         _Line(_render(texts, header, values), "b"),
@@ -168,13 +238,14 @@ def _changes(
     found: Sequence[Discrepancy],
     base: Mapping[str, str | _Seg],
     day: date | None = None,
+    order: Sequence[str] = FIELDS,
 ) -> list[_Line]:
-    """One line per discrepancy, in the order of FIELDS; a change that lacks what its line needs
+    """One line per discrepancy, in `order` (FIELDS); a change that lacks what its line needs
     is left out (the verified lines above already say where and when)."""
     fallback = {"venue": "place", "date": "date", "speaker": "speaker", "speaker_role": "role"}
     out: list[_Line] = []
     seen: set[str] = set()
-    for d in sorted(found, key=lambda d: FIELDS.index(d.field)):
+    for d in sorted(found, key=lambda d: order.index(d.field)):
         claimed = shown_value(d.claimed) if d.claimed else ""
         verified = (
             shown_value(d.verified) if d.verified else _text(base.get(fallback.get(d.field, "")))

@@ -163,6 +163,29 @@ class OpsConfig:
 
 
 @dataclass(frozen=True)
+class ReplyConfig(ReplyTexts):
+    """`[reply]`: the reply templates (`ReplyTexts`, all strings) and how many posts a
+    Bluesky reply may take: 1, one post (the verdict, the most important changes, the check
+    page); 2 or more, the whole thread (`[bluesky] max_thread_posts` caps its length)."""
+
+    bluesky_max_posts: int = 1
+
+
+@dataclass(frozen=True)
+class PagesConfig:
+    """The public check pages (`bot/pages/`): served by the live bot's HTTP server under
+    /checks/ and written by `factbot pages export`. `base_url` is the address readers reach
+    them at; replies link a page only when it is set."""
+
+    base_url: str = ""  # e.g. "https://factbot.example.org" (the pages are under /checks/)
+    organisation: str = "factbot"  # the ClaimReview's author: the operator's organisation
+    organisation_url: str = ""
+    title: str = "factbot: quotes checked"
+    speakers: str = "Yann LeCun"  # named on the index page
+    per_page: int = 20  # checks per index page, and entries in the Atom feed
+
+
+@dataclass(frozen=True)
 class TuneConfig:
     target_precision: float = 0.98
     plot: Path = Path(".factbot/thresholds.png")
@@ -177,10 +200,11 @@ class Config:
     compare: CompareConfig = field(default_factory=CompareConfig)
     gate: GateConfig = field(default_factory=GateConfig)
     tune: TuneConfig = field(default_factory=TuneConfig)
-    reply: ReplyTexts = field(default_factory=ReplyTexts)
+    reply: ReplyConfig = field(default_factory=ReplyConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     bluesky: BlueskyConfig = field(default_factory=BlueskyConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     ops: OpsConfig = field(default_factory=OpsConfig)
+    pages: PagesConfig = field(default_factory=PagesConfig)
     source: str = "(defaults)"

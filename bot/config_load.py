@@ -13,12 +13,14 @@ import types
 import typing
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.config import (
     BlueskyConfig,
     Config,
     ConfigError,
     OpsConfig,
+    PagesConfig,
     ScheduleConfig,
     TelegramConfig,
 )
@@ -189,6 +191,12 @@ def _check(path: Path, config: Config) -> None:
             f"needed by [schedule] digest_at = {config.schedule.digest_at!r}"
         )
     _check_ops(path, config.ops)
+    _check_pages(path, config.pages)
+    if config.reply.bluesky_max_posts < 1:
+        raise ConfigError(
+            f"{path}: [reply] bluesky_max_posts = {config.reply.bluesky_max_posts}: expected 1 "
+            "(one post) or more (the thread)"
+        )
     names = (
         "store",
         "model",
@@ -304,3 +312,16 @@ def _check_ops(path: Path, ops: OpsConfig) -> None:
         raise ConfigError(f"{path}: [ops] port = {ops.port}: expected 0 (off) to 65535")
     if not ops.host:
         raise ConfigError(f'{path}: [ops] host = "": expected an address such as "127.0.0.1"')
+
+
+def _check_pages(path: Path, pages: PagesConfig) -> None:
+    base = urlsplit(pages.base_url.strip())
+    if pages.base_url.strip() and (base.scheme not in ("https", "http") or not base.netloc):
+        raise ConfigError(
+            f"{path}: [pages] base_url = {pages.base_url!r}: expected the public address "
+            'the pages are reached at, such as "https://factbot.example.org"'
+        )
+    if not 1 <= pages.per_page <= 500:
+        raise ConfigError(f"{path}: [pages] per_page = {pages.per_page}: expected 1 to 500")
+    if not pages.organisation.strip():
+        raise ConfigError(f'{path}: [pages] organisation = "": expected a name')

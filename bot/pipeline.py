@@ -43,6 +43,7 @@ from bot.match import Matcher, SegmentMatch, decide, explained_by_circulating
 from bot.models.embed import build_embedders
 from bot.models.vectors import Embedder
 from bot.normalise import normalise, with_language
+from bot.pages.record import PUBLISHED, page_url
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,10 @@ class Checker:
     def plain_no_match(self) -> Reply:
         """The reply to a post with no match and nothing to name: the same for every post,
         so composed once (composing it for each gated-out post was a third of the gated time)."""
-        return compose_reply("no_match", None, (), self.reply_texts)
+        texts = self.reply_texts
+        return compose_reply(
+            "no_match", None, (), texts, max_posts=self.config.reply.bluesky_max_posts
+        )
 
     def check(self, post: Post) -> CheckResult:
         return self.check_many([post])[0]
@@ -192,8 +196,15 @@ class Checker:
         verdict = decision.verdict
         if verdict == "match" and comparison.match.disputed:
             verdict = "review"  # a disputed sentence never publishes on its own
+        page = page_url(cfg.pages.base_url, post.id) if verdict in PUBLISHED else ""
         reply = compose_reply(
-            verdict, comparison.match, comparison.discrepancies, self.reply_texts, cut
+            verdict,
+            comparison.match,
+            comparison.discrepancies,
+            self.reply_texts,
+            cut,
+            page,
+            cfg.reply.bluesky_max_posts,
         )
         return CheckResult(
             post=post,
@@ -231,7 +242,14 @@ class Checker:
         matches: Sequence[SegmentMatch] = (),
     ) -> CheckResult:
         if discrepancies or cut:
-            reply = compose_reply("no_match", None, discrepancies, self.reply_texts, cut)
+            reply = compose_reply(
+                "no_match",
+                None,
+                discrepancies,
+                self.reply_texts,
+                cut,
+                max_posts=self.config.reply.bluesky_max_posts,
+            )
         else:
             reply = self.plain_no_match
         return CheckResult(

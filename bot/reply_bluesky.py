@@ -153,3 +153,60 @@ def _post(chunk: str, uris: Iterator[str], suffix: str) -> BlueskyPost:
         else:
             text += part
     return BlueskyPost(text + suffix, tuple(links))
+
+
+def bluesky_one_post(lines: Sequence[Line]) -> BlueskyPost:
+    """The lines as ONE post within 300 graphemes and 3000 bytes: as they are when they fit;
+    else their values shortened with "…" (the largest cap that fits, quote marks kept), once
+    the last optional lines are dropped if that is what keeps values of ONE_POST_VALUE_FLOOR
+    clusters or more; at worst the first post of their thread."""
+    kept = list(lines)
+    fits = _Packer(BLUESKY_GRAPHEMES, BLUESKY_BYTES).fits
+    fallback = ""
+    while kept:
+        text = _joined(kept, None)
+        if fits(text):
+            return _one(text, kept)
+        values = [graphemes(s.text) for ln in kept for s in ln.segs if s.value and not s.href]
+        low, high, best, best_cap = 1, max(values, default=0) - 1, "", 0
+        while low <= high:  # the largest cap on every value with which the post fits
+            cap = (low + high) // 2
+            text = _joined(kept, cap)
+            if fits(text):
+                best, best_cap, low = text, cap, cap + 1
+            else:
+                high = cap - 1
+        optional = [i for i, ln in enumerate(kept) if not ln.core]
+        if best and (best_cap >= ONE_POST_VALUE_FLOOR or len(optional) <= 1):
+            return _one(best, kept)
+        if best and not fallback:
+            fallback = best  # the fullest version, should dropping lines not help
+            fallback_lines = list(kept)
+        if not optional:
+            break
+        del kept[optional[-1]]
+    if fallback:
+        return _one(fallback, fallback_lines)
+    thread = bluesky_thread(lines)
+    first = thread[0] if thread else BlueskyPost("")
+    return BlueskyPost(NUMBERING_RE.sub("", first.text), first.links)
+
+
+ONE_POST_VALUE_FLOOR = 40  # clusters of a value a one-post reply keeps before losing a line
+
+
+def _one(text: str, lines: Sequence[Line]) -> BlueskyPost:
+    return _post(text, iter(s.href for ln in lines for s in ln.segs if s.href), "")
+
+
+NUMBERING_RE = regex.compile(r" \(\d+/\d+\)$")
+
+
+def _joined(lines: Sequence[Line], cap: int | None) -> str:
+    if cap is None:
+        return "\n".join(
+            t for t in ("".join(_bluesky(s) for s in ln.segs).strip() for ln in lines) if t
+        )
+    return "\n".join(
+        t for t in ("".join(_shortened(s, cap) for s in ln.segs).strip() for ln in lines) if t
+    )

@@ -64,3 +64,10 @@ class ReplyTexts:
     # {old}, {new}: what changed in the corpus since).
     corrected: str = "Corrected {date}: {field} was {old}, is {new}."
     corrected_withdrawn: str = "Corrected {date}: {field} was {old}; it is no longer verified."
+    # The one-post Bluesky reply (`bluesky_max_posts = 1`): the verdict, the one or two most
+    # important changes, and the check page ({page}; the source, {link}, with no page).
+    one_changed: str = (
+        "Fact check: {speaker} said something close at {place}, {date}. This post changed it:"
+    )
+    one_same: str = "Fact check: these are {speaker}'s verified words ({place}, {date})."
+    one_page: str = "Verified wording, every change, sources: {page}"

@@ -7,7 +7,9 @@ transaction. WAL mode, so readers (`factbot status`, the tuning tool) never bloc
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from sqlite_utils import Migrations
 from bot.corrections import Found
 from bot.database import Database, Tables
 from bot.domain import CheckResult
+from bot.pages.record import PageCheck, from_row, match_to_json
 
 migrations = Migrations("factbot")
 
@@ -86,6 +89,15 @@ def m003_corrections(db: sqlite_utils.Database) -> None:
 def m004_admitted(db: sqlite_utils.Database) -> None:
     # The m002 column, named for what its 1 means: the gate admitted the post (no table copy).
     db.execute("ALTER TABLE checks RENAME COLUMN gated TO admitted")
+
+
+@migrations()
+def m005_match(db: sqlite_utils.Database) -> None:
+    """The whole match as JSON (`bot.pages.record.match_to_json`): what a check page is built
+    from (NULL for no match, and in rows older than this). Skipped when the column is there
+    (a store written by this branch before its migration was renumbered)."""
+    if "match" not in db.table("checks").columns_dict:
+        db.table("checks").add_column("match", str)
 
 
 class Store:
@@ -191,4 +203,21 @@ def _row(r: CheckResult, corpus_version: str, model: str, now: str) -> dict[str,
         "scores": json.dumps(r.scores.to_json(), ensure_ascii=False),
         "discrepancies": json.dumps(contract["discrepancies"], ensure_ascii=False),
         "reply": json.dumps(contract["reply"], ensure_ascii=False),
+        "match": match_to_json(r.match) if r.match else None,
     }
+
+
+def published_checks(db_path: Path | str) -> list[PageCheck]:
+    """Every published check in the store, oldest first; [] with no store or no checks yet.
+    The file is opened read-only, so this runs beside the live bot."""
+    path = Path(db_path)
+    if not path.exists():
+        return []
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True)) as conn:
+        conn.row_factory = sqlite3.Row
+        try:
+            rows = conn.execute("SELECT * FROM checks WHERE verdict = 'match' ORDER BY id")
+        except sqlite3.OperationalError:  # no checks table yet
+            return []
+        return [c for c in (from_row(dict(r)) for r in rows) if c is not None]

@@ -26,7 +26,7 @@ from atproto import AsyncClient
 from factories import SEED_TEXT
 from telegram_emulator import BotApiEmulator, standard_emulator
 
-from bot.config import Config, ModelConfig
+from bot.config import Config, ModelConfig, PagesConfig, ReplyConfig
 from bot.models.embed import build_embedders
 from bot.models.vectors import Embedder
 from bot.pipeline import Checker, build_checker
@@ -78,9 +78,34 @@ def _root_logger_restored() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def config(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    """The tests written for the Bluesky thread keep it: `[reply] bluesky_max_posts = 3` (the
+    default is one post, which `one_post_checker` and tests/test_one_post.py cover)."""
     cache = tmp_path_factory.mktemp("index-cache")
     base = Config()
-    return dataclasses.replace(base, model=dataclasses.replace(ModelConfig(), cache_dir=cache))
+    return dataclasses.replace(
+        base,
+        model=dataclasses.replace(ModelConfig(), cache_dir=cache),
+        reply=ReplyConfig(bluesky_max_posts=3),
+    )
+
+
+PAGES_BASE = "https://factbot.example.org"
+
+
+@pytest.fixture(scope="session")
+def one_post_config(config: Config) -> Config:
+    """The defaults (one-post Bluesky reply) with a public base URL for the check pages."""
+    return dataclasses.replace(
+        config,
+        reply=ReplyConfig(),
+        pages=PagesConfig(base_url=PAGES_BASE, organisation="Example Checks"),
+    )
+
+
+@pytest.fixture(scope="session")
+def one_post_checker(one_post_config: Config, embedders: dict[str, Embedder]) -> Checker:
+    """The real pipeline with the default reply: one Bluesky post linking the check page."""
+    return build_checker(one_post_config, embedders)
 
 
 @pytest.fixture(scope="session")

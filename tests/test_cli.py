@@ -97,7 +97,13 @@ def test_every_check_is_in_the_audit_trail(jsonl_run: tuple[Path, list[dict[str,
 
 
 def test_check_text_prints_a_readable_verdict(tmp_path: Path) -> None:
-    """`factbot check "TEXT"` prints the verdict, the verified wording and what changed."""
+    """`factbot check "TEXT"` prints the verdict, the verified wording and what changed (here
+    with the Bluesky reply as a thread: `[reply] bluesky_max_posts = 3`)."""
+    (tmp_path / "config.toml").write_text(
+        f'[corpus]\npath = "{ROOT / "corpus"}"\n[store]\npath = "factbot.db"\n'
+        '[model]\ncache_dir = "cache"\n[reply]\nbluesky_max_posts = 3\n',
+        encoding="utf-8",
+    )
     proc = run(["check", SEED_TEXT, "--created-at", "2026-05-12T09:00:00Z"], tmp_path)
     assert 0 == proc.returncode, proc.stderr
     assert proc.stdout.startswith("verdict: match")

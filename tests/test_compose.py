@@ -13,8 +13,9 @@ import pytest
 import regex
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from threads import compose_thread as compose_reply
 
-from bot.compose import ReplyTexts, compose_reply, graphemes, human_date, link_label, tidy
+from bot.compose import ReplyTexts, graphemes, human_date, link_label, tidy
 from bot.domain import FIELDS, Discrepancy, Field, MatchInfo, Reply, Source, Verdict
 
 SEED_URL = (

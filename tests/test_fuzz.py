@@ -31,8 +31,9 @@ from fuzz_invariants import (
 )
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from threads import compose_thread as compose_reply
 
-from bot.compose import ReplyTexts, compose_reply
+from bot.compose import ReplyTexts
 from bot.config import Config, ConfigError
 from bot.config_load import load_config
 from bot.corpus import CorpusError, Problem, load_corpus, validate_corpus

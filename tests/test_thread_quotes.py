@@ -8,8 +8,8 @@ import regex
 from factories import make_post
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from threads import compose_thread as compose_reply
 
-from bot.compose import compose_reply
 from bot.domain import Discrepancy, Reply, Verdict
 from bot.pipeline import Checker
 from tests.test_compose import assert_bluesky_ok, make_match

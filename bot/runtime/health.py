@@ -97,13 +97,24 @@ class OpsServer:
     unless the request carries `Authorization: Bearer <token>`."""
 
     def __init__(
-        self, health: Health, metrics: Metrics, host: str, port: int, token: str | None = None
+        self,
+        health: Health,
+        metrics: Metrics,
+        host: str,
+        port: int,
+        token: str | None = None,
+        public: Callable[[web.Application], None] | None = None,
+        public_prefix: str = "/checks",
     ) -> None:
+        """`public` adds routes under `public_prefix` (the check pages) that need no token."""
         self.health, self.metrics, self.host, self.port = health, metrics, host, port
         self.token = token
+        self.public_prefix = public_prefix if public is not None else None
         app = web.Application(middlewares=[self._auth])
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/metrics", self._metrics)
+        if public is not None:
+            public(app)
         self._runner = web.AppRunner(app, access_log=None)
 
     async def start(self) -> str:
@@ -112,7 +123,8 @@ class OpsServer:
         await web.TCPSite(self._runner, self.host, self.port).start()
         host, port = self._runner.addresses[0][:2]
         url = f"http://{host}:{port}"
-        log.info("ops endpoint on %s (/healthz, /metrics)", url)
+        pages = ", /checks/" if self.public_prefix is not None else ""
+        log.info("ops endpoint on %s (/healthz, /metrics%s)", url, pages)
         return url
 
     async def stop(self) -> None:
@@ -120,7 +132,11 @@ class OpsServer:
 
     @web.middleware
     async def _auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if self.token is not None:
+        prefix = self.public_prefix
+        public = prefix is not None and (
+            request.path == prefix or request.path.startswith(prefix + "/")
+        )
+        if self.token is not None and not public:
             given = request.headers.get("Authorization", "")
             if not hmac.compare_digest(given.encode(), f"Bearer {self.token}".encode()):
                 return web.json_response({"error": "a bearer token is required"}, status=401)

@@ -43,6 +43,7 @@ from bot.runtime.dryrun import WritingSender, replay, write_handover
 from bot.runtime.health import Health, OpsServer
 from bot.runtime.jobs import Jobs
 from bot.runtime.metrics import Metrics
+from bot.runtime.pages import Pages
 from bot.runtime.reload import CorpusReloader
 from bot.store import AuditLog
 from bot.telegram import TelegramDeps, TelegramOutlet, TelegramStore, announce, register
@@ -155,6 +156,7 @@ class Runtime:
                         self.config.ops.host,
                         self.config.ops.port,
                         self.creds.ops_token,
+                        public=Pages(path, lambda: live.corpus, self.config.pages).register,
                     )
                     self.url = await ops.start()
                     started.push_async_callback(ops.stop)

@@ -1,0 +1,73 @@
+"""The default one-post reply on the local AT Protocol network: a mention of the seed post is
+answered with exactly one post, within Bluesky's limits, whose link facet (as the AppView
+returns the record) points at the check's page on its label's bytes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from atp_network import DEFAULT_PASSWORD, AtpNetwork
+from conftest import PAGES_BASE
+from factories import SEED_TEXT
+from test_bluesky import (  # noqa: F401 - fixtures, used by name
+    accounts,
+    assert_thread_ok,
+    bot_replies,
+    clients,
+    mention_seen,
+    post,
+    replies_settled,
+)
+
+from bot.bluesky.app import BlueskyBot
+from bot.config import BlueskyConfig
+from bot.pages.record import page_url
+from bot.pipeline import Checker
+
+pytestmark = pytest.mark.atproto
+
+
+@pytest.fixture
+async def one_post_bot(
+    atp_network: AtpNetwork,
+    accounts: dict[str, tuple[str, str]],  # noqa: F811 - the fixture imported above
+    one_post_checker: Checker,
+    tmp_path: Path,
+) -> AsyncIterator[BlueskyBot]:
+    config = BlueskyConfig(
+        service_url=atp_network.pds_url,
+        session_file=tmp_path / "bluesky.session",
+        firehose_url=atp_network.firehose_url,
+        backoff_seconds=0.05,
+    )
+    bot = BlueskyBot(config, one_post_checker, tmp_path / "factbot.db", None)
+    await bot.start(accounts["bot"][1], DEFAULT_PASSWORD)
+    yield bot
+    await bot.close()
+
+
+async def test_a_mention_of_the_seed_gets_one_post_linking_its_page(
+    one_post_bot: BlueskyBot,
+    clients: dict[str, Any],  # noqa: F811 - the fixture imported above
+    accounts: dict[str, tuple[str, str]],  # noqa: F811
+) -> None:
+    bot = one_post_bot
+    mention = await post(clients["user"], SEED_TEXT[:250], accounts["bot"])
+    await mention_seen(bot, mention.uri)
+    outcomes = {o.uri: o for o in await bot.mentions.poll()}
+    assert ("replied", "match") == (outcomes[mention.uri].status, outcomes[mention.uri].verdict)
+    (reply,) = await replies_settled(clients["user"], bot.did, mention.uri, 1)
+    await asyncio.sleep(1.0)  # nothing more arrives under it
+    assert 1 == len(await bot_replies(clients["user"], bot.did, mention.uri))
+    record = reply.record
+    assert_thread_ok([record])
+    assert record.text.startswith("Fact check: Yann LeCun said something close at ai-PULSE 2025")
+    (facet,) = record.facets
+    (feature,) = facet.features
+    assert page_url(PAGES_BASE, mention.uri) == feature.uri
+    label = record.text.encode()[facet.index.byte_start : facet.index.byte_end].decode()
+    assert "factbot.example.org/…" == label

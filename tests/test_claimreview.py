@@ -1,0 +1,70 @@
+"""The ClaimReview JSON-LD of a check page, expanded by a JSON-LD processor (PyLD) against a
+local copy of the schema.org context, and `factbot pages export --claimreview`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from jsonld_support import S, assert_claim_review, value
+from pages_support import SEED_ID, SEED_URL, seeded_store
+
+from bot.config import PagesConfig
+from bot.pages.claimreview import claim_review
+from bot.pages.record import page_id
+from bot.pipeline import Checker
+
+ROOT = Path(__file__).resolve().parent.parent
+CFG = PagesConfig(base_url="https://factbot.example.org", organisation="Example Checks",
+                  organisation_url="https://example.org/about")  # fmt: skip
+
+
+def test_seed_claim_review_expands_to_schema_org(checker: Checker, tmp_path: Path) -> None:
+    """Every key is a schema.org term; the seed's review: the post's wording as the claim,
+    rated 1 ("part of the quote is invented"), by the operator's organisation, the claim made
+    by the seed's author and seen in two posts, the seed first."""
+    checks = seeded_store(checker, tmp_path / "factbot.db")
+    seed = next(c for c in checks if c.post.id == SEED_ID)
+    url = f"{CFG.base_url}/checks/{page_id(SEED_ID)}.html"
+    review = claim_review(seed, checks, url, CFG.organisation, CFG.organisation_url)
+    node = assert_claim_review(review, appearances=2)
+    assert url == value(node, "url")
+    assert "2026-05-13" == value(node, "datePublished")
+    assert value(node, "claimReviewed").startswith("The best open source AI models right now")
+    assert "Example Checks" == value(value(node, "author"), "name")
+    assert "https://example.org/about" == value(value(node, "author"), "url")
+    rating = value(node, "reviewRating")
+    assert "Misquoted: part of the quote is invented" == value(rating, "alternateName")
+    assert 1 == value(rating, "ratingValue")
+    claim = value(node, "itemReviewed")
+    assert "seed.example" == value(value(claim, "author"), "name")
+    assert "Yann LeCun" == value(value(claim, "about"), "name")
+    copy = "https://bsky.app/profile/did:plc:copier/post/3copy"  # COPY_ID's public address
+    assert [SEED_URL, copy] == [value(a, "url") for a in claim[S + "appearance"]]
+    assert SEED_URL == value(value(claim, "firstAppearance"), "url")
+    assert "2026-05-12" == value(claim, "datePublished")
+
+
+def test_export_claimreview_writes_one_review_per_page(checker: Checker, tmp_path: Path) -> None:
+    """`factbot pages export --claimreview FILE.jsonl`: one ClaimReview a line, each valid."""
+    db = tmp_path / "factbot.db"
+    seeded_store(checker, db)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[corpus]\npath = "{ROOT / "corpus"}"\n[store]\npath = "{db}"\n'
+        '[pages]\nbase_url = "https://factbot.example.org"\norganisation = "Example Checks"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "reviews.jsonl"
+    proc = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "factbot"), "--config", str(config), "pages", "export",
+         "--claimreview", str(out)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert 0 == proc.returncode, proc.stderr
+    assert f"{out}: 2 ClaimReview(s)" == proc.stdout.strip()
+    reviews = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert 2 == len(reviews)
+    for review in reviews:
+        assert_claim_review(review, appearances=2)
