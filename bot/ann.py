@@ -1,10 +1,13 @@
-"""An approximate nearest-neighbour index over one model's document vectors: FAISS's inverted
-file of 8-bit quantised vectors (IVF-SQ8), persisted beside the embedding cache and
-memory-mapped from it.
+"""An approximate nearest-neighbour index over the documents' vectors of every model side by
+side: FAISS's inverted file of 8-bit quantised vectors (IVF-SQ8) by inner product, persisted
+beside the embedding cache and memory-mapped from it.
 
-Below `[model] ann_above` documents the corpus is searched exactly (`Index.cosines`); above it
-each model's vectors get one of these, which proposes candidates that the caller then scores
-with the cached float32 vectors, so a score is always the exact cosine. BENCHMARKS.md "Scale"
+A query is every model's query vector times that model's weight, side by side (zeros for a
+model left out), so its inner product with a document is the weighted sum of the models'
+cosines: the bot's own combined score, one index for every language. Below `[model] ann_above`
+documents the corpus is searched exactly (`Index.cosines`); above it this index proposes
+candidates that the caller then scores with the cached float32 vectors, so a score is always
+the exact cosine. BENCHMARKS.md "Scale"
 has the measurements behind the choice of library (FAISS IVF built 15x faster than USearch's
 HNSW graph here) and of the parameters.
 
@@ -22,6 +25,7 @@ import logging
 import math
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +42,7 @@ MAX_LISTS = 1024
 PROBES = 32
 _TRAIN_PER_LIST = 48  # k-means sample: FAISS asks for at least 39 points a centroid
 _SAMPLE = 16  # cached vectors that must find themselves when a file is opened
-_SELF = 0.98  # a vector's cosine with its own 8-bit copy stays above this
+_SELF = 0.98  # a vector's inner product with its own 8-bit copy: above this share of its own
 
 
 def lists_for(size: int) -> int:
@@ -46,9 +50,26 @@ def lists_for(size: int) -> int:
     return max(1, min(MAX_LISTS, round(math.sqrt(size))))
 
 
-def ann_file(npy: Path) -> Path:
-    """Where the index of the cached vectors `npy` lives (same digest, index parameters)."""
-    return npy.with_name(f"{npy.stem}.ivf-sq8-{MAX_LISTS}.faiss")
+def ann_file(npys: Sequence[Path]) -> Path:
+    """Where the index of the cached vectors `npys` lives (same digests, index parameters)."""
+    stems = "+".join(p.stem for p in npys)
+    return npys[0].with_name(f"{stems}.ivf-sq8-{MAX_LISTS}.faiss")
+
+
+class Joined:
+    """Several (rows, dim) matrices with the same rows, read side by side a slice at a time:
+    the memory-mapped caches are never copied whole."""
+
+    def __init__(self, parts: Sequence[Matrix]) -> None:
+        self.parts = list(parts)
+        self.shape = (len(parts[0]), sum(p.shape[1] for p in parts))
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows: Any) -> Matrix:
+        out: Matrix = np.hstack([np.asarray(p[rows], dtype=np.float32) for p in self.parts])
+        return out
 
 
 class AnnIndex:
@@ -58,7 +79,7 @@ class AnnIndex:
 
     @classmethod
     def open(
-        cls, vectors: Matrix, file: Path | None, threads: int = 2, source: str = ""
+        cls, vectors: Joined, file: Path | None, threads: int = 2, source: str = ""
     ) -> AnnIndex:
         """The index of `vectors` from `file` (memory-mapped) when it is valid for them, else
         built (with `threads`) and saved to `file` atomically. `file` None: in memory only.
@@ -87,7 +108,7 @@ class AnnIndex:
         return found
 
     @classmethod
-    def _mapped(cls, file: Path, vectors: Matrix) -> AnnIndex | None:
+    def _mapped(cls, file: Path, vectors: Joined) -> AnnIndex | None:
         import faiss
 
         index: Any
@@ -104,16 +125,17 @@ class AnnIndex:
         rows = rows.astype(np.intp)
         sample = np.ascontiguousarray(vectors[rows], dtype=np.float32)
         scores, keys = index.search(sample, 8)
-        for row, got, score in zip(rows, keys, scores, strict=True):
+        itself = np.sum(sample * sample, axis=1)  # a document's inner product with itself
+        for row, got, score, full in zip(rows, keys, scores, itself, strict=True):
             hit = np.flatnonzero(got == row)
-            if not hit.size or score[hit[0]] < _SELF:
+            if not hit.size or score[hit[0]] < _SELF * full:
                 return None
         log.info("ann: %d vectors mapped from %s", found.size, file)
         return found
 
     def search(self, queries: Matrix, count: int) -> npt.NDArray[np.intp]:
-        """The `count` nearest document rows of each query by cosine, nearest first; -1 pads
-        a row when fewer are found."""
+        """The `count` document rows of each query with the highest inner product, highest
+        first; -1 pads a row when fewer are found."""
         if len(queries) == 0:
             return np.zeros((0, count), dtype=np.intp)
         _, keys = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), count)
@@ -121,7 +143,7 @@ class AnnIndex:
         return out
 
 
-def _facts(file: Path, vectors: Matrix, source: str) -> dict[str, Any]:
+def _facts(file: Path, vectors: Joined, source: str) -> dict[str, Any]:
     stat = file.stat()
     return {
         "source": source,
@@ -136,14 +158,14 @@ def _seal_file(file: Path) -> Path:
     return file.with_name(file.name + ".json")
 
 
-def _seal(file: Path, vectors: Matrix, source: str) -> None:
+def _seal(file: Path, vectors: Joined, source: str) -> None:
     seal = _seal_file(file)
     tmp = seal.with_name(f"{seal.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(_facts(file, vectors, source)), encoding="utf-8")
     tmp.replace(seal)
 
 
-def _sealed(file: Path, vectors: Matrix, source: str) -> bool:
+def _sealed(file: Path, vectors: Joined, source: str) -> bool:
     """True when the seal beside `file` describes this very file, built from these vectors."""
     try:
         found = json.loads(_seal_file(file).read_text(encoding="utf-8"))
@@ -152,10 +174,9 @@ def _sealed(file: Path, vectors: Matrix, source: str) -> bool:
     return bool(found == _facts(file, vectors, source))
 
 
-def _build(vectors: Matrix) -> Any:
-    """IVF-SQ8 by inner product (the vectors are L2-normalised: a cosine), k-means trained on
-    an evenly spread sample, vectors added a slice at a time (a memory-mapped matrix is read a
-    slice at a time)."""
+def _build(vectors: Joined) -> Any:
+    """IVF-SQ8 by inner product, k-means trained on an evenly spread sample, vectors added a
+    slice at a time."""
     import faiss
 
     size, dim = vectors.shape

@@ -4,8 +4,9 @@ built once and cached on disk under a key of the documents and the model.
 The bot indexes every verified and circulating sentence of the corpus; the retrieval benchmark
 indexes CheckThat!'s verified claims through the same class and the same scoring.
 
-Above `ann_above` documents, each model's vectors also get an approximate nearest-neighbour
-index (`bot/ann.py`) that proposes candidates; their scores stay the exact cosines. The cached
+Above `ann_above` documents, the models' vectors side by side also get an approximate
+nearest-neighbour index (`bot/ann.py`) that proposes candidates; their scores stay the exact
+cosines. The cached
 vectors are memory-mapped, and a document's words are tokenised when first needed."""
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from bot.ann import AnnIndex, ann_file
+from bot.ann import AnnIndex, Joined, ann_file
 from bot.embed import Embedder, Matrix
 from bot.lexical import tokens
 
@@ -59,13 +60,13 @@ class Index:
         self,
         docs: Sequence[Doc],
         vectors: Mapping[str, Matrix],
-        ann: Mapping[str, AnnIndex] | None = None,
+        ann: AnnIndex | None = None,
     ) -> None:
         self.docs = tuple(docs)
         self.vectors = dict(vectors)
         self.tokens = Tokens(self.docs)
         self.position = {d.id: i for i, d in enumerate(self.docs)}
-        self.ann = dict(ann or {})  # empty: exact search
+        self.ann = ann  # None: exact search; else over the models in `vectors`' order
 
     @classmethod
     def build(
@@ -80,8 +81,8 @@ class Index:
         """Embed `docs` with every embedder, reading and writing `cache_dir` so that the same
         documents and model are embedded only once. `key` names the document set (the corpus
         version); the cache file is named by a hash of it, the ids, the texts and the model.
-        With more than `ann_above` documents, each model also gets an approximate index,
-        cached beside its vectors (None: never)."""
+        With more than `ann_above` documents, the models' vectors get an approximate index,
+        cached beside them (None: never)."""
         files = cache_files(docs, embedders, cache_dir, key)
         vectors: dict[str, Matrix] = {}
         for short, embedder in embedders.items():
@@ -99,12 +100,12 @@ class Index:
                 np.save(tmp, vectors[short])
                 tmp.replace(file)
                 log.info("index %s: %d vectors embedded, cached at %s", short, len(docs), file)
-        ann: dict[str, AnnIndex] = {}
+        ann = None
         if ann_above is not None and len(docs) > ann_above:
-            for short, matrix in vectors.items():
-                file = files.get(short)
-                where, name = (ann_file(file), file.name) if file else (None, "")
-                ann[short] = AnnIndex.open(matrix, where, threads, name)
+            joined = Joined(list(vectors.values()))
+            where = ann_file(list(files.values())) if files else None
+            source = "+".join(f.name for f in files.values())
+            ann = AnnIndex.open(joined, where, threads, source)
         return cls(docs, vectors, ann)
 
     def cosines(
@@ -119,16 +120,23 @@ class Index:
         at = np.asarray(columns, dtype=np.intp)
         return {name: q @ self.vectors[name][at].T for name, q in queries.items()}
 
-    def candidates(self, queries: Mapping[str, Matrix], count: int) -> list[npt.NDArray[np.intp]]:
-        """Per query row, the documents that any model's approximate index puts among its
-        `count` nearest, sorted by row (the union over `queries`' models)."""
+    def candidates(
+        self, queries: Mapping[str, Matrix], weights: Mapping[str, float], count: int
+    ) -> npt.NDArray[np.intp]:
+        """Per query row, the `count` documents whose weighted sum of the models' cosines
+        (`weights`; a model not named weighs 0) the approximate index finds highest, as rows
+        (-1 pads a row when fewer are found)."""
+        if self.ann is None:
+            raise ValueError("candidates: this index has no approximate index")
         rows = len(next(iter(queries.values())))
-        found = [self.ann[name].search(q, count) for name, q in queries.items()]
-        out = []
-        for row in range(rows):
-            union = np.unique(np.concatenate([f[row] for f in found]))
-            out.append(union[union >= 0])
-        return out
+        parts = []
+        for name, matrix in self.vectors.items():
+            w = weights.get(name, 0.0)
+            q = queries.get(name)
+            parts.append(
+                q * np.float32(w) if q is not None and w else np.zeros((rows, matrix.shape[1]))
+            )
+        return self.ann.search(np.hstack(parts).astype(np.float32), count)
 
 
 def cache_files(

@@ -21,8 +21,8 @@ from bot.index import Index
 from bot.lexical import containment, evidence, tokens
 
 _TOP_K = 8  # lexical evidence is computed for the best few candidates only
-# Above `[model] ann_above` sentences: the candidates each model's approximate index proposes
-# for a segment (BENCHMARKS.md "Scale": recall@10 against exact search), scored exactly.
+# Above `[model] ann_above` sentences: the candidates the approximate index proposes for a
+# segment (BENCHMARKS.md "Scale": recall@10 against exact search), scored exactly.
 CANDIDATES = 64
 
 
@@ -68,7 +68,7 @@ class Matcher:
             return [() for _ in posts]
         texts = [s.text for _, s in queries]
         vectors = {name: e.encode(texts) for name, e in self.embedders.items()}
-        if self.index.ann:
+        if self.index.ann is not None:
             return self._align_approximate(posts, vectors)
         cosines = self.index.cosines(vectors)
         everything = np.arange(len(self.index.docs))
@@ -86,30 +86,34 @@ class Matcher:
     def _align_approximate(
         self, posts: Sequence[NormalisedPost], vectors: Mapping[str, Matrix]
     ) -> list[tuple[SegmentMatch, ...]]:
-        """As `align_many`, over the candidates of the approximate indexes (the models the
-        combination reads), each scored exactly."""
+        """As `align_many`, over the candidates of the approximate index (asked with the
+        weights `_combined` uses: once per model for "max"), each scored exactly."""
         row = 0
         out: list[tuple[SegmentMatch, ...]] = []
         for post in posts:
             n = len(post.segments)
-            used = self._models(post.lang)
-            found = self.index.candidates({m: vectors[m][row : row + n] for m in used}, CANDIDATES)
+            query = {m: v[row : row + n] for m, v in vectors.items()}
+            found = [self.index.candidates(query, w, CANDIDATES) for w in self._weights(post.lang)]
             matches = []
             for i, segment in enumerate(post.segments):
-                columns = np.union1d(found[i], self.circulating_rows)
-                query = {m: vectors[m][row + i : row + i + 1] for m in vectors}
-                cos = self.index.cosines(query, columns)
+                rows = np.concatenate([f[i] for f in found] + [self.circulating_rows])
+                columns = np.unique(rows[rows >= 0])
+                cos = self.index.cosines({m: v[i : i + 1] for m, v in query.items()}, columns)
                 emb = self._combined({m: c[0] for m, c in cos.items()}, post.lang)
                 matches.append(self._best(segment, columns, emb))
             row += n
             out.append(tuple(matches))
         return out
 
-    def _models(self, lang: str | None) -> list[str]:
-        """The models whose cosines `_combined` reads for a post in `lang`."""
+    def _weights(self, lang: str | None) -> list[dict[str, float]]:
+        """The weights of the models in the score `_combined` gives a post in `lang`: one set,
+        or one per model for "max" (its best candidates are the best of each model's)."""
         if self.combine == "auto" and lang not in (None, "en") and "use" in self.embedders:
-            return ["use"]
-        return list(self.embedders)
+            return [{"use": 1.0}]
+        if self.combine == "max":
+            return [{m: 1.0} for m in self.embedders]
+        total = sum(self.weights[m] for m in self.embedders)
+        return [{m: self.weights[m] / total for m in self.embedders}]
 
     def _combined(self, cos: Mapping[str, Matrix], lang: str | None) -> Matrix:
         if self.combine == "auto" and lang not in (None, "en") and "use" in cos:
@@ -159,8 +163,9 @@ class Matcher:
         vectors = {name: e.encode(texts) for name, e in self.embedders.items()}
         columns = [self.index.position[i] for i in sentence_ids]
         # Exact search keeps its full product; an approximate index's corpus is too large.
-        cosines = self.index.cosines(vectors, columns if self.index.ann else None)
-        at = range(len(columns)) if self.index.ann else columns
+        approximate = self.index.ann is not None
+        cosines = self.index.cosines(vectors, columns if approximate else None)
+        at = range(len(columns)) if approximate else columns
         out = dict.fromkeys(sentence_ids, 0.0)
         for row, text in enumerate(texts):
             emb = self._combined({n: c[row] for n, c in cosines.items()}, lang)
