@@ -221,7 +221,7 @@ def serve(args: argparse.Namespace) -> None:
 
     # Recall@10 of the candidates, scored exactly, against the exact top 10.
     exact_index = Index(index.docs, index.vectors)
-    hits, total = 0, 0
+    hits, total, close_hits, close_total, firsts, segments = 0, 0, 0, 0, 0, 0
     for post, n in posts[: args.recall_posts]:
         tagged = with_language(n, post.lang)
         texts = [s.text for s in tagged.segments]
@@ -244,9 +244,15 @@ def serve(args: argparse.Namespace) -> None:
             cols = np.unique(cols[cols >= 0])
             part = index.cosines({m: q[m][r : r + 1] for m in q}, cols)
             emb = matcher._combined({m: c[0] for m, c in part.items()}, tagged.lang)
-            approx_top = {int(cols[i]) for i in np.argsort(-emb)[:10]}
+            order = np.argsort(-emb)
+            approx_top = {int(cols[i]) for i in order[:10]}
             hits += len(exact_top & approx_top)
             total += 10
+            close = {i for i in exact_top if full[r][i] >= 0.5}  # those that can count
+            close_hits += len(close & approx_top)
+            close_total += len(close)
+            firsts += abs(float(emb[order[0]]) - float(full[r].max())) < 1e-5
+            segments += 1
 
     # The same posts through exact search (the first --exact-posts at this size).
     exact_matcher = Matcher(exact_index, embedders, circulating, config.match, config.model)
@@ -279,6 +285,9 @@ def serve(args: argparse.Namespace) -> None:
                 "rss_file_mb": round(mem["RssFile"]),
                 "rss_models_mb": round(base),
                 "recall_at_10": round(hits / max(1, total), 4),
+                "recall_at_10_above_0_5": round(close_hits / max(1, close_total), 4),
+                "neighbours_above_0_5": close_total,
+                "best_found": f"{firsts}/{segments}",
                 "exact_posts": len(exact_lat),
                 "exact_p50_ms": round(percentile(exact_lat, 50), 1),
                 "exact_p99_ms": round(percentile(exact_lat, 99), 1),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import mmap
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,6 +103,8 @@ class Index:
                 log.info("index %s: %d vectors embedded, cached at %s", short, len(docs), file)
         ann = None
         if ann_above is not None and len(docs) > ann_above:
+            for matrix in vectors.values():
+                _random_access(matrix)
             joined = Joined(list(vectors.values()))
             where = ann_file(list(files.values())) if files else None
             source = "+".join(f.name for f in files.values())
@@ -137,6 +140,14 @@ class Index:
                 q * np.float32(w) if q is not None and w else np.zeros((rows, matrix.shape[1]))
             )
         return self.ann.search(np.hstack(parts).astype(np.float32), count)
+
+
+def _random_access(matrix: Matrix) -> None:
+    """Tell the kernel that a memory-mapped matrix is read a few rows at a time: no read-ahead,
+    so that the rows of the candidates, not whole stretches of the file, become resident."""
+    mapped = getattr(matrix, "_mmap", None)
+    if mapped is not None:
+        mapped.madvise(mmap.MADV_RANDOM)
 
 
 def cache_files(
