@@ -130,10 +130,11 @@ class AnnIndex:
         found = self._index.search(
             np.ascontiguousarray(queries, dtype=np.float32), min(count, self.size), threads=1
         )
-        keys = np.atleast_2d(found.keys)
-        counts = np.atleast_1d(found.counts)
-        for i, n in enumerate(counts):
-            out[i, :n] = keys[i, :n]
+        if len(queries) == 1 and not hasattr(found, "counts"):  # one query: one `Matches`
+            out[0, : len(found.keys)] = found.keys
+            return out
+        for i, n in enumerate(found.counts):
+            out[i, :n] = found.keys[i, :n]
         return out
 
 
