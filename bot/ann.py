@@ -115,9 +115,10 @@ class AnnIndex:
         rows = rows.astype(np.intp)
         sample = np.ascontiguousarray(vectors[rows], dtype=np.float32)
         keys = found.search(sample, 8)
-        for row, got in zip(rows, keys, strict=True):
-            if row not in got:
-                return None
+        # A graph may miss a vector now and then (1 in 16 at 1M); a file built from other
+        # vectors finds almost none of them.
+        if sum(row in got for row, got in zip(rows, keys, strict=True)) < len(rows) * 3 / 4:
+            return None
         log.info("ann: %d vectors mapped from %s", found.size, file)
         return found
 
