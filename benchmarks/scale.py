@@ -24,8 +24,8 @@ Recall@10: for each sentence of those posts, the share of the exact top 10 (comb
 that the approximate index's candidates, scored exactly, also put in their top 10.
 
 Then, at --compare-at sentences, the candidates measured on the same MiniLM vectors, each in a
-child process: FAISS IVF-SQ8 (sqrt(n) lists, --probes searched) and USearch HNSW (i8, what
-bot/ann.py uses), build time, load time, RSS, p99 a query and recall@10 against exact search,
+child process: FAISS IVF-SQ8 (what bot/ann.py uses; sqrt(n) lists, --probes searched) and
+USearch HNSW (i8), build time, load time, RSS, p99 a query and recall@10 against exact search,
 for 300 queries near corpus sentences. The last line is one JSON object for
 the largest size."""
 
@@ -350,21 +350,29 @@ def candidate(args: argparse.Namespace) -> None:
         def search(q: np.ndarray) -> np.ndarray:
             return np.asarray(loaded.search(q, 64)[1])
     else:
-        from bot.ann import AnnIndex, Joined, _build
+        from usearch.index import Index as USearch
 
-        built = _build(Joined([vectors]), 2)
+        built = USearch(
+            ndim=vectors.shape[1],
+            metric="cos",
+            dtype="i8",
+            connectivity=16,
+            expansion_add=64,
+            expansion_search=128,
+        )
+        for lo in range(0, len(vectors), 65536):
+            chunk = np.ascontiguousarray(vectors[lo : lo + 65536])
+            built.add(np.arange(lo, lo + len(chunk), dtype=np.uint64), chunk, threads=2)
         build_s = time.perf_counter() - start
         built.save(str(path))
         del built
         base = memory()["VmRSS"]
         start = time.perf_counter()
-        from usearch.index import Index as USearch
-
-        view = AnnIndex(USearch.restore(str(path), view=True))
+        view = USearch.restore(str(path), view=True)
         load_s = time.perf_counter() - start
 
         def search(q: np.ndarray) -> np.ndarray:
-            return view.search(q, 64)
+            return np.atleast_2d(view.search(q, 64, threads=1).keys)
 
     latencies, hits = [], 0
     for q, want in zip(queries, truth, strict=True):
