@@ -164,11 +164,11 @@ def serve(args: argparse.Namespace) -> None:
     """The child: load one size from the cache, serve the posts, measure."""
     from bot.config import Config
     from bot.corpus import load_corpus
-    from bot.embed import build_embedders
     from bot.evaluate import load_labelled
     from bot.gate import Gate
     from bot.index import Index
     from bot.match import CANDIDATES, Matcher, decide
+    from bot.models.embed import build_embedders
     from bot.normalise import normalise, with_language
     from bot.pipeline import prose_words
 
@@ -433,8 +433,8 @@ def main() -> None:
 
     started = time.perf_counter()
     from bot.ann import ann_file
-    from bot.embed import build_embedders
     from bot.index import Index
+    from bot.models.embed import build_embedders
     from bot.pipeline import corpus_docs
 
     embedders = build_embedders(MODELS, cache_dir=ROOT / ".factbot" / "cache")

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bot.embed import Matrix
+from bot.models.vectors import Matrix
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.ann import AnnIndex, Joined, ann_file
-from bot.embed import Embedder, Matrix
 from bot.lexical import tokens
+from bot.models.vectors import Embedder, Matrix
 
 log = logging.getLogger(__name__)
 

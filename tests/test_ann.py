@@ -17,10 +17,10 @@ from conftest import DATA
 from bot.ann import AnnIndex, Joined, ann_file
 from bot.config import Config
 from bot.corpus import load_corpus
-from bot.embed import Embedder
 from bot.evaluate import load_labelled
 from bot.index import Doc, Index, cache_files
 from bot.match import Matcher, decide
+from bot.models.vectors import Embedder
 from bot.normalise import normalise, with_language
 from bot.pipeline import build_checker, corpus_docs, prose_words
 
