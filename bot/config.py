@@ -51,6 +51,9 @@ class ModelConfig:
     batch_size: int = 32
     threads: int = 2
     cache_dir: Path = Path(".factbot/cache")
+    # Above this many corpus sentences an approximate index proposes the candidates (exact
+    # search below; BENCHMARKS.md "Scale").
+    ann_above: int = 50_000
 
 
 @dataclass(frozen=True)

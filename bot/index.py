@@ -2,18 +2,26 @@
 built once and cached on disk under a key of the documents and the model.
 
 The bot indexes every verified and circulating sentence of the corpus; the retrieval benchmark
-indexes CheckThat!'s verified claims through the same class and the same scoring."""
+indexes CheckThat!'s verified claims through the same class and the same scoring.
+
+Above `ann_above` documents, the models' vectors side by side also get an approximate
+nearest-neighbour index (`bot/ann.py`) that proposes candidates; their scores stay the exact
+cosines. The cached
+vectors are memory-mapped, and a document's words are tokenised when first needed."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping, Sequence
+import mmap
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
+from bot.ann import AnnIndex, Joined, ann_file
 from bot.lexical import tokens
 from bot.models.vectors import Embedder, Matrix
 
@@ -26,12 +34,40 @@ class Doc:
     text: str
 
 
+class Tokens(Sequence[frozenset[str]]):
+    """`lexical.tokens` of each document, computed when first asked for (a million-sentence
+    corpus would spend seconds on words that only a few candidates ever need)."""
+
+    def __init__(self, docs: Sequence[Doc]) -> None:
+        self._docs = docs
+        self._done: dict[int, frozenset[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def __getitem__(self, i: int) -> frozenset[str]:  # type: ignore[override]
+        i = int(i)
+        found = self._done.get(i)
+        if found is None:
+            found = self._done[i] = tokens(self._docs[i].text)
+        return found
+
+    def __iter__(self) -> Iterator[frozenset[str]]:
+        return (self[i] for i in range(len(self)))
+
+
 class Index:
-    def __init__(self, docs: Sequence[Doc], vectors: Mapping[str, Matrix]) -> None:
+    def __init__(
+        self,
+        docs: Sequence[Doc],
+        vectors: Mapping[str, Matrix],
+        ann: AnnIndex | None = None,
+    ) -> None:
         self.docs = tuple(docs)
         self.vectors = dict(vectors)
-        self.tokens = tuple(tokens(d.text) for d in self.docs)
+        self.tokens = Tokens(self.docs)
         self.position = {d.id: i for i, d in enumerate(self.docs)}
+        self.ann = ann  # None: exact search; else over the models in `vectors`' order
 
     @classmethod
     def build(
@@ -40,25 +76,24 @@ class Index:
         embedders: Mapping[str, Embedder],
         cache_dir: Path | None,
         key: str,
+        ann_above: int | None = None,
+        threads: int = 2,
     ) -> Index:
         """Embed `docs` with every embedder, reading and writing `cache_dir` so that the same
         documents and model are embedded only once. `key` names the document set (the corpus
-        version); the cache file is named by a hash of it, the ids, the texts and the model."""
-        digest = hashlib.sha256(key.encode())
-        for d in docs:
-            digest.update(d.id.encode() + b"\0" + d.text.encode() + b"\0")
+        version); the cache file is named by a hash of it, the ids, the texts and the model.
+        With more than `ann_above` documents, the models' vectors get an approximate index,
+        cached beside them (None: never)."""
+        files = cache_files(docs, embedders, cache_dir, key)
         vectors: dict[str, Matrix] = {}
         for short, embedder in embedders.items():
-            file = None
-            if cache_dir is not None:
-                tag = hashlib.sha256(digest.hexdigest().encode() + embedder.name.encode())
-                file = cache_dir / f"{short}-{tag.hexdigest()[:20]}.npy"
-                if file.exists():
-                    cached = np.load(file)
-                    if cached.shape[0] == len(docs):
-                        vectors[short] = cached.astype(np.float32)
-                        log.info("index %s: %d vectors from %s", short, len(docs), file)
-                        continue
+            file = files.get(short)
+            if file is not None and file.exists():
+                cached = np.load(file, mmap_mode="r")
+                if cached.shape[0] == len(docs) and cached.dtype == np.float32:
+                    vectors[short] = cached
+                    log.info("index %s: %d vectors from %s", short, len(docs), file)
+                    continue
             vectors[short] = embedder.encode([d.text for d in docs])
             if file is not None:
                 file.parent.mkdir(parents=True, exist_ok=True)
@@ -66,8 +101,69 @@ class Index:
                 np.save(tmp, vectors[short])
                 tmp.replace(file)
                 log.info("index %s: %d vectors embedded, cached at %s", short, len(docs), file)
-        return cls(docs, vectors)
+        ann = None
+        if ann_above is not None and len(docs) > ann_above:
+            for matrix in vectors.values():
+                _random_access(matrix)
+            joined = Joined(list(vectors.values()))
+            where = ann_file(list(files.values())) if files else None
+            source = "+".join(f.name for f in files.values())
+            ann = AnnIndex.open(joined, where, threads, source)
+        return cls(docs, vectors, ann)
 
-    def cosines(self, queries: Mapping[str, Matrix]) -> dict[str, Matrix]:
-        """Cosine of every query row against every document, per model: (queries, docs)."""
-        return {name: q @ self.vectors[name].T for name, q in queries.items()}
+    def cosines(
+        self,
+        queries: Mapping[str, Matrix],
+        columns: Sequence[int] | npt.NDArray[np.intp] | None = None,
+    ) -> dict[str, Matrix]:
+        """Cosine of every query row against every document (or the documents at `columns`),
+        per model: (queries, docs)."""
+        if columns is None:
+            return {name: q @ self.vectors[name].T for name, q in queries.items()}
+        at = np.asarray(columns, dtype=np.intp)
+        return {name: q @ self.vectors[name][at].T for name, q in queries.items()}
+
+    def candidates(
+        self, queries: Mapping[str, Matrix], weights: Mapping[str, float], count: int
+    ) -> npt.NDArray[np.intp]:
+        """Per query row, the `count` documents whose weighted sum of the models' cosines
+        (`weights`; a model not named weighs 0) the approximate index finds highest, as rows
+        (-1 pads a row when fewer are found)."""
+        if self.ann is None:
+            raise ValueError("candidates: this index has no approximate index")
+        rows = len(next(iter(queries.values())))
+        parts = []
+        for name, matrix in self.vectors.items():
+            w = weights.get(name, 0.0)
+            q = queries.get(name)
+            parts.append(
+                q * np.float32(w) if q is not None and w else np.zeros((rows, matrix.shape[1]))
+            )
+        return self.ann.search(np.hstack(parts).astype(np.float32), count)
+
+
+def _random_access(matrix: Matrix) -> None:
+    """Tell the kernel that a memory-mapped matrix is read a few rows at a time: no read-ahead,
+    so that the rows of the candidates, not whole stretches of the file, become resident."""
+    mapped = getattr(matrix, "_mmap", None)
+    if mapped is not None:
+        mapped.madvise(mmap.MADV_RANDOM)
+
+
+def cache_files(
+    docs: Sequence[Doc],
+    embedders: Mapping[str, Embedder],
+    cache_dir: Path | None,
+    key: str,
+) -> dict[str, Path]:
+    """Where each model's vectors of `docs` are cached (none without `cache_dir`)."""
+    if cache_dir is None:
+        return {}
+    digest = hashlib.sha256(key.encode())
+    for d in docs:
+        digest.update(d.id.encode() + b"\0" + d.text.encode() + b"\0")
+    out = {}
+    for short, embedder in embedders.items():
+        tag = hashlib.sha256(digest.hexdigest().encode() + embedder.name.encode())
+        out[short] = cache_dir / f"{short}-{tag.hexdigest()[:20]}.npy"
+    return out

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from bot.config import MatchConfig, ModelConfig
 from bot.domain import Alignment, NormalisedPost, Segment, Verdict
@@ -20,6 +21,9 @@ from bot.lexical import containment, evidence, tokens
 from bot.models.vectors import Embedder, Matrix
 
 _TOP_K = 8  # lexical evidence is computed for the best few candidates only
+# Above `[model] ann_above` sentences: the candidates the approximate index proposes for a
+# segment (BENCHMARKS.md "Scale": recall@10 against exact search), scored exactly.
+CANDIDATES = 64
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,8 @@ class Matcher:
         self.combine = model.combine
         is_circ = np.array([d.id in circulating_ids for d in index.docs], dtype=bool)
         self.circulating_mask = is_circ
+        # With an approximate index, the circulating sentences (a few) are always candidates.
+        self.circulating_rows = np.flatnonzero(is_circ)
 
     def align_many(self, posts: Sequence[NormalisedPost]) -> list[tuple[SegmentMatch, ...]]:
         """Align every segment of every post; all segments are embedded in one batch per
@@ -62,7 +68,10 @@ class Matcher:
             return [() for _ in posts]
         texts = [s.text for _, s in queries]
         vectors = {name: e.encode(texts) for name, e in self.embedders.items()}
+        if self.index.ann is not None:
+            return self._align_approximate(posts, vectors)
         cosines = self.index.cosines(vectors)
+        everything = np.arange(len(self.index.docs))
         rows = iter(range(len(queries)))
         out: list[tuple[SegmentMatch, ...]] = []
         for post in posts:
@@ -70,9 +79,41 @@ class Matcher:
             for segment in post.segments:
                 row = next(rows)
                 emb = self._combined({n: c[row] for n, c in cosines.items()}, post.lang)
-                matches.append(self._best(segment, emb))
+                matches.append(self._best(segment, everything, emb))
             out.append(tuple(matches))
         return out
+
+    def _align_approximate(
+        self, posts: Sequence[NormalisedPost], vectors: Mapping[str, Matrix]
+    ) -> list[tuple[SegmentMatch, ...]]:
+        """As `align_many`, over the candidates of the approximate index (asked with the
+        weights `_combined` uses: once per model for "max"), each scored exactly."""
+        row = 0
+        out: list[tuple[SegmentMatch, ...]] = []
+        for post in posts:
+            n = len(post.segments)
+            query = {m: v[row : row + n] for m, v in vectors.items()}
+            found = [self.index.candidates(query, w, CANDIDATES) for w in self._weights(post.lang)]
+            matches = []
+            for i, segment in enumerate(post.segments):
+                rows = np.concatenate([f[i] for f in found] + [self.circulating_rows])
+                columns = np.unique(rows[rows >= 0])
+                cos = self.index.cosines({m: v[i : i + 1] for m, v in query.items()}, columns)
+                emb = self._combined({m: c[0] for m, c in cos.items()}, post.lang)
+                matches.append(self._best(segment, columns, emb))
+            row += n
+            out.append(tuple(matches))
+        return out
+
+    def _weights(self, lang: str | None) -> list[dict[str, float]]:
+        """The weights of the models in the score `_combined` gives a post in `lang`: one set,
+        or one per model for "max" (its best candidates are the best of each model's)."""
+        if self.combine == "auto" and lang not in (None, "en") and "use" in self.embedders:
+            return [{"use": 1.0}]
+        if self.combine == "max":
+            return [{m: 1.0} for m in self.embedders]
+        total = sum(self.weights[m] for m in self.embedders)
+        return [{m: self.weights[m] / total for m in self.embedders}]
 
     def _combined(self, cos: Mapping[str, Matrix], lang: str | None) -> Matrix:
         if self.combine == "auto" and lang not in (None, "en") and "use" in cos:
@@ -84,18 +125,21 @@ class Matcher:
         mean: Matrix = np.sum([(self.weights[n] / total) * c for n, c in cos.items()], axis=0)
         return mean
 
-    def _best(self, segment: Segment, emb: Matrix) -> SegmentMatch:
+    def _best(self, segment: Segment, columns: npt.NDArray[np.intp], emb: Matrix) -> SegmentMatch:
+        """The best verified and circulating alignment among the documents at `columns`,
+        whose combined cosines are `emb` (in the same order)."""
         seg_tokens = tokens(segment.text)
         lam = self.cfg.lexical_weight
         best: dict[bool, Alignment] = {}
         for circ in (False, True):
-            mask = self.circulating_mask == circ
+            mask = self.circulating_mask[columns] == circ
             if not mask.any():
                 continue
             candidates = np.flatnonzero(mask)
             top = candidates[np.argsort(-emb[candidates])[:_TOP_K]]
-            for i in top:
-                e = float(emb[i])
+            for at in top:
+                e = float(emb[at])
+                i = int(columns[at])
                 lex = containment(seg_tokens, self.index.tokens[i])
                 boost = evidence(seg_tokens, self.index.tokens[i])
                 score = max(e, (1 - lam) * e + lam * boost)
@@ -117,14 +161,17 @@ class Matcher:
         if not texts or not sentence_ids:
             return {}
         vectors = {name: e.encode(texts) for name, e in self.embedders.items()}
-        cosines = self.index.cosines(vectors)
         columns = [self.index.position[i] for i in sentence_ids]
+        # Exact search keeps its full product; an approximate index's corpus is too large.
+        approximate = self.index.ann is not None
+        cosines = self.index.cosines(vectors, columns if approximate else None)
+        at = range(len(columns)) if approximate else columns
         out = dict.fromkeys(sentence_ids, 0.0)
         for row, text in enumerate(texts):
             emb = self._combined({n: c[row] for n, c in cosines.items()}, lang)
             text_tokens = tokens(text)
-            for sid, col in zip(sentence_ids, columns, strict=True):
-                e = float(emb[col])
+            for sid, col, here in zip(sentence_ids, columns, at, strict=True):
+                e = float(emb[here])
                 boost = evidence(text_tokens, self.index.tokens[col])
                 score = max(e, (1 - self.cfg.lexical_weight) * e + self.cfg.lexical_weight * boost)
                 out[sid] = max(out[sid], score)

@@ -297,10 +297,12 @@ def corpus_docs(corpus: Corpus) -> list[Doc]:
 def build_checker(config: Config, embedders: Mapping[str, Embedder] | None = None) -> Checker:
     """Load the corpus (refusing a bad one), the models and the cached index."""
     corpus = load_corpus(config.corpus.path)
+    m = config.model
     if embedders is None:
-        m = config.model
         embedders = build_embedders(m.embedders, m.threads, m.batch_size, m.cache_dir)
-    index = Index.build(corpus_docs(corpus), embedders, config.model.cache_dir, corpus.version)
+    index = Index.build(
+        corpus_docs(corpus), embedders, m.cache_dir, corpus.version, m.ann_above, m.threads
+    )
     circulating = frozenset(c.id for c in corpus.circulating)
     matcher = Matcher(index, embedders, circulating, config.match, config.model)
     gate = Gate.from_corpus(corpus, min_phrases=config.gate.min_phrases)
