@@ -133,6 +133,22 @@ class BlueskyConfig:
 
 
 @dataclass(frozen=True)
+class LabelerConfig:
+    """factbot's labeler (`bot/bluesky/labeler.py`, through Ozone's moderation API). Its
+    account's handle and app password are read from LABELER_HANDLE and LABELER_APP_PASSWORD
+    only; `service_url` is its PDS."""
+
+    enabled: bool = False
+    service_url: str = "https://bsky.social"
+    session_file: Path = Path(".factbot/labeler.session")
+    auto_verdicts: tuple[str, ...] = ("match",)  # a `review` always waits for an Approve
+    expiry_days: int = 0  # 0: labels never expire
+    pages_url: str = ""  # the check pages the label descriptions point to ("": the reply)
+    reports_seconds: float = 30.0  # how often reports and appeals are read from Ozone
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
 class LimitsConfig:
     """The global budget of answers, over every account of every platform (Bluesky and
     Telegram together); 0 = no budget. The per-account limits are each adapter's
@@ -187,6 +203,7 @@ class Config:
     reply: ReplyTexts = field(default_factory=ReplyTexts)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     bluesky: BlueskyConfig = field(default_factory=BlueskyConfig)
+    labeler: LabelerConfig = field(default_factory=LabelerConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     ops: OpsConfig = field(default_factory=OpsConfig)
@@ -352,6 +369,7 @@ def _check(path: Path, config: Config) -> None:
     _check_telegram(path, config.telegram)
     _check_bluesky(path, config.bluesky)
     _check_schedule(path, config.schedule)
+    _check_labeler(path, config.labeler)
     if config.schedule.digest_at and not config.telegram.channel:
         raise ConfigError(
             f"{path}: missing key [telegram] channel: expected the channel the digest goes to, "
@@ -366,6 +384,7 @@ def _check(path: Path, config: Config) -> None:
         "gate",
         "telegram",
         "bluesky",
+        "labeler",
         "limits",
         "schedule",
         "ops",
@@ -433,6 +452,31 @@ def _check_bluesky(path: Path, bluesky: BlueskyConfig) -> None:
         raise ConfigError(
             f"{path}: [bluesky] write_points_per_hour = {bluesky.write_points_per_hour}: "
             "expected at most 5000 (Bluesky's own limit an hour)"
+        )
+
+
+def _check_labeler(path: Path, labeler: LabelerConfig) -> None:
+    if not labeler.service_url.startswith(("https://", "http://")):
+        raise ConfigError(
+            f"{path}: [labeler] service_url = {labeler.service_url!r}: expected an http(s) URL"
+        )
+    if any(v != "match" for v in labeler.auto_verdicts):
+        raise ConfigError(
+            f"{path}: [labeler] auto_verdicts = {list(labeler.auto_verdicts)!r}: expected "
+            '["match"] or [] (a "review" is labelled only after an operator\'s Approve)'
+        )
+    if labeler.pages_url and not labeler.pages_url.startswith(("https://", "http://")):
+        raise ConfigError(
+            f'{path}: [labeler] pages_url = {labeler.pages_url!r}: expected an http(s) URL or ""'
+        )
+    if labeler.expiry_days > DAYS_MAX:
+        raise ConfigError(
+            f"{path}: [labeler] expiry_days = {labeler.expiry_days}: expected at most "
+            f"{DAYS_MAX} (ten years)"
+        )
+    if labeler.reports_seconds <= 0:
+        raise ConfigError(
+            f"{path}: [labeler] reports_seconds = {labeler.reports_seconds}: expected above 0"
         )
 
 

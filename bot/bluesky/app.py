@@ -21,6 +21,7 @@ from bot.bluesky.publish import BlueskyPorts
 from bot.bluesky.store import BlueskyStore
 from bot.bluesky.watch import Watcher
 from bot.config import BlueskyConfig, LimitsConfig
+from bot.labels import Labelling
 from bot.pipeline import Checks
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,10 @@ class BlueskyBot:
         clock: Clock = utc_now,
         sleep: Sleep | None = None,
         budget: LimitsConfig | None = None,
+        labels: Labelling | None = None,
     ) -> None:
         self.config, self.checker, self.clock, self.publisher = config, checker, clock, publisher
+        self.labels = labels  # the labeler, when [labeler] is enabled
         self.budget = budget or LimitsConfig()  # the global budget of answers ([limits])
         self.client: AsyncClient = build_client(config, transport)
         self.session = Session(self.client, config.session_file)
@@ -74,6 +77,7 @@ class BlueskyBot:
             self.clock,
             reviewer=self.publisher,
             budget=self.budget,
+            labels=self.labels,
         )
         self.watcher = Watcher(
             self.client,
@@ -84,6 +88,7 @@ class BlueskyBot:
             self.clock,
             publisher=self.publisher,
             self_did=self.did,
+            labels=self.labels,
         )
         self.ports = BlueskyPorts(
             self.client, self.mentions.sender, self.calls, self.config.max_thread_posts

@@ -5,7 +5,8 @@ trusted). The time for `updateSeen` is taken before listing. What is checked: th
 mention replies to (its parent), else the post it quotes, else the mention's own text. The
 reply goes under the mention (parent) in the mention's thread (root), through the outbox.
 Skipped: the bot's own posts, replies and quotes that do not mention the bot, threads where
-replies are disabled, authors who block the bot (or whom it blocks), accounts that declare
+replies are disabled (threadgate), authors who block the bot (or whom it blocks) or asked it to
+stop (`stop` in a mention: both kept, they get nothing more), accounts that declare
 themselves bots (the `bot` self-label), and, by default, a mention under somebody else's post
 that matches nothing verified (`[bluesky] unrelated_parent`: nobody can make the bot reply
 under any post). A `review` goes to the operators instead of being published. Each account's
@@ -26,6 +27,8 @@ from typing import Any
 from atproto import AsyncClient
 
 from bot.bluesky.calls import CREATE, BudgetSpent, Calls, Clock
+from bot.bluesky.etiquette import thread_allows
+from bot.bluesky.optouts import OptOuts
 from bot.bluesky.ports import Publisher
 from bot.bluesky.records import declares_bot, parse_time, quoted_ref, strong_ref, to_post
 from bot.bluesky.replies import Ref, ThreadSender, cap_thread
@@ -34,6 +37,7 @@ from bot.bluesky.store import BlueskyStore
 from bot.config import BlueskyConfig, LimitsConfig
 from bot.corrections import stated
 from bot.domain import BlueskyPost, CheckResult, Post
+from bot.labels import Labelling, wants_stop
 from bot.limits import Admit, Limits, limit_notice
 from bot.pipeline import Checks
 
@@ -62,8 +66,11 @@ class Mentions:
         clock: Clock,
         reviewer: Publisher | None = None,
         budget: LimitsConfig | None = None,
+        labels: Labelling | None = None,
     ) -> None:
         self.client, self.did, self.checker, self.store = client, did, checker, store
+        self.labels = labels  # the labeler: a checked post it answers may earn a label
+        self.optouts = OptOuts(store)  # who blocked the bot or asked it to stop
         self.calls, self.config, self.clock, self.reviewer = calls, config, clock, reviewer
         self.sender = ThreadSender(client, did, store, calls, clock)
         self.limits = Limits(store, "bluesky", config.checks_per_hour, budget or LimitsConfig())
@@ -173,16 +180,29 @@ class Mentions:
             note.uri, note.reason, author, note.indexed_at, self.clock()
         ):
             return Outcome(note.uri, "duplicate")
-        outcome = await self._answer(note)
+        outcome = await self._opted_out(note) or await self._answer(note)
         await self.store.finish_mention(
             note.uri, outcome.status, self.clock(), verdict=outcome.verdict
         )
         return outcome
 
-    async def _answer(self, note: Any) -> Outcome:
+    async def _opted_out(self, note: Any) -> Outcome | None:
+        """An author who blocked the bot or asked it to stop (`stop` in a mention) gets nothing
+        more, ever (kept in SQLite)."""
+        author, now = note.author.did, self.clock()
         viewer = note.author.viewer
         if viewer is not None and (viewer.blocked_by or viewer.blocking):
+            await self.optouts.add(author, "block", now)
             return Outcome(note.uri, "skipped:blocked")
+        if await self.optouts.why(author) is not None:
+            return Outcome(note.uri, "skipped:opted out")
+        if wants_stop(getattr(note.record, "text", "") or ""):
+            await self.optouts.add(author, "stop", now)
+            log.info("bluesky: %s asked the bot to stop; nothing more for them", author)
+            return Outcome(note.uri, "skipped:asked to stop")
+        return None
+
+    async def _answer(self, note: Any) -> Outcome:
         target_uri = self._target_uri(note.record)
         views = await self._posts([note.uri, *([target_uri] if target_uri else [])])
         mention_view = views.get(note.uri)
@@ -192,6 +212,8 @@ class Mentions:
             return Outcome(note.uri, "skipped:replies disabled")
         if declares_bot(note.author) or declares_bot(mention_view.author):
             return Outcome(note.uri, "skipped:bot account")  # no bot-to-bot ping-pong
+        if not await thread_allows(self.client, self.calls, note.record, self.did):
+            return Outcome(note.uri, "skipped:replies disabled")
         root, parent = self._refs(note)
         admit = await self.limits.admit(note.author.did, note.uri, self.clock())
         if admit is Admit.BUSY:  # the global budget: no notice (it would be a post too)
@@ -213,7 +235,11 @@ class Mentions:
                 result = await self.check(to_post(note))
             if mode != "answer" and result.verdict == "no_match":
                 return Outcome(note.uri, "skipped:unrelated post", "no_match")
-        return await self._respond(note, result, root, parent)
+        checked = target if target is not None else mention_view
+        outcome = await self._respond(note, result, root, parent)
+        if self.labels is not None and outcome.status in ("replied", "review"):
+            await self.labels.checked(result, checked.uri, checked.cid, "reply")
+        return outcome
 
     def _under_someone_else(self, note: Any, target: Any) -> bool:
         """The mention replies to a post its author did not write (a third party's)."""

@@ -29,6 +29,8 @@ import httpx
 from bot.bluesky.app import BlueskyBot
 from bot.bluesky.client import credentials as bluesky_credentials
 from bot.bluesky.corrections import BlueskyCorrector
+from bot.bluesky.label_corrections import LabelCorrector
+from bot.bluesky.labeler import Labeler, labeler_credentials
 from bot.bluesky.ports import CHANNEL, Publisher
 from bot.config import Config, ConfigError
 from bot.corrections import describe
@@ -41,11 +43,13 @@ from bot.runtime.corrections import Corrections, Corrector
 from bot.runtime.dryrun import WritingSender, replay, write_handover
 from bot.runtime.health import Health, OpsServer, is_loopback
 from bot.runtime.jobs import Jobs
+from bot.runtime.labeling import schedule_labeler, start_labeler
 from bot.runtime.metrics import Metrics
 from bot.runtime.reload import CorpusReloader
 from bot.store import AuditLog
 from bot.telegram import TelegramDeps, TelegramOutlet, TelegramStore, announce, register
 from bot.telegram.app import TOKEN_ENV, TelegramApp, build_application, initialize
+from bot.telegram.appeals import AppealDesk, register_appeals
 from bot.telegram.corrections import TelegramCorrector
 from bot.telegram.digest import digest_text
 
@@ -61,17 +65,19 @@ class Credentials:
     bluesky: tuple[str, str] | None = field(default=None, repr=False)  # handle, app password
     telegram: str | None = field(default=None, repr=False)  # the bot token
     ops_token: str | None = field(default=None, repr=False)  # for /healthz and /metrics
+    labeler: tuple[str, str] | None = field(default=None, repr=False)  # the labeler account
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Credentials:
         token = environ.get(TOKEN_ENV, "").strip()
         ops = environ.get(OPS_TOKEN_ENV, "").strip()
-        return cls(bluesky_credentials(environ), token or None, ops or None)
+        labeler = labeler_credentials(environ)
+        return cls(bluesky_credentials(environ), token or None, ops or None, labeler)
 
     @property
     def secrets(self) -> list[str]:
-        """The app password and the token, for redaction."""
-        found = [self.bluesky[1]] if self.bluesky is not None else []
+        """The app passwords and the tokens, for redaction."""
+        found = [a[1] for a in (self.bluesky, self.labeler) if a is not None]
         return found + [t for t in (self.telegram, self.ops_token) if t is not None]
 
     @property
@@ -147,6 +153,8 @@ class Runtime:
         self._digest_from: tuple[TelegramStore, LiveChecks] | None = None
         self.corrections: Corrections | None = None
         self.live: LiveChecks | None = None
+        self.labeler: Labeler | None = None
+        self.appeals: AppealDesk | None = None
         self.jobs = Jobs(config.schedule, self.metrics)
         self.parked = 0  # job runs cancelled at stop (their work waits for the next start)
 
@@ -177,10 +185,16 @@ class Runtime:
             )
             jobs = self.jobs
             handover = Handover(self.dry_run, self.out)
+            if self.config.labeler.enabled and self.creds.labeler and not self.dry_run:
+                self.labeler = await start_labeler(
+                    self.config, self.creds.labeler, live, path, started, self.transport
+                )
             if self.creds.bluesky is not None:
                 await self._start_bluesky(self.creds.bluesky, live, path, handover, started)
             if self.creds.telegram is not None and not self.dry_run:
                 await self._start_telegram(self.creds.telegram, live, path, handover, started)
+            if self.labeler is not None:
+                schedule_labeler(jobs, self.config, self.labeler, live, handover, self.appeals)
             if self.replay is not None:
                 self._schedule_replay(self.replay, live)
             else:
@@ -235,7 +249,13 @@ class Runtime:
     ) -> BlueskyBot:
         cfg, schedule, jobs = self.config.bluesky, self.config.schedule, self.jobs
         bot = BlueskyBot(
-            cfg, live, path, publisher=handover, transport=self.transport, budget=self.config.limits
+            cfg,
+            live,
+            path,
+            publisher=handover,
+            transport=self.transport,
+            budget=self.config.limits,
+            labels=self.labeler,
         )
         self.bluesky = bot
         started.push_async_callback(bot.close)
@@ -289,8 +309,10 @@ class Runtime:
             resolver=ports,
             bluesky=ports,
             budget=self.config.limits,
+            labels=self.labeler,
         )
         outlet = register(app, deps)
+        self.appeals = register_appeals(app, deps, outlet)
         await initialize(app, self.config.telegram.base_url)  # TelegramStartError: one line
         started.push_async_callback(app.shutdown)
         await announce(app)
@@ -331,6 +353,8 @@ class Runtime:
         correctors: list[Corrector] = []
         if self.bluesky is not None:
             correctors.append(BlueskyCorrector(self.bluesky.mentions.sender, self.config.reply))
+        if self.labeler is not None:
+            correctors.append(LabelCorrector(self.labeler))
         if self.outlet is not None:
             telegram = TelegramCorrector(
                 self.outlet.bot, self.outlet.tables, self.config.reply, self.outlet.deps.clock
