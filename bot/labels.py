@@ -136,7 +136,16 @@ def same_policies(current: Mapping[str, Any] | None, wanted: Mapping[str, Any]) 
 
 
 def _canonical(value: object) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    """JSON without the `$type` keys a client may add to nested objects on the way in."""
+    return json.dumps(_untyped(value), sort_keys=True, ensure_ascii=False)
+
+
+def _untyped(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _untyped(v) for k, v in value.items() if k != "$type"}
+    if isinstance(value, list):
+        return [_untyped(v) for v in value]
+    return value
 
 
 def label_for(result: CheckResult) -> LabelValue | None:
