@@ -407,8 +407,9 @@ async def test_stop_and_blocks_are_kept_and_thread_rules_are_honoured(
         assert "skipped:opted out" == outcomes[again.uri]
         assert outcomes.get(asked.uri) in (None, "skipped:replies disabled")
         assert "replied" == outcomes[allowed.uri]
+        assert "replied" == outcomes[named.uri]  # the root mentions the bot too
         sent = {r["target"] for r in await bot.store.outbox()}
-        assert {allowed.uri} == sent
+        assert {allowed.uri, named.uri} == sent
     finally:
         await bot.close()
 
@@ -429,3 +430,70 @@ async def _gated_root(client: AsyncClient, text: str, mention: tuple[str, str] |
         )
     )
     return root
+
+
+async def test_a_review_is_labelled_only_after_an_operators_approve(
+    atp_network: AtpNetwork,
+    bot_and_users: tuple[tuple[str, str], list[AsyncClient]],
+    labeler: Labeler,
+    checker: Checker,
+    emulator: BotApiEmulator,
+    tmp_path: Path,
+) -> None:
+    """A mention under a borderline misquote: the check is a `review`, so the reply and the
+    label wait for the operators. Nothing is labelled until Approve; then the label shows."""
+    (bot_did, bot_handle), users = bot_and_users
+    db = tmp_path / "factbot.db"
+    Store(db).close()
+    config = TelegramConfig(
+        review_chat=str(REVIEW_CHAT),
+        operators=(OPERATOR,),
+        base_url=emulator.base_url,
+        network_retries=1,
+        backoff_seconds=0.01,
+    )
+    app = build_application(config, token=emulator.token)
+    bluesky = BlueskyBot(
+        BlueskyConfig(
+            service_url=atp_network.pds_url,
+            session_file=tmp_path / "bluesky.session",
+            backoff_seconds=0.05,
+            checks_per_hour=0,
+        ),
+        checker,
+        db,
+        labels=labeler,
+    )
+    await bluesky.start(bot_handle, DEFAULT_PASSWORD)
+    deps = TelegramDeps(checker, TelegramStore(db), config, bluesky=bluesky.ports, labels=labeler)
+    outlet = register(app, deps)
+    bluesky.mentions.reviewer = outlet
+    await app.initialize()
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0.05)
+    try:
+        borderline = await post(users[0], "LeCun: 'Anthropic never was.'")
+        asked = await post(users[1], "real?", (bot_did, bot_handle), reply_to=borderline)
+        await mention_seen(bluesky, asked.uri)
+        assert "review" == {o.uri: o.status for o in await bluesky.mentions.poll()}[asked.uri]
+        row = await labeler.store.get(borderline.uri)
+        assert row is not None and ("altered-quote", "awaiting") == (row.value, row.state)
+        assert [] == await created_label_events(labeler, borderline.uri)
+
+        message_id = max(m for chat, m in emulator.messages if chat == REVIEW_CHAT)
+        row_buttons = emulator.messages[(REVIEW_CHAT, message_id)]["reply_markup"]
+        buttons = {b["text"]: b["callback_data"] for b in row_buttons["inline_keyboard"][0]}
+        answered = await _press(emulator, OPERATOR, message_id, buttons["Approve"])
+        assert "Approved and published." == answered["text"]
+        shown = await label_shown(atp_network, borderline.uri, labeler.did)
+        assert ["altered-quote"] == [x["val"] for x in shown]
+        actions = [(a, who) for a, who, _ in await labeler.store.events(borderline.uri)]
+        assert ["await", "approve"] == [a for a, _ in actions]
+        assert "factbot" == actions[0][1] and actions[1][1].endswith(f"({OPERATOR})")
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        await bluesky.close()
+        deps.store.close()
