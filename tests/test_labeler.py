@@ -10,6 +10,7 @@ labeler in `atproto-accept-labelers`, as for any third-party labeler."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -135,7 +136,8 @@ async def test_setup_publishes_the_definitions_once(
     first = capsys.readouterr().out
     assert 0 == await asyncio.to_thread(main, ["--config", str(config), "labeler", "setup"])
     second = capsys.readouterr().out
-    print(f"\n$ factbot labeler setup\n{first}$ factbot labeler setup\n{second}")  # noqa: T201
+    with capsys.disabled():
+        print(f"\n$ factbot labeler setup\n{first}$ factbot labeler setup\n{second}")  # noqa: T201
     assert "label definitions updated (altered-quote, unsourced-quote)" in first
     assert "already published (altered-quote, unsourced-quote); nothing changed" in second
 
@@ -177,6 +179,7 @@ async def test_a_reply_with_a_match_labels_the_post_once_and_a_correction_withdr
     labeler: Labeler,
     checker: Checker,
     tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """The bot answers a mention under a misquote with a match: the misquote gets
     `altered-quote` from the labeler, shown by the AppView to a reader who subscribes to the
@@ -221,7 +224,16 @@ async def test_a_reply_with_a_match_labels_the_post_once_and_a_correction_withdr
     assert seed.match is not None
     event = checker.corpus.event(seed.match.event_id)
     next_day = date.fromordinal(event.date.toordinal() + 1)
-    moved = load_corpus(moved_corpus(tmp_path, checker.corpus, event.id, next_day))
+    folder = moved_corpus(tmp_path, checker.corpus, event.id, next_day)
+    moved = load_corpus(folder)
+    # `factbot corrections` lists the label beside the two replies that stated the same date.
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[store]\npath = "{db}"\n[corpus]\npath = "{folder}"\n')
+    assert 0 == await asyncio.to_thread(main, ["--config", str(cfg), "corrections", "--json"])
+    listed = json.loads(capsys.readouterr().out)["corrections"]
+    assert sorted([("label", viral.uri), ("reply", first.uri), ("reply", second.uri)]) == sorted(
+        (c["kind"], c["id"]) for c in listed
+    )
     audit = AuditLog(db)
     try:
         corrections = Corrections([LabelCorrector(labeler)], audit, now)

@@ -7,9 +7,16 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.bluesky.label_store import LabelStore
 from bot.bluesky.labeler import Labeler
 from bot.corrections import Found, Output, Stated
 from bot.domain import Corpus
+
+
+async def label_outputs(store: LabelStore) -> list[Output]:
+    """Every label in force that records what its check stated."""
+    rows = await store.in_states("applied")
+    return [Output("bluesky", "label", r.uri, Stated.from_json(r.stated)) for r in rows if r.stated]
 
 
 class LabelCorrector:
