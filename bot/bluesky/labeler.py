@@ -10,8 +10,9 @@ the audit trail (`label_events`)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -78,6 +79,9 @@ class Labeler:
         self.did = ""
         self.ozone: Ozone | None = None
         self.emitted = 0  # label events sent to Ozone by this process (/metrics, tests)
+        # Posts whose label event is being sent now: the reconcile job, running beside the
+        # mentions job, must not send the same one again meanwhile.
+        self._sending: set[str] = set()
 
     async def start(self, handle: str, password: str) -> str:
         self.did = await self.session.start(handle, password, self.calls)
@@ -195,8 +199,29 @@ class Labeler:
         await self._emit(row)
         return True
 
+    @contextlib.contextmanager
+    def _holding(self, uri: str) -> Iterator[bool]:
+        """Hold `uri` while its event is sent; False when it is held already. (The event loop
+        switches only at an await, so the test and the add are one step.)"""
+        if uri in self._sending:
+            yield False
+            return
+        self._sending.add(uri)
+        try:
+            yield True
+        finally:
+            self._sending.discard(uri)
+
     async def _emit(self, row: LabelRow) -> None:
-        """Send the label's pending event to Ozone and mark it done."""
+        """Send the label's pending event to Ozone and mark it done (unless another task is
+        sending it right now: then that one finishes it; or has finished it since `row` was
+        read)."""
+        with self._holding(row.uri) as mine:
+            fresh = await self.store.get(row.uri) if mine else None  # read again, held
+            if fresh is not None and fresh.state in ("pending", "negating"):
+                await self._send(fresh)
+
+    async def _send(self, row: LabelRow) -> None:
         ozone, now = self._ozone(), self.clock()
         if row.state == "negating":
             await ozone.emit_label(row.uri, row.cid, negate=[row.value], comment="withdrawn")
@@ -218,20 +243,26 @@ class Labeler:
         it already holds (or no longer holds, for a negation) is only marked. How many rows
         were finished."""
         done = 0
-        for row in await self.store.in_states("pending", "negating"):
-            try:
-                held = (await self._ozone().labels(row.uri)).get(row.value, False)
-                now = self.clock()
-                if row.state == "pending" and held:
-                    await self.store.move(row.uri, ("pending",), "applied", now)
-                elif row.state == "negating" and not held:
-                    await self.store.move(row.uri, ("negating",), "negated", now)
-                else:
-                    await self._emit(row)
-            except Exception:
-                log.exception("labeler: %s (%s) not finished; retried later", row.uri, row.state)
-                continue
-            done += 1
+        for listed in await self.store.in_states("pending", "negating"):
+            with self._holding(listed.uri) as mine:
+                row = await self.store.get(listed.uri) if mine else None
+                if row is None or row.state not in ("pending", "negating"):
+                    continue  # being sent by another task, or finished since the list
+                try:
+                    held = (await self._ozone().labels(row.uri)).get(row.value, False)
+                    now = self.clock()
+                    if row.state == "pending" and held:
+                        await self.store.move(row.uri, ("pending",), "applied", now)
+                    elif row.state == "negating" and not held:
+                        await self.store.move(row.uri, ("negating",), "negated", now)
+                    else:
+                        await self._send(row)
+                except Exception:
+                    log.exception(
+                        "labeler: %s (%s) not finished; retried later", row.uri, row.state
+                    )
+                    continue
+                done += 1
         return done
 
     # --- appeals ----------------------------------------------------------------------------
