@@ -235,7 +235,7 @@ class Mentions:
                 result = await self.check(to_post(note))
             if mode != "answer" and result.verdict == "no_match":
                 return Outcome(note.uri, "skipped:unrelated post", "no_match")
-        checked = target if target is not None else mention_view
+        checked = mention_view if result.post.id == note.uri or target is None else target
         outcome = await self._respond(note, result, root, parent)
         if self.labels is not None and outcome.status in ("replied", "review"):
             await self.labels.checked(result, checked.uri, checked.cid, "reply")
