@@ -189,6 +189,7 @@ class Runtime:
                 self.labeler = await start_labeler(
                     self.config, self.creds.labeler, live, path, started, self.transport
                 )
+                self.health.add("labeler", self.labeler.client.com.atproto.server.get_session)
             if self.creds.bluesky is not None:
                 await self._start_bluesky(self.creds.bluesky, live, path, handover, started)
             if self.creds.telegram is not None and not self.dry_run:
