@@ -26,6 +26,7 @@ from test_bluesky import VIRAL, mention_seen, post
 from test_corrections_live import moved_corpus
 
 from bot.bluesky.app import BlueskyBot
+from bot.bluesky.etiquette import may_quote
 from bot.bluesky.label_corrections import LabelCorrector
 from bot.bluesky.labeler import Labeler
 from bot.bluesky.reports import Reports
@@ -422,6 +423,23 @@ async def test_stop_and_blocks_are_kept_and_thread_rules_are_honoured(
         assert "replied" == outcomes[named.uri]  # the root mentions the bot too
         sent = {r["target"] for r in await bot.store.outbox()}
         assert {allowed.uri, named.uri} == sent
+        # Postgate: a post whose author disabled quoting may not be quoted; others may.
+        closed = await post(users[2], VIRAL)
+        await users[2].com.atproto.repo.create_record(
+            models.ComAtprotoRepoCreateRecord.Data(
+                repo=users[2].me.did,
+                collection="app.bsky.feed.postgate",
+                rkey=closed.uri.rsplit("/", 1)[-1],
+                record={
+                    "$type": "app.bsky.feed.postgate",
+                    "post": closed.uri,
+                    "embeddingRules": [{"$type": "app.bsky.feed.postgate#disableRule"}],
+                    "createdAt": users[2].get_current_time_iso(),
+                },
+            )
+        )
+        assert not await may_quote(bot.client, bot.calls, closed.uri)
+        assert await may_quote(bot.client, bot.calls, named.uri)
     finally:
         await bot.close()
 
