@@ -207,7 +207,8 @@ async def test_a_reply_with_a_match_labels_the_post_once_and_a_correction_withdr
         assert row is not None and ("altered-quote", "applied") == (row.value, row.state)
 
         shown = await label_shown(atp_network, viral.uri, labeler.did)
-        print(f"\nthe seed post's label, as the AppView returns it:\n{shown}")  # noqa: T201
+        with capsys.disabled():
+            print(f"\nthe seed post's label, as the AppView returns it:\n{shown}")  # noqa: T201
         assert [("altered-quote", viral.uri, viral.cid)] == [
             (x["val"], x["uri"], x["cid"]) for x in shown
         ]
@@ -230,6 +231,7 @@ async def test_a_reply_with_a_match_labels_the_post_once_and_a_correction_withdr
     # `factbot corrections` lists the label beside the two replies that stated the same date.
     cfg = tmp_path / "config.toml"
     cfg.write_text(f'[store]\npath = "{db}"\n[corpus]\npath = "{folder}"\n')
+    capsys.readouterr()  # only what the command prints from here
     assert 0 == await asyncio.to_thread(main, ["--config", str(cfg), "corrections", "--json"])
     listed = json.loads(capsys.readouterr().out)["corrections"]
     assert sorted([("label", viral.uri), ("reply", first.uri), ("reply", second.uri)]) == sorted(
