@@ -12,7 +12,8 @@ import pytest
 from conftest import SEED_TEXT
 from factories import make_post
 
-from bot.config import ConfigError, LabelerConfig, load_config
+from bot.config import ConfigError, LabelerConfig
+from bot.config_load import load_config
 from bot.domain import Discrepancy
 from bot.labels import (
     ALTERED,

@@ -16,8 +16,8 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from bot.database import Database, Tables
 from bot.labels import LabelState
-from bot.worker_db import WorkerDatabase
 
 migrations = Migrations("factbot-labels")
 
@@ -71,9 +71,9 @@ class LabelRow:
 _COLUMNS = "uri, cid, value, why, verdict, state, stated"
 
 
-class LabelStore(WorkerDatabase):
-    def __init__(self, path: Path | str) -> None:
-        super().__init__(path, migrations)
+class LabelStore(Tables):
+    def __init__(self, database: Database | Path | str) -> None:
+        super().__init__(database, migrations)
 
     async def add(
         self,

@@ -28,6 +28,7 @@ from bot.bluesky.label_store import LabelRow, LabelStore
 from bot.bluesky.ozone import Ozone
 from bot.config import BlueskyConfig, LabelerConfig
 from bot.corrections import Stated, stated
+from bot.database import Database
 from bot.domain import CheckResult, Corpus
 from bot.labels import (
     SERVICE,
@@ -63,7 +64,7 @@ class Labeler:
         self,
         config: LabelerConfig,
         retry: BlueskyConfig,
-        store_path: Path | str,
+        store_path: Database | Path | str,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock = utc_now,
         corpus: Callable[[], Corpus] | None = None,

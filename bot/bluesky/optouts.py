@@ -10,7 +10,7 @@ from typing import Literal, TypeVar
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from bot.worker_db import WorkerDatabase
+from bot.database import Tables
 
 migrations = Migrations("factbot-optouts")
 OptOut = Literal["block", "stop"]
@@ -25,7 +25,7 @@ def m001_optouts(db: sqlite_utils.Database) -> None:
 class OptOuts:
     """On the Bluesky store's own file and worker (its migrations applied there)."""
 
-    def __init__(self, store: WorkerDatabase) -> None:
+    def __init__(self, store: Tables) -> None:
         store.migrate(migrations)
         self.store, self.db = store, store.db
 

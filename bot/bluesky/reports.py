@@ -14,10 +14,10 @@ from typing import Any
 
 from bot.bluesky.labeler import Labeler
 from bot.bluesky.ozone import APPEAL_REASON
-from bot.bluesky.ports import CHANNEL, Publisher
 from bot.bluesky.records import to_post
 from bot.labels import Appeal, AppealSink
 from bot.pipeline import Checks
+from bot.ports import CHANNEL, Publisher
 
 log = logging.getLogger(__name__)
 COMMENT_MAX = 1000  # characters of a report's comment kept (it is the reporter's text)

@@ -29,6 +29,7 @@ from bot.bluesky.stated import StatedTables
 from bot.bluesky.store import BlueskyStore
 from bot.config import Config
 from bot.corrections import Found, Output, pending
+from bot.database import Database
 from bot.domain import Corpus
 from bot.store import AuditLog
 from bot.telegram.app import TOKEN_ENV, build_application
@@ -109,15 +110,13 @@ async def from_the_command_line(
     """`factbot corrections`: what is pending; with `apply`, correct it with the platforms'
     credentials from the environment (the live bot must not be running on Bluesky: it holds
     the session; an operator's Approve in the review chat does the same from inside it)."""
-    path = config.store.path
-    audit = AuditLog(path)
-    bluesky, telegram = BlueskyStore(path), TelegramStore(path)
+    database = Database(config.store.path)  # one file, one writer, shared by the stores
     async with contextlib.AsyncExitStack() as stack:
-        for store in (audit, bluesky, telegram):
-            stack.callback(store.close)
+        stack.callback(database.close)
+        audit = AuditLog(database)
+        bluesky, telegram = BlueskyStore(database), TelegramStore(database)
         tables = CorrectionTables(telegram)
-        labels = LabelStore(path)
-        stack.callback(labels.close)
+        labels = LabelStore(database)
         outputs = [
             *await StatedTables(bluesky).outputs(),
             *await tables.outputs(),
@@ -133,7 +132,7 @@ async def from_the_command_line(
         if {k for p, k in kinds if p == "telegram"}:
             correctors.append(await _telegram(config, tables, environ, stack))
         if ("bluesky", "label") in kinds:
-            correctors.append(await _labeler(config, environ, stack))
+            correctors.append(await _labeler(config, database, environ, stack))
         return found, await Corrections(correctors, audit, utc_now).apply(corpus)
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -160,14 +159,17 @@ async def _bluesky(
 
 
 async def _labeler(
-    config: Config, environ: Mapping[str, str], stack: contextlib.AsyncExitStack
+    config: Config,
+    database: Database,
+    environ: Mapping[str, str],
+    stack: contextlib.AsyncExitStack,
 ) -> Corrector:
     account = labeler_credentials(environ)
     if account is None:
         raise MissingCredentials(
             "Bluesky labels need withdrawing: set LABELER_HANDLE and LABELER_APP_PASSWORD"
         )
-    labeler = Labeler(config.labeler, config.bluesky, config.store.path)
+    labeler = Labeler(config.labeler, config.bluesky, database)
     stack.push_async_callback(labeler.close)
     await labeler.start(*account)
     return LabelCorrector(labeler)

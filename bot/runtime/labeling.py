@@ -13,11 +13,12 @@ from pathlib import Path
 import httpx
 
 from bot.bluesky.labeler import Labeler, SetupOutcome, labeler_credentials
-from bot.bluesky.ports import Publisher
 from bot.bluesky.reports import Reports
 from bot.config import Config
+from bot.database import Database
 from bot.labels import AppealSink
 from bot.pipeline import Checks
+from bot.ports import Publisher
 from bot.runtime.jobs import Jobs
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ async def start_labeler(
     config: Config,
     account: tuple[str, str],
     checker: Checks,
-    path: Path | str,
+    path: Database | Path | str,
     started: contextlib.AsyncExitStack,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Labeler:

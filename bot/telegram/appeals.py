@@ -14,9 +14,10 @@ from telegram.ext import CallbackQueryHandler
 from bot.labels import Appeal
 from bot.telegram.app import TelegramApp
 from bot.telegram.cards import brief, defang, esc, fit
+from bot.telegram.deps import TelegramDeps
 from bot.telegram.handlers import Context
-from bot.telegram.ports import TelegramDeps
-from bot.telegram.publish import APPEAL, APPEAL_CALLBACK, TelegramOutlet
+from bot.telegram.publish import APPEAL_CALLBACK, TelegramOutlet
+from bot.telegram.store import APPEAL
 
 log = logging.getLogger(__name__)
 COMMENT_CAP = 500

@@ -34,14 +34,16 @@ from bot.telegram.cards import (
     decision_footer,
     review_card,
 )
+from bot.telegram.deps import TelegramDeps
 from bot.telegram.edits import CorrectionTables
-from bot.telegram.ports import TelegramDeps
 from bot.telegram.store import (
     ALERT,
+    APPEAL,
     CARD,
     DIGEST,
     OFFER,
     REVIEW,
+    Kind,
     Pending,
     card_key,
     review_key,
@@ -54,7 +56,6 @@ CHANNEL = "channel"
 APPROVE, REJECT = "approve", "reject"
 CALLBACK = r"^review:(approve|reject):(\d+)$"
 CORRECTIONS_CALLBACK = r"^corrections:approve:([0-9a-f]{1,16})$"
-APPEAL = "appeal"  # an appeal of a Bluesky label (bot/telegram/appeals.py)
 APPEAL_CALLBACK = r"^appeal:(keep|retract):(\d{1,18})$"
 CORRECTIONS_HEADING = "Corrections"
 MAX_ATTEMPTS = 5  # failed sends of one message before reconcile leaves it to the operators
@@ -199,7 +200,7 @@ class TelegramOutlet:
             return None
         return await self._once(DIGEST, f"{DIGEST}:{day.isoformat()}", channel, text)
 
-    async def _once(self, kind: str, key: str, chat: str, text: str) -> int | None:
+    async def _once(self, kind: Kind, key: str, chat: str, text: str) -> int | None:
         """An alert or digest through the outbox: written (once) before the send. A key written
         before but never sent is sent now, with the text written then."""
         store = self.deps.store
