@@ -9,6 +9,7 @@
     factbot corrections [--apply]     published outputs whose stated facts the corpus changed
     factbot pages export DIR          the check pages as static files (--claimreview FILE.jsonl)
     factbot browse                    Datasette over the store, read-only
+    factbot labeler setup             publish the labeler's label definitions (idempotent)
 
 Exit codes: 0 done, 1 unexpected failure, 2 bad config, corpus or input file.
 """
@@ -307,6 +308,25 @@ def cmd_corrections(args: argparse.Namespace, config: Config) -> int:
     return 1 if failed else 0
 
 
+def cmd_labeler(args: argparse.Namespace, config: Config) -> int:
+    """`factbot labeler setup`: the labeler's `app.bsky.labeler.service` record, from the
+    credentials in LABELER_HANDLE / LABELER_APP_PASSWORD (exit 1 without them)."""
+    from bot.bluesky.client import LoginError, SessionInUse
+    from bot.runtime.labeling import (
+        MissingLabelerCredentials,
+        describe_setup,
+        setup_from_the_command_line,
+    )
+
+    try:
+        outcome = asyncio.run(setup_from_the_command_line(config, os.environ))
+    except (MissingLabelerCredentials, LoginError, SessionInUse) as exc:
+        print(f"factbot labeler setup: {exc}", file=sys.stderr)
+        return 1
+    print(describe_setup(outcome))
+    return 0
+
+
 def _minutes(value: str) -> int:
     minutes = int(value)
     if minutes < 1:
@@ -362,6 +382,12 @@ def build_parser() -> argparse.ArgumentParser:
     corrections.add_argument("--json", action="store_true", help="one JSON object, for scripts")
     corrections.set_defaults(func=cmd_corrections)
     add_page_commands(sub)
+    labeler = sub.add_parser("labeler", help="factbot's Bluesky labeler (through Ozone)")
+    labeler_sub = labeler.add_subparsers(dest="labeler_command", required=True)
+    setup = labeler_sub.add_parser(
+        "setup", help="publish the label definitions as the labeler's service record"
+    )
+    setup.set_defaults(func=cmd_labeler)
     return parser
 
 

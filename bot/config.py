@@ -129,6 +129,22 @@ class BlueskyConfig:
 
 
 @dataclass(frozen=True)
+class LabelerConfig:
+    """factbot's labeler (`bot/bluesky/labeler.py`, through Ozone's moderation API). Its
+    account's handle and app password are read from LABELER_HANDLE and LABELER_APP_PASSWORD
+    only; `service_url` is its PDS."""
+
+    enabled: bool = False
+    service_url: str = "https://bsky.social"
+    session_file: Path = Path(".factbot/labeler.session")
+    auto_verdicts: tuple[str, ...] = ("match",)  # a `review` always waits for an Approve
+    expiry_days: int = 0  # 0: labels never expire
+    pages_url: str = ""  # the check pages the label descriptions point to ("": the reply)
+    reports_seconds: float = 30.0  # how often reports and appeals are read from Ozone
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
 class LimitsConfig:
     """The global budget of answers, over every account of every platform (Bluesky and
     Telegram together); 0 = no budget. The per-account limits are each adapter's
@@ -206,6 +222,7 @@ class Config:
     reply: ReplyConfig = field(default_factory=ReplyConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     bluesky: BlueskyConfig = field(default_factory=BlueskyConfig)
+    labeler: LabelerConfig = field(default_factory=LabelerConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     ops: OpsConfig = field(default_factory=OpsConfig)

@@ -19,6 +19,7 @@ from bot.config import (
     BlueskyConfig,
     Config,
     ConfigError,
+    LabelerConfig,
     OpsConfig,
     PagesConfig,
     ScheduleConfig,
@@ -185,6 +186,7 @@ def _check(path: Path, config: Config) -> None:
     _check_telegram(path, config.telegram)
     _check_bluesky(path, config.bluesky)
     _check_schedule(path, config.schedule)
+    _check_labeler(path, config.labeler)
     if config.schedule.digest_at and not config.telegram.channel:
         raise ConfigError(
             f"{path}: missing key [telegram] channel: expected the channel the digest goes to, "
@@ -205,6 +207,7 @@ def _check(path: Path, config: Config) -> None:
         "gate",
         "telegram",
         "bluesky",
+        "labeler",
         "limits",
         "schedule",
         "ops",
@@ -272,6 +275,31 @@ def _check_bluesky(path: Path, bluesky: BlueskyConfig) -> None:
         raise ConfigError(
             f"{path}: [bluesky] write_points_per_hour = {bluesky.write_points_per_hour}: "
             "expected at most 5000 (Bluesky's own limit an hour)"
+        )
+
+
+def _check_labeler(path: Path, labeler: LabelerConfig) -> None:
+    if not labeler.service_url.startswith(("https://", "http://")):
+        raise ConfigError(
+            f"{path}: [labeler] service_url = {labeler.service_url!r}: expected an http(s) URL"
+        )
+    if any(v != "match" for v in labeler.auto_verdicts):
+        raise ConfigError(
+            f"{path}: [labeler] auto_verdicts = {list(labeler.auto_verdicts)!r}: expected "
+            '["match"] or [] (a "review" is labelled only after an operator\'s Approve)'
+        )
+    if labeler.pages_url and not labeler.pages_url.startswith(("https://", "http://")):
+        raise ConfigError(
+            f'{path}: [labeler] pages_url = {labeler.pages_url!r}: expected an http(s) URL or ""'
+        )
+    if labeler.expiry_days > DAYS_MAX:
+        raise ConfigError(
+            f"{path}: [labeler] expiry_days = {labeler.expiry_days}: expected at most "
+            f"{DAYS_MAX} (ten years)"
+        )
+    if labeler.reports_seconds <= 0:
+        raise ConfigError(
+            f"{path}: [labeler] reports_seconds = {labeler.reports_seconds}: expected above 0"
         )
 
 

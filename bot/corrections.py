@@ -230,7 +230,7 @@ def bluesky_correction(lines: Sequence[str], more: str = "…") -> str:
 
 
 Platform = Literal["bluesky", "telegram"]
-Kind = Literal["reply", "card", "review"]
+Kind = Literal["reply", "card", "review", "label"]
 
 
 @dataclass(frozen=True)

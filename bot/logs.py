@@ -24,7 +24,12 @@ from typing import Any, TextIO
 from pythonjsonlogger.json import JsonFormatter
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-SECRET_VARIABLES = ("TELEGRAM_BOT_TOKEN", "BLUESKY_APP_PASSWORD", "FACTBOT_OPS_TOKEN")
+SECRET_VARIABLES = (
+    "TELEGRAM_BOT_TOKEN",
+    "BLUESKY_APP_PASSWORD",
+    "LABELER_APP_PASSWORD",
+    "FACTBOT_OPS_TOKEN",
+)
 REDACTED = "[redacted]"
 # A value this short is not worth blanking: "x" would turn every x of every line into noise,
 # and no real token or app password is that short.

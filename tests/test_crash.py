@@ -67,9 +67,12 @@ port = {free_port()}
     )
 
 
-def start_bot(config: Path, handle: str, log: Path) -> subprocess.Popen[bytes]:
+def start_bot(
+    config: Path, handle: str, log: Path, extra: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     env |= {"BLUESKY_HANDLE": handle, "BLUESKY_APP_PASSWORD": DEFAULT_PASSWORD}
+    env |= extra or {}
     env |= {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     with log.open("ab") as out:
         return subprocess.Popen(

@@ -23,6 +23,7 @@ from bot.bluesky.store import BlueskyStore
 from bot.bluesky.watch import Watcher
 from bot.config import BlueskyConfig, LimitsConfig
 from bot.database import Database
+from bot.labels import Labelling
 from bot.pipeline import Checks
 from bot.ports import Publisher
 
@@ -53,9 +54,11 @@ class BlueskyBot:
         sleep: Sleep | None = None,
         budget: LimitsConfig | None = None,
         sender: SenderFactory = ThreadSender,
+        labels: Labelling | None = None,
     ) -> None:
         self.config, self.checker, self.clock, self.publisher = config, checker, clock, publisher
         self.make_sender = sender
+        self.labels = labels  # the labeler, when [labeler] is enabled
         self.budget = budget or LimitsConfig()  # the global budget of answers ([limits])
         self.client: AsyncClient = build_client(config, transport)
         self.session = Session(self.client, config.session_file)
@@ -83,6 +86,7 @@ class BlueskyBot:
             self.clock,
             reviewer=self.publisher,
             budget=self.budget,
+            labels=self.labels,
             sender=self.sender,
         )
         self.watcher = Watcher(
@@ -94,6 +98,7 @@ class BlueskyBot:
             self.clock,
             publisher=self.publisher,
             self_did=self.did,
+            labels=self.labels,
         )
         self.ports = BlueskyPorts(
             self.client, self.sender, self.calls, self.config.max_thread_posts

@@ -5,7 +5,8 @@ trusted). The time for `updateSeen` is taken before listing. What is checked: th
 mention replies to (its parent), else the post it quotes, else the mention's own text. The
 reply goes under the mention (parent) in the mention's thread (root), through the outbox.
 Skipped: the bot's own posts, replies and quotes that do not mention the bot, threads where
-replies are disabled, authors who block the bot (or whom it blocks), accounts that declare
+replies are disabled (threadgate), authors who block the bot (or whom it blocks) or asked it to
+stop (`stop` in a mention: both kept, they get nothing more), accounts that declare
 themselves bots (the `bot` self-label), and, by default, a mention under somebody else's post
 that matches nothing verified (`[bluesky] unrelated_parent`: nobody can make the bot reply
 under any post). A `review` goes to the operators instead of being published. Each account's
@@ -26,6 +27,8 @@ from typing import Any, Literal
 from atproto import AsyncClient
 
 from bot.bluesky.calls import CREATE, BudgetSpent, Calls, Clock
+from bot.bluesky.etiquette import thread_allows
+from bot.bluesky.optouts import OptOuts
 from bot.bluesky.records import declares_bot, parse_time, quoted_ref, strong_ref, to_post
 from bot.bluesky.replies import Ref, ThreadSender, cap_thread
 from bot.bluesky.stated import StatedTables
@@ -33,6 +36,7 @@ from bot.bluesky.store import Answered, BlueskyStore
 from bot.config import BlueskyConfig, LimitsConfig
 from bot.corrections import stated
 from bot.domain import BlueskyPost, CheckResult, Post, Verdict
+from bot.labels import Labelling, wants_stop
 from bot.limits import Admit, Limits, limit_notice
 from bot.pipeline import Checks
 from bot.ports import Publisher
@@ -76,8 +80,11 @@ class Mentions:
         reviewer: Publisher | None = None,
         budget: LimitsConfig | None = None,
         sender: ThreadSender | None = None,
+        labels: Labelling | None = None,
     ) -> None:
         self.client, self.did, self.checker, self.store = client, did, checker, store
+        self.labels = labels  # the labeler: a checked post it answers may earn a label
+        self.optouts = OptOuts(store)  # who blocked the bot or asked it to stop
         self.calls, self.config, self.clock, self.reviewer = calls, config, clock, reviewer
         self.sender = sender or ThreadSender(client, did, store, calls, clock)
         self.limits = Limits(store, "bluesky", config.checks_per_hour, budget or LimitsConfig())
@@ -187,11 +194,27 @@ class Mentions:
             note.uri, note.reason, author, note.indexed_at, self.clock()
         ):
             return Outcome(note.uri, "duplicate")
-        answer = await self._answer(note)
+        answer = await self._opted_out(note) or await self._answer(note)
         await self.store.finish_mention(
             note.uri, answer.status, self.clock(), verdict=answer.verdict
         )
         return Outcome(note.uri, answer.status, answer.verdict, answer.replies)
+
+    async def _opted_out(self, note: Any) -> Answer | None:
+        """An author who blocked the bot or asked it to stop (`stop` in a mention) gets nothing
+        more, ever (kept in SQLite)."""
+        author, now = note.author.did, self.clock()
+        viewer = note.author.viewer
+        if viewer is not None and (viewer.blocked_by or viewer.blocking):
+            await self.optouts.add(author, "block", now)
+            return Answer("skipped:blocked")
+        if await self.optouts.why(author) is not None:
+            return Answer("skipped:opted out")
+        if wants_stop(getattr(note.record, "text", "") or ""):
+            await self.optouts.add(author, "stop", now)
+            log.info("bluesky: %s asked the bot to stop; nothing more for them", author)
+            return Answer("skipped:asked to stop")
+        return None
 
     async def _answer(self, note: Any) -> Answer:
         viewer = note.author.viewer
@@ -206,6 +229,8 @@ class Mentions:
             return Answer("skipped:replies disabled")
         if declares_bot(note.author) or declares_bot(mention_view.author):
             return Answer("skipped:bot account")  # no bot-to-bot ping-pong
+        if not await thread_allows(self.client, self.calls, note.record, self.did):
+            return Answer("skipped:replies disabled")
         root, parent = self._refs(note)
         admit = await self.limits.admit(note.author.did, note.uri, self.clock())
         if admit is Admit.BUSY:  # the global budget: no notice (it would be a post too)
@@ -227,7 +252,11 @@ class Mentions:
                 result = await self.check(to_post(note))
             if mode != "answer" and result.verdict == "no_match":
                 return Answer("skipped:unrelated post", "no_match")
-        return await self._respond(note, result, root, parent)
+        checked = mention_view if result.post.id == note.uri or target is None else target
+        answer = await self._respond(note, result, root, parent)
+        if self.labels is not None and answer.status in ("replied", "review"):
+            await self.labels.checked(result, checked.uri, checked.cid, "reply")
+        return answer
 
     def _under_someone_else(self, note: Any, target: Any) -> bool:
         """The mention replies to a post its author did not write (a third party's)."""

@@ -32,6 +32,8 @@ Answered = Literal[
     "skipped:own post",
     "skipped:not addressed to the bot",
     "skipped:blocked",
+    "skipped:opted out",
+    "skipped:asked to stop",
     "skipped:deleted",
     "skipped:replies disabled",
     "skipped:bot account",

@@ -1,7 +1,8 @@
 """Watching feeds: configured searches and the firehose bring posts in; posts that match are
 tracked, their likes and reposts are refreshed on a schedule, and a post that crosses the
-virality threshold is handed to the publishers (the Telegram channel) once. Watching never
-replies on Bluesky: only a mention does."""
+virality threshold is handed to the publishers (the Telegram channel) once, and to the labeler
+(a label on the post itself, `bot/bluesky/labeler.py`). Watching never replies on Bluesky: only
+a mention does."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from bot.bluesky.records import to_post
 from bot.bluesky.store import BlueskyStore
 from bot.config import BlueskyConfig
 from bot.domain import CheckFailure, CheckResult, Post
+from bot.labels import Labelling
 from bot.pipeline import Checks, check_each
 from bot.ports import CHANNEL, Publisher
 
@@ -50,7 +52,9 @@ class Watcher:
         clock: Clock,
         publisher: Publisher | None = None,
         self_did: str = "",
+        labels: Labelling | None = None,
     ) -> None:
+        self.labels = labels  # the labeler: a viral match earns its label
         self.client, self.checker, self.store, self.calls = client, checker, store, calls
         self.config, self.clock, self.publisher = config, clock, publisher
         self.self_did = self_did  # the bot's own posts quote the corpus: never tracked
@@ -139,5 +143,7 @@ class Watcher:
         log.info("%s went viral (%d likes, %d reposts): handing over", view.uri, likes, reposts)
         if self.publisher is not None and result.verdict in TRACKED:
             await self.publisher.hand_over(result, CHANNEL)
+        if self.labels is not None:
+            await self.labels.checked(result, view.uri, view.cid, "viral")
         await self.store.mark_handed_over(view.uri, self.clock())
         return 1

@@ -21,6 +21,9 @@ from bot.bluesky.calls import Calls, utc_now
 from bot.bluesky.client import Session, build_client
 from bot.bluesky.client import credentials as bluesky_credentials
 from bot.bluesky.corrections import BlueskyCorrector
+from bot.bluesky.label_corrections import LabelCorrector, label_outputs
+from bot.bluesky.label_store import LabelStore
+from bot.bluesky.labeler import Labeler, labeler_credentials
 from bot.bluesky.replies import ThreadSender
 from bot.bluesky.stated import StatedTables
 from bot.bluesky.store import BlueskyStore
@@ -113,16 +116,23 @@ async def from_the_command_line(
         audit = AuditLog(database)
         bluesky, telegram = BlueskyStore(database), TelegramStore(database)
         tables = CorrectionTables(telegram)
-        outputs = [*await StatedTables(bluesky).outputs(), *await tables.outputs()]
+        labels = LabelStore(database)
+        outputs = [
+            *await StatedTables(bluesky).outputs(),
+            *await tables.outputs(),
+            *await label_outputs(labels),
+        ]
         found = pending(outputs, corpus)
         if not apply or not found:
             return found, None
         correctors: list[Corrector] = []
-        platforms = {f.output.platform for f in found}
-        if "bluesky" in platforms:
+        kinds = {(f.output.platform, f.output.kind) for f in found}
+        if ("bluesky", "reply") in kinds:
             correctors.append(await _bluesky(config, bluesky, environ, stack))
-        if "telegram" in platforms:
+        if {k for p, k in kinds if p == "telegram"}:
             correctors.append(await _telegram(config, tables, environ, stack))
+        if ("bluesky", "label") in kinds:
+            correctors.append(await _labeler(config, database, environ, stack))
         return found, await Corrections(correctors, audit, utc_now).apply(corpus)
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -146,6 +156,23 @@ async def _bluesky(
     calls = Calls(cfg)
     did = await session.start(*account, calls)
     return BlueskyCorrector(ThreadSender(client, did, store, calls, utc_now), config.reply)
+
+
+async def _labeler(
+    config: Config,
+    database: Database,
+    environ: Mapping[str, str],
+    stack: contextlib.AsyncExitStack,
+) -> Corrector:
+    account = labeler_credentials(environ)
+    if account is None:
+        raise MissingCredentials(
+            "Bluesky labels need withdrawing: set LABELER_HANDLE and LABELER_APP_PASSWORD"
+        )
+    labeler = Labeler(config.labeler, config.bluesky, database)
+    stack.push_async_callback(labeler.close)
+    await labeler.start(*account)
+    return LabelCorrector(labeler)
 
 
 async def _telegram(

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.bluesky.client import credentials as bluesky_credentials
+from bot.bluesky.labeler import labeler_credentials
 from bot.config import Config, ConfigError
 from bot.runtime.health import is_loopback
 from bot.telegram.app import TOKEN_ENV
@@ -21,17 +22,19 @@ class Credentials:
     bluesky: tuple[str, str] | None = field(default=None, repr=False)  # handle, app password
     telegram: str | None = field(default=None, repr=False)  # the bot token
     ops_token: str | None = field(default=None, repr=False)  # for /healthz and /metrics
+    labeler: tuple[str, str] | None = field(default=None, repr=False)  # the labeler account
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Credentials:
         token = environ.get(TOKEN_ENV, "").strip()
         ops = environ.get(OPS_TOKEN_ENV, "").strip()
-        return cls(bluesky_credentials(environ), token or None, ops or None)
+        labeler = labeler_credentials(environ)
+        return cls(bluesky_credentials(environ), token or None, ops or None, labeler)
 
     @property
     def secrets(self) -> list[str]:
-        """The app password and the token, for redaction."""
-        found = [self.bluesky[1]] if self.bluesky is not None else []
+        """The app passwords and the tokens, for redaction."""
+        found = [a[1] for a in (self.bluesky, self.labeler) if a is not None]
         return found + [t for t in (self.telegram, self.ops_token) if t is not None]
 
     @property

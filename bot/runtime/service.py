@@ -27,6 +27,8 @@ import httpx
 
 from bot.bluesky.app import BlueskyBot
 from bot.bluesky.corrections import BlueskyCorrector
+from bot.bluesky.label_corrections import LabelCorrector
+from bot.bluesky.labeler import Labeler
 from bot.bluesky.replies import ThreadSender
 from bot.config import Config
 from bot.corrections import describe
@@ -42,12 +44,14 @@ from bot.runtime.credentials import Credentials
 from bot.runtime.dryrun import WritingSender, replay, write_handover
 from bot.runtime.health import Health, OpsServer
 from bot.runtime.jobs import Jobs
+from bot.runtime.labeling import schedule_labeler, start_labeler
 from bot.runtime.metrics import Metrics
 from bot.runtime.pages import Pages
 from bot.runtime.reload import CorpusReloader
 from bot.store import AuditLog
 from bot.telegram import TelegramDeps, TelegramOutlet, TelegramStore, announce, register
 from bot.telegram.app import TelegramApp, build_application, initialize
+from bot.telegram.appeals import AppealDesk, register_appeals
 from bot.telegram.corrections import TelegramCorrector
 from bot.telegram.digest import digest_text
 
@@ -100,6 +104,8 @@ class Runtime:
         self._digest_from: tuple[TelegramStore, LiveChecks] | None = None
         self.corrections: Corrections | None = None
         self.live: LiveChecks | None = None
+        self.labeler: Labeler | None = None
+        self.appeals: AppealDesk | None = None
         self.jobs = Jobs(config.schedule, self.metrics)
         self.parked = 0  # job runs cancelled at stop (their work waits for the next start)
 
@@ -134,10 +140,17 @@ class Runtime:
             )
             jobs = self.jobs
             handover = Handover(self.dry_run, self.out)
+            if self.config.labeler.enabled and self.creds.labeler and not self.dry_run:
+                self.labeler = await start_labeler(
+                    self.config, self.creds.labeler, live, database, started, self.transport
+                )
+                self.health.add("labeler", self.labeler.client.com.atproto.server.get_session)
             if self.creds.bluesky is not None:
                 await self._start_bluesky(self.creds.bluesky, live, database, handover, started)
             if self.creds.telegram is not None and not self.dry_run:
                 await self._start_telegram(self.creds.telegram, live, database, handover, started)
+            if self.labeler is not None:
+                schedule_labeler(jobs, self.config, self.labeler, live, handover, self.appeals)
             if self.replay is not None:
                 self._schedule_replay(self.replay, live)
             else:
@@ -200,6 +213,7 @@ class Runtime:
             transport=self.transport,
             budget=self.config.limits,
             sender=partial(WritingSender, self.out) if self.dry_run else ThreadSender,
+            labels=self.labeler,
         )
         self.bluesky = bot
         started.push_async_callback(bot.close)
@@ -249,8 +263,10 @@ class Runtime:
             resolver=ports,
             bluesky=ports,
             budget=self.config.limits,
+            labels=self.labeler,
         )
         outlet = register(app, deps)
+        self.appeals = register_appeals(app, deps, outlet)
         await initialize(app, self.config.telegram.base_url)  # TelegramStartError: one line
         started.push_async_callback(app.shutdown)
         await announce(app)
@@ -291,6 +307,8 @@ class Runtime:
         correctors: list[Corrector] = []
         if self.bluesky is not None:
             correctors.append(BlueskyCorrector(self.bluesky.sender, self.config.reply))
+        if self.labeler is not None:
+            correctors.append(LabelCorrector(self.labeler))
         if self.outlet is not None:
             telegram = TelegramCorrector(
                 self.outlet.bot, self.outlet.tables, self.config.reply, self.outlet.deps.clock

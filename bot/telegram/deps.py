@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.config import LimitsConfig, TelegramConfig
+from bot.labels import LabelDesk
 from bot.pipeline import Checks
 from bot.ports import BlueskyPublisher, PostResolver
 from bot.telegram.store import TelegramStore
@@ -28,3 +29,4 @@ class TelegramDeps:
     bluesky: BlueskyPublisher | None = None
     clock: Callable[[], datetime] = utc_now
     budget: LimitsConfig = field(default_factory=LimitsConfig)  # [limits]: the global budget
+    labels: LabelDesk | None = None  # the labeler: reviews approved, appeals decided

@@ -38,6 +38,7 @@ from bot.telegram.deps import TelegramDeps
 from bot.telegram.edits import CorrectionTables
 from bot.telegram.store import (
     ALERT,
+    APPEAL,
     CARD,
     DIGEST,
     OFFER,
@@ -55,6 +56,7 @@ CHANNEL = "channel"
 APPROVE, REJECT = "approve", "reject"
 CALLBACK = r"^review:(approve|reject):(\d+)$"
 CORRECTIONS_CALLBACK = r"^corrections:approve:([0-9a-f]{1,16})$"
+APPEAL_CALLBACK = r"^appeal:(keep|retract):(\d{1,18})$"
 CORRECTIONS_HEADING = "Corrections"
 MAX_ATTEMPTS = 5  # failed sends of one message before reconcile leaves it to the operators
 
@@ -70,6 +72,17 @@ def review_buttons(review_id: int) -> InlineKeyboardMarkup:
             [
                 InlineKeyboardButton("Approve", callback_data=f"review:{APPROVE}:{review_id}"),
                 InlineKeyboardButton("Reject", callback_data=f"review:{REJECT}:{review_id}"),
+            ]
+        ]
+    )
+
+
+def appeal_buttons(appeal_id: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Approve (keep)", callback_data=f"appeal:keep:{appeal_id}"),
+                InlineKeyboardButton("Retract", callback_data=f"appeal:retract:{appeal_id}"),
             ]
         ]
     )
@@ -248,6 +261,8 @@ class TelegramOutlet:
             markup = review_buttons(int(item.ref))
         elif item.kind == OFFER:
             markup = corrections_button(item.key.split(":", 1)[1])
+        elif item.kind == APPEAL:
+            markup = appeal_buttons(item.key.split(":", 1)[1])
         try:
             message = await self.bot.send_message(
                 chat_id(item.chat_id), item.text, reply_markup=markup
@@ -274,6 +289,10 @@ class TelegramOutlet:
         if decision == APPROVE:
             facts = await self.tables.stated(review_key(review.post_id))
             await self._publish(review.target, review.post_id, review.card, review.bluesky, facts)
+        if self.deps.labels is not None:  # its Bluesky label waited for this decision
+            desk = self.deps.labels
+            decided = desk.approved if decision == APPROVE else desk.rejected
+            await decided(review.post_id, f"{operator} ({operator_id})")
         footer = decision_footer(decision, operator, operator_id, now)
         if review.message_id is not None:
             await self.bot.edit_message_text(

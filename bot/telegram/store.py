@@ -31,13 +31,15 @@ from bot.telegram.digest import DigestFigures, day_figures
 from bot.telegram.schema import migrations
 
 # What an outgoing message is: a channel card, a review for the operators, an alert, the daily
-# digest, or an offer to the operators to apply corrections (an Approve button).
-Kind = Literal["card", "review", "alert", "digest", "offer"]
+# digest, an offer to the operators to apply corrections (an Approve button), or an appeal of a
+# Bluesky label (Approve (keep) / Retract buttons).
+Kind = Literal["card", "review", "alert", "digest", "offer", "appeal"]
 CARD: Final = "card"
 REVIEW: Final = "review"
 ALERT: Final = "alert"
 DIGEST: Final = "digest"
 OFFER: Final = "offer"
+APPEAL: Final = "appeal"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,43 @@
+"""Withdrawing a label the corpus no longer supports: the labels' side of the corrections
+machinery (`bot/runtime/corrections.py`). Each label in force records what its check stated;
+when a corpus change contradicts it, `apply` negates the label in Ozone (once: the row moves to
+`negating` before the call and `negated` after; `reconcile` finishes one a crash interrupted)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.bluesky.label_store import LabelStore
+from bot.bluesky.labeler import Labeler
+from bot.corrections import Found, Output, Stated
+from bot.domain import Corpus
+
+
+async def label_outputs(store: LabelStore) -> list[Output]:
+    """Every label in force that records what its check stated."""
+    rows = await store.in_states("applied")
+    return [Output("bluesky", "label", r.uri, Stated.from_json(r.stated)) for r in rows if r.stated]
+
+
+class LabelCorrector:
+    platform = "bluesky"
+
+    def __init__(self, labeler: Labeler) -> None:
+        self.labeler = labeler
+
+    async def outputs(self) -> list[Output]:
+        rows = await self.labeler.store.in_states("applied")
+        return [
+            Output("bluesky", "label", r.uri, Stated.from_json(r.stated)) for r in rows if r.stated
+        ]
+
+    def key(self, found: Found, corpus: Corpus) -> str:
+        return f"bluesky|{found.output.id}|label:withdrawn"
+
+    async def reconcile(self) -> int:
+        return await self.labeler.reconcile()
+
+    async def apply(self, found: Found, corpus: Corpus, day: date) -> bool:
+        fields = ", ".join(sorted({c.label for c in found.changes}))
+        detail = f"corpus {corpus.version[:12]} changed: {fields}"
+        return await self.labeler.withdraw(found.output.id, "corpus correction", detail)
