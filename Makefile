@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test lint install clean atproto-network image test-docker
+.PHONY: run test lint install clean atproto-network image test-docker ocr images
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,9 +16,9 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) ocr
 
-run: $(STAMP)
+run: $(STAMP) ocr
 	$(BIN)/factbot run
 
 lint: $(STAMP)
@@ -26,8 +26,30 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check bot tests benchmarks
 	$(BIN)/mypy
 
-test: lint atproto-network
+test: lint atproto-network ocr
 	$(BIN)/pytest
+
+# OCR of images (bot/images/ocr.py): Debian's Tesseract with the English, French and Simplified
+# Chinese traineddata, installed with apt-get when missing, like postgresql below.
+OCR_PKGS := tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra tesseract-ocr-chi-sim
+ocr:
+	@if ! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx chi_sim \
+	   || ! tesseract --list-langs 2>/dev/null | grep -qx fra; then \
+	  echo "ocr: installing $(OCR_PKGS) (apt)"; \
+	  apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(OCR_PKGS) >/dev/null; \
+	fi
+
+# The image test set (tests/data/images/, committed) is drawn by tools/make_images.py with fonts
+# from Debian's packages, installed when missing.
+FONT_PKGS := fonts-dejavu-core fonts-liberation fonts-freefont-ttf fonts-noto-cjk
+images: $(STAMP)
+	@if ! dpkg -s $(FONT_PKGS) >/dev/null 2>&1; then \
+	  echo "images: installing $(FONT_PKGS) (apt)"; \
+	  apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(FONT_PKGS) >/dev/null; \
+	fi
+	$(BIN)/python tools/make_images.py
 
 # The Docker image, built without a Docker engine: Debian's podman on a debootstrapped bookworm
 # base tagged python:3.11-slim (tools/podman/build.sh; run as root; README "Docker").

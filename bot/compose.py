@@ -89,6 +89,12 @@ class ReplyTexts:
     reworded: str = "The post rewords it: “{claimed}” vs the wording on record “{verified}”"
     more: str = "…"
     cut: str = "This post is long: I checked only its beginning."
+    # The words checked came from the post's image ({how}: its alt text, OCR, or a copy of an
+    # image already read, recognised by its perceptual hash).
+    from_image: str = "The words I checked are the image's, {how}."
+    from_image_alt: str = "from its alt text"
+    from_image_ocr: str = "as I read them (OCR)"
+    from_image_seen: str = "as I read them in a copy of it checked before"
     # Corrections of what was already published ({date}: the day of the correction; {field},
     # {old}, {new}: what changed in the corpus since).
     corrected: str = "Corrected {date}: {field} was {old}, is {new}."
@@ -116,11 +122,13 @@ def compose_reply(
     discrepancies: Sequence[Discrepancy],
     texts: ReplyTexts = ReplyTexts(),
     cut: bool = False,
+    from_image: str = "",
 ) -> Reply:
     """The reply for both platforms. `review` has the content of `match` plus, on Telegram
     (where operators approve it), the review notice; with no match only the no_match answer and
     any sentence known to be invented are given. `cut`: only the beginning of the post was
-    checked (`[match] max_chars`, `max_segments`), and the reply ends by saying so."""
+    checked (`[match] max_chars`, `max_segments`), and the reply ends by saying so. `from_image`
+    ("alt", "ocr", "seen"): the words checked came from the post's image; the reply says how."""
     lines: list[_Line] = []
     if verdict == "review":
         lines.append(_Line(_render(texts, "review", {}), "i", telegram_only=True))
@@ -133,9 +141,12 @@ def compose_reply(
         lines += _verified(texts, match, discrepancies)
     if cut:
         lines.append(_Line(_render(texts, "cut", {})))
+    if from_image:
+        how = render_line(texts, f"from_image_{from_image}", {})
+        lines.append(_Line(_render(texts, "from_image", {"how": how})))
     lines = [ln for ln in lines if ln.text.strip()]
     if not lines and texts != ReplyTexts():  # every template blanked: say it the default way
-        return compose_reply(verdict, match, discrepancies, cut=cut)
+        return compose_reply(verdict, match, discrepancies, cut=cut, from_image=from_image)
     bluesky = bluesky_thread([ln for ln in lines if not ln.telegram_only])
     return Reply(bluesky=bluesky, telegram=telegram_html(lines, texts.more))
 

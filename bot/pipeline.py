@@ -179,7 +179,9 @@ class Checker:
         verdict = decision.verdict
         if verdict == "match" and comparison.match.disputed:
             verdict = "review"  # a disputed sentence never publishes on its own
-        reply = compose_reply(verdict, comparison.match, comparison.discrepancies, cfg.reply, cut)
+        reply = compose_reply(
+            verdict, comparison.match, comparison.discrepancies, cfg.reply, cut, _from_image(post)
+        )
         return CheckResult(
             post=post,
             verdict=verdict,
@@ -215,8 +217,10 @@ class Checker:
         score: float = 0.0,
         matches: Sequence[SegmentMatch] = (),
     ) -> CheckResult:
-        if discrepancies or cut:
-            reply = compose_reply("no_match", None, discrepancies, self.config.reply, cut)
+        if discrepancies or cut or post.image:
+            reply = compose_reply(
+                "no_match", None, discrepancies, self.config.reply, cut, _from_image(post)
+            )
         else:
             reply = self.plain_no_match
         return CheckResult(
@@ -230,6 +234,11 @@ class Checker:
             gated=not gated_out,
             extra={"gate": gate_reason, **({"cut": True} if cut else {})},
         )
+
+
+def _from_image(post: Post) -> str:
+    """How the words checked came from the post's image ("alt", "ocr", "seen"), or ""."""
+    return post.image.source if post.image else ""
 
 
 def check_each(checks: Checks, posts: Sequence[Post]) -> list[CheckResult | CheckFailure]:

@@ -15,12 +15,14 @@ from atproto import AsyncClient
 from bot.bluesky.calls import CREATE, DAY, Calls, Clock, Sleep, utc_now
 from bot.bluesky.client import Session, build_client, ensure_bot_label
 from bot.bluesky.firehose import FirehoseWatcher
+from bot.bluesky.images import BlueskyImages
 from bot.bluesky.mentions import Mentions
 from bot.bluesky.ports import Publisher
 from bot.bluesky.publish import BlueskyPorts
 from bot.bluesky.store import BlueskyStore
 from bot.bluesky.watch import Watcher
 from bot.config import BlueskyConfig, LimitsConfig
+from bot.images.reader import ImageReader
 from bot.pipeline import Checks
 
 log = logging.getLogger(__name__)
@@ -46,7 +48,9 @@ class BlueskyBot:
         clock: Clock = utc_now,
         sleep: Sleep | None = None,
         budget: LimitsConfig | None = None,
+        images: ImageReader | None = None,
     ) -> None:
+        self.images = BlueskyImages(images) if images is not None else None
         self.config, self.checker, self.clock, self.publisher = config, checker, clock, publisher
         self.budget = budget or LimitsConfig()  # the global budget of answers ([limits])
         self.client: AsyncClient = build_client(config, transport)
@@ -74,6 +78,7 @@ class BlueskyBot:
             self.clock,
             reviewer=self.publisher,
             budget=self.budget,
+            images=self.images,
         )
         self.watcher = Watcher(
             self.client,
@@ -94,5 +99,7 @@ class BlueskyBot:
 
     async def close(self) -> None:
         await self.client.request.close()
+        if self.images is not None:
+            await self.images.close()
         self.session.close()
         self.store.close()

@@ -34,6 +34,7 @@ from bot.config import Config, ConfigError
 from bot.corrections import describe
 from bot.domain import CheckResult, Post
 from bot.embed import Embedder
+from bot.images.reader import build_reader
 from bot.pipeline import build_checker
 from bot.retention import prune_store
 from bot.runtime.checks import LiveChecks
@@ -235,7 +236,13 @@ class Runtime:
     ) -> BlueskyBot:
         cfg, schedule, jobs = self.config.bluesky, self.config.schedule, self.jobs
         bot = BlueskyBot(
-            cfg, live, path, publisher=handover, transport=self.transport, budget=self.config.limits
+            cfg,
+            live,
+            path,
+            publisher=handover,
+            transport=self.transport,
+            budget=self.config.limits,
+            images=build_reader(self.config.images, str(path)),
         )
         self.bluesky = bot
         started.push_async_callback(bot.close)

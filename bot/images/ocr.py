@@ -1,0 +1,50 @@
+"""OCR, offline: Debian's Tesseract 5 (`tesseract-ocr` with the eng, fra and chi-sim
+traineddata, installed by `make install` when missing) through pytesseract. Chosen over
+RapidOCR's PyPI wheel by measurement on the test set (BENCHMARKS.md, `benchmarks/images.py`).
+
+The image is prepared the way Tesseract reads best: greyscale, light text on a dark background
+inverted, and small images scaled up so that letters are tall enough."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytesseract
+from PIL import Image, ImageOps, ImageStat
+
+MIN_WIDTH = 1200  # Tesseract wants letters ~30 px tall; quote cards shrink them on re-upload
+
+
+class OcrUnavailable(RuntimeError):
+    """The tesseract binary or one of its languages is not installed."""
+
+
+def prepare(img: Image.Image) -> Image.Image:
+    grey = ImageOps.grayscale(img)
+    if ImageStat.Stat(grey).mean[0] < 110:  # mostly dark: light text on a dark background
+        grey = ImageOps.invert(grey)
+    if grey.width < MIN_WIDTH:
+        scale = MIN_WIDTH / grey.width
+        grey = grey.resize((MIN_WIDTH, max(1, round(grey.height * scale))), Image.LANCZOS)
+    return grey
+
+
+class Tesseract:
+    """`read(image) -> text`, lines kept. `languages` as Tesseract names them ("eng+fra")."""
+
+    name = "tesseract"
+
+    def __init__(self, languages: str = "eng+fra+chi_sim", timeout: float = 30.0) -> None:
+        if shutil.which("tesseract") is None:
+            raise OcrUnavailable("tesseract is not installed (make install installs it)")
+        have = set(pytesseract.get_languages(config=""))
+        missing = [lang for lang in languages.split("+") if lang not in have]
+        if missing:
+            raise OcrUnavailable(f"tesseract has no {', '.join(missing)} traineddata")
+        self.languages, self.timeout = languages, timeout
+
+    def read(self, img: Image.Image) -> str:
+        text: str = pytesseract.image_to_string(
+            prepare(img), lang=self.languages, config="--psm 3", timeout=self.timeout
+        )
+        return text
