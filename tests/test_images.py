@@ -284,7 +284,7 @@ def test_check_image_json_says_the_words_came_from_the_image(
     )
     out = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert out["verdict"] == "match" and out["match"]["event_id"] == "ai-pulse-2025"
+    assert out["verdict"] == "match" and out["match"]["event"] == "ai-PULSE 2025"
     assert out["image"]["source"] == "ocr" and out["image"]["attribution"] == "Yann LeCun"
     assert any("image" in p for p in out["reply"]["bluesky"])
     assert "the image" in out["reply"]["telegram"]
