@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np  # noqa: E402
+import regex  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from bot.config import Config  # noqa: E402
@@ -43,6 +44,7 @@ from bot.inputs import parse_time  # noqa: E402
 from bot.pipeline import build_checker  # noqa: E402
 
 IMAGES = ROOT / "tests" / "data" / "images"
+_CJK_GAP = regex.compile(r"(?<=[\p{Han}\p{P}]) +(?=\p{Han})|(?<=\p{Han}) +(?=[\p{Han}\p{P}])")
 
 
 class Rapid:
@@ -78,7 +80,8 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
     for a, b in (("“", '"'), ("”", '"'), ("‘", "'"), ("’", "'"), ("«", '"'), ("»", '"')):
         text = text.replace(a, b)
-    return " ".join(text.split())
+    text = " ".join(text.split())
+    return _CJK_GAP.sub("", text)  # Tesseract puts spaces between Chinese characters
 
 
 def edit_distance(a: str, b: str) -> int:
