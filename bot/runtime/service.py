@@ -296,6 +296,7 @@ class Runtime:
             resolver=ports,
             bluesky=ports,
             budget=self.config.limits,
+            images=build_reader(self.config.images, str(path)),
         )
         outlet = register(app, deps)
         await initialize(app, self.config.telegram.base_url)  # TelegramStartError: one line

@@ -13,6 +13,7 @@ from typing import Protocol
 from bot.config import LimitsConfig, TelegramConfig
 from bot.corrections import Stated
 from bot.domain import BlueskyPost, Post
+from bot.images.reader import ImageReader
 from bot.pipeline import Checks
 from bot.telegram.store import TelegramStore
 
@@ -51,3 +52,4 @@ class TelegramDeps:
     bluesky: BlueskyPublisher | None = None
     clock: Callable[[], datetime] = utc_now
     budget: LimitsConfig = field(default_factory=LimitsConfig)  # [limits]: the global budget
+    images: ImageReader | None = None  # photos sent to the bot are read (bot/images)
