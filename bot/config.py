@@ -182,7 +182,7 @@ class ImagesConfig:
     max_alt_chars: int = 2000  # of an image's alt text read
     ocr_languages: str = "eng+fra+chi_sim"  # Tesseract's traineddata names, joined by "+"
     ocr_timeout_seconds: float = 30.0
-    hash_distance: int = 10  # bits of the 64-bit pHash within which an image is a copy
+    hash_distance: int = 56  # bits of the 256-bit pHash within which an image is a copy
 
 
 @dataclass(frozen=True)

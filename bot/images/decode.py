@@ -11,10 +11,11 @@ import io
 import warnings
 
 import imagehash
-from PIL import Image, ImageOps
+import numpy as np
+from PIL import Image, ImageFilter, ImageOps, ImageStat
 
 FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF", "BMP"})
-HASH_BITS = 64  # imagehash.phash's default 8x8
+HASH_SIZE = 16  # a 16x16 pHash: 256 bits (benchmarks/images.py: 8x8 confuses screenshots)
 
 
 class ImageRefused(Exception):
@@ -50,10 +51,52 @@ def open_image(data: bytes, max_pixels: int) -> Image.Image:
 
 
 def perceptual_hash(img: Image.Image) -> str:
-    """The image's 64-bit pHash (DCT of a 32x32 greyscale copy), as 16 hex digits."""
-    return str(imagehash.phash(img))
+    """The image's 256-bit pHash, as 64 hex digits, of the image straightened (`skew`) and
+    trimmed to its content (`trim`): a crop of the margins, a re-upload tilted by a few degrees
+    or a re-encode hashes close to the original (benchmarks/images.py)."""
+    return str(imagehash.phash(trim(straighten(img)), hash_size=HASH_SIZE))
 
 
 def hash_distance(a: str, b: str) -> int:
     """Bits that differ between two hashes of `perceptual_hash` (0: the same picture)."""
     return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def light(img: Image.Image) -> Image.Image:
+    """Greyscale, inverted when mostly dark: dark text on a light background."""
+    grey = ImageOps.grayscale(img)
+    return ImageOps.invert(grey) if ImageStat.Stat(grey).mean[0] < 110 else grey
+
+
+def skew(grey: Image.Image) -> float:
+    """The angle (degrees, within ±6) that makes the text's lines horizontal: the rotation of
+    a small binarised copy whose row sums vary most (lines of ink and gaps between them)."""
+    small = grey.copy()
+    small.thumbnail((360, 360))
+    arr = np.asarray(small, dtype=np.float32)
+    ink = Image.fromarray(((arr < (arr.min() + arr.mean()) / 2) * 255).astype(np.uint8))
+    best, angle = -1.0, 0.0
+    for a in np.arange(-6.0, 6.25, 0.5):
+        rows = np.asarray(ink.rotate(float(a), resample=Image.BILINEAR), dtype=np.float32).sum(1)
+        score = float(np.var(rows))
+        if score > best * 1.02:  # ties go to the smaller angle seen first... and to 0
+            best, angle = score, float(a)
+    return angle
+
+
+def straighten(img: Image.Image) -> Image.Image:
+    angle = skew(light(img))
+    if abs(angle) < 1.0:
+        return img
+    fill = img.getpixel((0, 0))
+    return img.rotate(angle, resample=Image.BICUBIC, expand=True, fillcolor=fill)
+
+
+def trim(img: Image.Image) -> Image.Image:
+    """The image cut to the box of what differs from its background (the corners' colour)."""
+    arr = np.asarray(ImageOps.grayscale(img).filter(ImageFilter.MedianFilter(3)), dtype=np.int16)
+    background = int(np.median([arr[0, 0], arr[0, -1], arr[-1, 0], arr[-1, -1]]))
+    ys, xs = np.nonzero(np.abs(arr - background) > 40)
+    if len(xs) < 10:
+        return img
+    return img.crop((int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1))

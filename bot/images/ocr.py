@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import shutil
 
-import numpy as np
 import pytesseract
-from PIL import Image, ImageOps, ImageStat
+from PIL import Image
+
+from bot.images.decode import light, skew
 
 MIN_WIDTH = 1200  # Tesseract wants letters ~30 px tall; quote cards shrink them on re-upload
 
@@ -21,27 +22,9 @@ class OcrUnavailable(RuntimeError):
     """The tesseract binary or one of its languages is not installed."""
 
 
-def skew(grey: Image.Image) -> float:
-    """The angle (degrees, within ±6) that makes the text's lines horizontal: the rotation of
-    a small binarised copy whose row sums vary most (lines of ink and gaps between them)."""
-    small = grey.copy()
-    small.thumbnail((360, 360))
-    arr = np.asarray(small, dtype=np.float32)
-    ink = Image.fromarray(((arr < (arr.min() + arr.mean()) / 2) * 255).astype(np.uint8))
-    best, angle = -1.0, 0.0
-    for a in np.arange(-6.0, 6.25, 0.5):
-        rows = np.asarray(ink.rotate(float(a), resample=Image.BILINEAR), dtype=np.float32).sum(1)
-        score = float(np.var(rows))
-        if score > best * 1.02:  # ties go to the smaller angle seen first... and to 0
-            best, angle = score, float(a)
-    return angle
-
-
 def prepare(img: Image.Image) -> Image.Image:
     """Greyscale, dark text on a light background, straightened, letters tall enough."""
-    grey = ImageOps.grayscale(img)
-    if ImageStat.Stat(grey).mean[0] < 110:  # mostly dark: light text on a dark background
-        grey = ImageOps.invert(grey)
+    grey = light(img)
     angle = skew(grey)
     if abs(angle) >= 1.0:
         grey = grey.rotate(angle, resample=Image.BICUBIC, expand=True, fillcolor=255)
