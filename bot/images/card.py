@@ -40,7 +40,7 @@ def _join(lines: Sequence[str]) -> str:
             out += line  # Chinese has no spaces between lines
         else:
             out += " " + line
-    return regex.sub(r"\s+", " ", out).strip()
+    return " ".join(out.split())
 
 
 def _is_ui(line: str) -> bool:

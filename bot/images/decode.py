@@ -77,7 +77,9 @@ def skew(grey: Image.Image) -> float:
     ink = Image.fromarray(((arr < (arr.min() + arr.mean()) / 2) * 255).astype(np.uint8))
     best, angle = -1.0, 0.0
     for a in np.arange(-6.0, 6.25, 0.5):
-        rows = np.asarray(ink.rotate(float(a), resample=Image.BILINEAR), dtype=np.float32).sum(1)
+        rows = np.asarray(
+            ink.rotate(float(a), resample=Image.Resampling.BILINEAR), dtype=np.float32
+        ).sum(1)
         score = float(np.var(rows))
         if score > best * 1.02:  # ties go to the smaller angle seen first... and to 0
             best, angle = score, float(a)
@@ -89,7 +91,7 @@ def straighten(img: Image.Image) -> Image.Image:
     if abs(angle) < 1.0:
         return img
     fill = img.getpixel((0, 0))
-    return img.rotate(angle, resample=Image.BICUBIC, expand=True, fillcolor=fill)
+    return img.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=fill)
 
 
 def trim(img: Image.Image) -> Image.Image:

@@ -27,10 +27,12 @@ def prepare(img: Image.Image) -> Image.Image:
     grey = light(img)
     angle = skew(grey)
     if abs(angle) >= 1.0:
-        grey = grey.rotate(angle, resample=Image.BICUBIC, expand=True, fillcolor=255)
+        grey = grey.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
     if grey.width < MIN_WIDTH:
         scale = MIN_WIDTH / grey.width
-        grey = grey.resize((MIN_WIDTH, max(1, round(grey.height * scale))), Image.LANCZOS)
+        grey = grey.resize(
+            (MIN_WIDTH, max(1, round(grey.height * scale))), Image.Resampling.LANCZOS
+        )
     return grey
 
 
