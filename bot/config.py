@@ -182,6 +182,7 @@ class ImagesConfig:
     max_alt_chars: int = 2000  # of an image's alt text read
     ocr_languages: str = "eng+fra+chi_sim"  # Tesseract's traineddata names, joined by "+"
     ocr_timeout_seconds: float = 30.0
+    bluesky_source: str = "cdn"  # "cdn": the AppView's image URL, then the PDS; "pds": only
     hash_distance: int = 56  # bits of the 256-bit pHash within which an image is a copy
 
 
@@ -211,6 +212,7 @@ class Config:
 
 
 _COMBINE = ("auto", "mean", "max")
+_IMAGE_SOURCES = ("cdn", "pds")
 _UNRELATED = ("silent", "own_text", "answer")
 _EMBEDDERS = ("minilm", "use", "minilm-torch")
 
@@ -368,6 +370,7 @@ def _check(path: Path, config: Config) -> None:
         )
     _check_telegram(path, config.telegram)
     _check_bluesky(path, config.bluesky)
+    _check_images(path, config.images)
     _check_schedule(path, config.schedule)
     if config.schedule.digest_at and not config.telegram.channel:
         raise ConfigError(
@@ -451,6 +454,17 @@ def _check_bluesky(path: Path, bluesky: BlueskyConfig) -> None:
             f"{path}: [bluesky] write_points_per_hour = {bluesky.write_points_per_hour}: "
             "expected at most 5000 (Bluesky's own limit an hour)"
         )
+
+
+def _check_images(path: Path, images: ImagesConfig) -> None:
+    if images.bluesky_source not in _IMAGE_SOURCES:
+        raise ConfigError(
+            f"{path}: [images] bluesky_source = {images.bluesky_source!r}: "
+            f"expected one of {list(_IMAGE_SOURCES)}"
+        )
+    for key in ("max_images", "max_bytes", "max_pixels", "max_alt_chars"):
+        if getattr(images, key) < 1:
+            raise ConfigError(f"{path}: [images] {key} = {getattr(images, key)}: expected >= 1")
 
 
 def _check_schedule(path: Path, schedule: ScheduleConfig) -> None:

@@ -73,7 +73,8 @@ async def bot(
         backoff_seconds=0.05,
     )
     db = tmp_path / "factbot.db"
-    reader = ImageReader(CountingOcr(), SeenImages(db), ImagesConfig())
+    # The local AppView's image URLs name a CDN that does not exist: the blobs from the PDS.
+    reader = ImageReader(CountingOcr(), SeenImages(db), ImagesConfig(bluesky_source="pds"))
     made = BlueskyBot(config, checker, db, clock=utc_now, images=reader)
     await made.start(accounts["bot"][1], DEFAULT_PASSWORD)
     yield made

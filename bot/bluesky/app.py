@@ -50,7 +50,7 @@ class BlueskyBot:
         budget: LimitsConfig | None = None,
         images: ImageReader | None = None,
     ) -> None:
-        self.images = BlueskyImages(images) if images is not None else None
+        self.images = BlueskyImages(images, config.service_url) if images else None
         self.config, self.checker, self.clock, self.publisher = config, checker, clock, publisher
         self.budget = budget or LimitsConfig()  # the global budget of answers ([limits])
         self.client: AsyncClient = build_client(config, transport)
