@@ -4,7 +4,8 @@ post view (its `fullsize` URL and `alt` text). Each image is fetched within `[im
 max_bytes and timeout_seconds from that URL, else as the blob itself from the PDS
 (`com.atproto.sync.getBlob`, with the DID and CID the URL names); `[images] bluesky_source =
 "pds"` asks the PDS only (the local network's AppView names a CDN that does not exist),
-then read by `bot.images.reader` (alt text, a copy already read, else OCR) in a worker thread: OCR is CPU-bound."""
+then read by `bot.images.reader` (alt text, a copy already read, else OCR) in a worker thread:
+OCR is CPU-bound."""
 
 from __future__ import annotations
 
