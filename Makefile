@@ -10,15 +10,16 @@ export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: run test lint install clean atproto-network image test-docker ocr images
 
-$(STAMP): pyproject.toml requirements.lock
+# `| ocr`: every target that needs the venv also makes sure Tesseract is installed (below).
+$(STAMP): pyproject.toml requirements.lock | ocr
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check torch==2.13.0
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) ocr
+install: $(STAMP)
 
-run: $(STAMP) ocr
+run: $(STAMP)
 	$(BIN)/factbot run
 
 lint: $(STAMP)
@@ -26,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check bot tests benchmarks
 	$(BIN)/mypy
 
-test: lint atproto-network ocr
+test: lint atproto-network
 	$(BIN)/pytest
 
 # OCR of images (bot/images/ocr.py): Debian's Tesseract with the English, French and Simplified
