@@ -296,3 +296,61 @@ def test_check_image_with_no_quote_and_no_text_is_an_input_error(
     code = main(["check", "--no-store", "--image", str(IMAGES / "none-1.png")])
     assert code == 2
     assert "no quote found in the image" in capsys.readouterr().err
+
+
+# --- which images a Bluesky post view shows ------------------------------------------------------
+
+
+def test_image_refs_reads_images_record_with_media_and_the_quoted_post() -> None:
+    from atproto import models
+
+    from bot.bluesky.images import blob_url, image_refs
+
+    def images(*names: str) -> models.AppBskyEmbedImages.View:
+        return models.AppBskyEmbedImages.View(
+            images=[
+                models.AppBskyEmbedImages.ViewImage(
+                    alt=f"alt {n}", fullsize=f"https://cdn.example/{n}", thumb=f"https://t/{n}"
+                )
+                for n in names
+            ]
+        )
+
+    author = models.AppBskyActorDefs.ProfileViewBasic(did="did:plc:abc", handle="a.test")
+
+    def quoted(embeds: list[object]) -> models.AppBskyEmbedRecord.View:
+        record = models.AppBskyEmbedRecord.ViewRecord(
+            author=author,
+            cid="bafyq",
+            indexed_at="2026-05-12T09:00:00Z",
+            uri="at://did:plc:abc/app.bsky.feed.post/q",
+            value={"$type": "app.bsky.feed.post", "text": "", "createdAt": "2026-05-12T09:00Z"},
+            embeds=embeds,
+        )
+        return models.AppBskyEmbedRecord.View(record=record)
+
+    class View:
+        def __init__(self, embed: object) -> None:
+            self.embed = embed
+
+    assert image_refs(View(images("a", "b"))) == [
+        ("https://cdn.example/a", "alt a"),
+        ("https://cdn.example/b", "alt b"),
+    ]
+    with_media = models.AppBskyEmbedRecordWithMedia.View(
+        media=images("m"), record=quoted([images("q")])
+    )
+    assert [u for u, _ in image_refs(View(with_media))] == [
+        "https://cdn.example/m",
+        "https://cdn.example/q",
+    ]
+    # A quote of a post that quotes a post with images: only one level is followed.
+    deep = quoted([quoted([images("deep")]), images("q2")])
+    assert [u for u, _ in image_refs(View(deep))] == ["https://cdn.example/q2"]
+    assert image_refs(View(None)) == []
+    url = "https://cdn.example/img/feed_fullsize/plain/did:plc:abc/bafkreiabcdefghijklmnopqrst@jpeg"
+    assert blob_url("http://127.0.0.1:2583/", url) == (
+        "http://127.0.0.1:2583/xrpc/com.atproto.sync.getBlob"
+        "?did=did%3Aplc%3Aabc&cid=bafkreiabcdefghijklmnopqrst"
+    )
+    assert blob_url("http://pds", "https://cdn.example/a") is None
