@@ -142,7 +142,7 @@ async def test_a_quote_card_without_alt_text_gets_the_right_reply_and_a_reupload
     assert "The words I checked are the image's, as I read them (OCR)." in text
 
     # A re-upload, cropped and re-encoded, in a post that quotes another post and carries the
-    # image (recordWithMedia): recognised by its hash, not read again.
+    # image (recordWithMedia), and a mention under it: recognised by its hash, not read again.
     unrelated = await clients["other"].send_post("nice weather in Paris")
     blob = await clients["other"].upload_blob(reupload(CARD))
     embed = models.AppBskyEmbedRecordWithMedia.Main(
@@ -151,14 +151,17 @@ async def test_a_quote_card_without_alt_text_gets_the_right_reply_and_a_reupload
             images=[models.AppBskyEmbedImages.Image(alt="", image=blob.blob)]
         ),
     )
-    again = await clients["other"].send_post(
-        mention_text(accounts["bot"], "LeCun said this at Davos?"), embed=embed
+    again = await clients["other"].send_post("LeCun said this at Davos!", embed=embed)
+    ref = models.create_strong_ref(again)
+    asked = await clients["user"].send_post(
+        mention_text(accounts["bot"], "and this one?"),
+        reply_to=models.AppBskyFeedPost.ReplyRef(root=ref, parent=ref),
     )
-    [outcome] = await answered(bot, clients["other"], again.uri)
+    [outcome] = await answered(bot, clients["user"], asked.uri)
     assert (outcome.status, outcome.verdict) == ("replied", "match")
     assert ocr.calls == 1  # no second OCR
     assert bot.images.reader.seen.count() == 1  # type: ignore[union-attr]
-    text = await reply_text(clients["other"], bot.did, again.uri)
+    text = await reply_text(clients["user"], bot.did, asked.uri)
     assert "ai-PULSE" in text and "Not said at Davos" in text
     assert "as I read them in a copy of it checked before" in text
 
