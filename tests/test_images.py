@@ -215,6 +215,20 @@ def test_alt_text_with_a_quote_is_used_without_ocr(ocr: Tesseract, tmp_path: Pat
     assert got.quote.startswith("We are slowing down progress")
 
 
+def test_alt_text_that_describes_the_picture_does_not_stand_in_for_ocr(
+    ocr: Tesseract, tmp_path: Path
+) -> None:
+    counting = CountingOcr(ocr)
+    r = ImageReader(counting, SeenImages(tmp_path / "f.db"), ImagesConfig())
+    alt = "A card with white text on a dark background and a red line"
+    got = r.read(ImageInput((IMAGES / "card-L001.png").read_bytes(), alt), "p")
+    assert got is not None and got.source == "ocr" and counting.calls == 1
+    assert "open source models at the moment" in got.quote
+    # With nothing to read in the pixels, the description is what there is.
+    blank = r.read(ImageInput((IMAGES / "none-1.png").read_bytes(), alt), "q")
+    assert blank is not None and blank.source == "alt" and blank.quote.startswith("A card")
+
+
 # --- fetching within bounds from a real HTTP server on loopback ----------------------------------
 
 

@@ -1,4 +1,5 @@
-"""An image's text, the cheapest way first: its alt text when that holds a quote; else the
+"""An image's text, the cheapest way first: its alt text when that transcribes a quote (quote
+marks, or an attribution line: a description of the picture does not stand in for it); else the
 text of a near-duplicate already read (perceptual hash, `seen`); else OCR. Every image read is
 hashed and remembered. A refused image (too big, corrupt, a decompression bomb) or an OCR
 failure is one log line and no text: the post is then checked on its own words."""
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import regex
 from PIL import Image
 
 from bot.config import ImagesConfig
@@ -26,6 +28,16 @@ class Ocr(Protocol):
     name: str
 
     def read(self, img: Image.Image) -> str: ...
+
+
+_QUOTE_MARKS = regex.compile(r"[\"“”«»„「」『』]")
+_DASH_LINE = regex.compile(r"(?m)(?:^|\s)[—–―]\s*\S")
+
+
+def _transcribes(alt: str) -> bool:
+    """Alt text that transcribes a quote card (quote marks, or a "— Name" line), not one that
+    describes a picture ("A man on a stage"): only the first stands in for OCR."""
+    return bool(_QUOTE_MARKS.search(alt) or _DASH_LINE.search(alt))
 
 
 @dataclass(frozen=True)
@@ -47,10 +59,19 @@ class ImageReader:
         from_alt = split_text(alt, "alt") if alt.strip() else None
         img = self._open(image.data, post_id)
         image_hash = perceptual_hash(img) if img is not None else ""
-        if from_alt is not None and from_alt.quote:
+        if from_alt is not None and from_alt.quote and _transcribes(alt):
             if image_hash and self.seen is not None:
                 self.seen.add(image_hash, "alt", alt, post_id)
             return split_text(alt, "alt", image_hash)
+        got = self._read_pixels(img, image_hash, post_id)
+        if (got is None or not got.quote) and from_alt is not None and from_alt.quote:
+            return split_text(alt, "alt", image_hash)  # a description is all there is
+        return got
+
+    def _read_pixels(
+        self, img: Image.Image | None, image_hash: str, post_id: str
+    ) -> ImageText | None:
+        """A copy already read, else OCR."""
         if img is None:
             return None
         if self.seen is not None:
