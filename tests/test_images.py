@@ -368,3 +368,23 @@ def test_image_refs_reads_images_record_with_media_and_the_quoted_post() -> None
         "?did=did%3Aplc%3Aabc&cid=bafkreiabcdefghijklmnopqrst"
     )
     assert blob_url("http://pds", "https://cdn.example/a") is None
+
+
+def test_retention_prunes_images_seen_before_keep_days(tmp_path: Path) -> None:
+    import sqlite3
+    from datetime import UTC, datetime
+
+    from bot.retention import prune
+
+    seen = SeenImages(tmp_path / "f.db")
+    seen.add("00" * 32, "ocr", "old card", "old")
+    seen.add("ff" * 32, "ocr", "new card", "new")
+    conn = sqlite3.connect(tmp_path / "f.db")
+    with conn:
+        conn.execute(
+            "UPDATE image_seen SET seen_at = '2020-01-01T00:00:00+00:00' WHERE post_id = 'old'"
+        )
+    now = datetime.now(UTC)
+    assert prune(conn, now, keep_days=30)["image_seen"] == 1
+    conn.close()
+    assert seen.count() == 1 and seen.near("ff" * 32, 0) is not None
