@@ -388,3 +388,14 @@ def test_retention_prunes_images_seen_before_keep_days(tmp_path: Path) -> None:
     assert prune(conn, now, keep_days=30)["image_seen"] == 1
     conn.close()
     assert seen.count() == 1 and seen.near("ff" * 32, 0) is not None
+
+
+def test_ocr_preparation_never_blows_a_thin_strip_up(ocr: Tesseract) -> None:
+    """A 1 x 5,000 px image (40 Mpx allowed) scaled to 1,200 px wide would be 7 GB of pixels."""
+    from bot.images.ocr import MAX_PIXELS, prepare
+
+    for size in [(1, 5000), (50, 5000), (3000, 2)]:
+        out = prepare(Image.new("RGB", size, (255, 255, 255)))
+        assert out.width * out.height <= max(MAX_PIXELS, size[0] * size[1]) * 1.01
+        assert ocr.read(Image.new("RGB", size, (255, 255, 255))).strip() == ""
+    assert prepare(Image.new("RGB", (600, 400), (255, 255, 255))).size == (1200, 800)

@@ -75,14 +75,16 @@ def skew(grey: Image.Image) -> float:
     small.thumbnail((360, 360))
     arr = np.asarray(small, dtype=np.float32)
     ink = Image.fromarray(((arr < (arr.min() + arr.mean()) / 2) * 255).astype(np.uint8))
-    best, angle = -1.0, 0.0
+
+    def score(a: float) -> float:
+        rotated = ink.rotate(a, resample=Image.Resampling.BILINEAR)
+        return float(np.var(np.asarray(rotated, dtype=np.float32).sum(1)))
+
+    best, angle = score(0.0), 0.0  # another angle must do clearly better than none
     for a in np.arange(-6.0, 6.25, 0.5):
-        rows = np.asarray(
-            ink.rotate(float(a), resample=Image.Resampling.BILINEAR), dtype=np.float32
-        ).sum(1)
-        score = float(np.var(rows))
-        if score > best * 1.02:  # ties go to the smaller angle seen first... and to 0
-            best, angle = score, float(a)
+        s = score(float(a))
+        if s > best * 1.02 + 1e-6:
+            best, angle = s, float(a)
     return angle
 
 

@@ -16,6 +16,8 @@ from PIL import Image
 from bot.images.decode import light, skew
 
 MIN_WIDTH = 1200  # Tesseract wants letters ~30 px tall; quote cards shrink them on re-upload
+MAX_SCALE = 4.0  # scaled up at most 4x...
+MAX_PIXELS = 12_000_000  # ...and to at most 12 Mpx: a 1 px wide strip is not blown up to GBs
 
 
 class OcrUnavailable(RuntimeError):
@@ -28,11 +30,11 @@ def prepare(img: Image.Image) -> Image.Image:
     angle = skew(grey)
     if abs(angle) >= 1.0:
         grey = grey.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
-    if grey.width < MIN_WIDTH:
-        scale = MIN_WIDTH / grey.width
-        grey = grey.resize(
-            (MIN_WIDTH, max(1, round(grey.height * scale))), Image.Resampling.LANCZOS
-        )
+    area = grey.width * grey.height
+    scale = min(MIN_WIDTH / grey.width, MAX_SCALE, (MAX_PIXELS / area) ** 0.5)
+    if scale > 1:
+        size = (max(1, round(grey.width * scale)), max(1, round(grey.height * scale)))
+        grey = grey.resize(size, Image.Resampling.LANCZOS)
     return grey
 
 
