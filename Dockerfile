@@ -52,6 +52,12 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1
+# Debian's Tesseract and its English, French and Simplified Chinese models: the OCR of images
+# (bot/images/ocr.py), as `make install` installs it on a machine.
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra tesseract-ocr-chi-sim \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 factbot \
  && useradd --system --uid 10001 --gid factbot --home-dir /data --shell /usr/sbin/nologin factbot \
  && mkdir -p /data \

@@ -8,9 +8,10 @@ STAMP  := $(VENV)/.installed-stamp
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test lint install clean atproto-network chromium image test-docker
+.PHONY: run test lint install clean atproto-network chromium image test-docker ocr images
 
-$(STAMP): pyproject.toml requirements.lock
+# `| ocr`: every target that needs the venv also makes sure Tesseract is installed (below).
+$(STAMP): pyproject.toml requirements.lock | ocr
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check torch==2.13.0
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev,bench]'
@@ -38,6 +39,27 @@ chromium:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi; \
 	echo "chromium: $$(chromium --version 2>/dev/null)"
+# OCR of images (bot/images/ocr.py): Debian's Tesseract with the English, French and Simplified
+# Chinese traineddata, installed with apt-get when missing, like postgresql below.
+OCR_PKGS := tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra tesseract-ocr-chi-sim
+ocr:
+	@if ! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx chi_sim \
+	   || ! tesseract --list-langs 2>/dev/null | grep -qx fra; then \
+	  echo "ocr: installing $(OCR_PKGS) (apt)"; \
+	  apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(OCR_PKGS) >/dev/null; \
+	fi
+
+# The image test set (tests/data/images/, committed) is drawn by tools/make_images.py with fonts
+# from Debian's packages, installed when missing.
+FONT_PKGS := fonts-dejavu-core fonts-liberation fonts-freefont-ttf fonts-noto-cjk
+images: $(STAMP)
+	@if ! dpkg -s $(FONT_PKGS) >/dev/null 2>&1; then \
+	  echo "images: installing $(FONT_PKGS) (apt)"; \
+	  apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(FONT_PKGS) >/dev/null; \
+	fi
+	$(BIN)/python tools/make_images.py
 
 # The Docker image, built without a Docker engine: Debian's podman on a debootstrapped bookworm
 # base tagged python:3.11-slim (tools/podman/build.sh; run as root; README "Docker").

@@ -2,6 +2,7 @@
 
     factbot check "TEXT"              a readable verdict
     factbot check --jsonl PATH|-      the JSON contract of docs/SPEC.md, one result per input line
+    factbot check --image FILE [TEXT] the quote in an image (alt text, else OCR), TEXT as context
     factbot corpus validate [--stats] every corpus problem and warning as file:line: message
     factbot run [--dry-run]           live with credentials (until SIGTERM); else the sample feed
     factbot tune --labels FILE        sweep the thresholds; precision/recall table and plot
@@ -38,6 +39,7 @@ from bot.config_load import load_config
 from bot.corpus import CorpusError, corpus_stats, inspect_corpus, load_corpus
 from bot.domain import CheckResult, Post
 from bot.feed import BATCH, check_lines, open_feed
+from bot.images.files import post_with_image
 from bot.inputs import InputError, clean_text, not_utf8, parse_time, valid_lang
 from bot.pipeline import build_checker
 from bot.runtime.pages_cli import add_commands as add_page_commands
@@ -52,6 +54,11 @@ DEFAULT_FEED = bundled("samples/feed.jsonl")
 def describe(result: CheckResult) -> str:
     """A readable verdict for a person at a terminal."""
     lines = [f"verdict: {result.verdict} (score {result.score:.2f})"]
+    if result.post.image is not None:
+        image = result.post.image
+        lines.append(f"from the image ({image.source}, {image.layout}): \u201c{image.quote}\u201d")
+        if image.attribution:
+            lines.append(f"  attributed to: {image.attribution}")
     m = result.match
     if m is not None:
         lines += [
@@ -91,10 +98,10 @@ def _open_input(path: str) -> TextIO:
 
 def _text_post(args: argparse.Namespace) -> Post:
     """The post of `factbot check TEXT`, refused like a bad JSONL line (InputError)."""
-    text: str = args.text
+    text: str = args.text if args.text is not None else ""
     if not_utf8(text):
         raise InputError("TEXT is not valid UTF-8")
-    if not clean_text(text).strip():
+    if not clean_text(text).strip() and args.image is None:
         raise InputError("TEXT is empty")
     created = parse_time(args.created_at) if args.created_at else datetime.now(UTC)
     return Post(id="cli", text=clean_text(text), created_at=created, lang=valid_lang(args.lang))
@@ -103,11 +110,15 @@ def _text_post(args: argparse.Namespace) -> Post:
 def cmd_check(args: argparse.Namespace, config: Config) -> int:
     """A result is printed only once it is recorded: a store that refuses the write stops the
     run with one line (exit 1), and nothing unrecorded was printed."""
-    if args.jsonl is None and args.text is None:
-        print("factbot check: give TEXT or --jsonl PATH (- for stdin)", file=sys.stderr)
+    if args.jsonl is None and args.text is None and args.image is None:
+        print(
+            "factbot check: give TEXT, --image FILE or --jsonl PATH (- for stdin)", file=sys.stderr
+        )
         return 2
     try:
         post = None if args.jsonl is not None else _text_post(args)
+        if post is not None and args.image is not None:
+            post = post_with_image(post, args.image, args.alt, config, not args.no_store)
     except InputError as exc:
         print(f"factbot check: {exc}", file=sys.stderr)
         return 2
@@ -140,7 +151,7 @@ def _check(args: argparse.Namespace, config: Config, post: Post | None) -> int:
     result = checker.check(post)
     if store is not None:
         store.record_checks([result], checker.corpus.version, checker.model)
-    print(describe(result))
+    print(json.dumps(result.to_json(), ensure_ascii=False) if args.json else describe(result))
     return 0
 
 
@@ -345,6 +356,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--created-at", help="when the post was written (ISO 8601; default now)")
     check.add_argument("--lang", help="the post's language, if known")
     check.add_argument("--no-store", action="store_true", help="do not write the audit trail")
+    check.add_argument("--image", metavar="FILE", help="an image whose quote is checked")
+    check.add_argument("--alt", default="", help="the image's alt text, if it has one")
+    check.add_argument("--json", action="store_true", help="print the JSON contract")
     check.set_defaults(func=cmd_check)
     corpus = sub.add_parser("corpus", help="work with the verified corpus")
     corpus_sub = corpus.add_subparsers(dest="corpus_command", required=True)

@@ -87,6 +87,7 @@ def compose_reply(
     cut: bool = False,
     page: str = "",
     max_posts: int = 1,
+    from_image: str = "",
 ) -> Reply:
     """The reply for both platforms. `review` has the content of `match` plus, on Telegram
     (where operators approve it), the review notice; with no match only the no_match answer and
@@ -94,7 +95,9 @@ def compose_reply(
     checked (`[match] max_chars`, `max_segments`), and the reply ends by saying so. `page`:
     the address of the check's public page ("" for none), linked from the Bluesky reply and
     the Telegram card. `max_posts` (`[reply] bluesky_max_posts`): 1, the Bluesky reply is one
-    post (the verdict, the first ONE_POST_CHANGES changes, the page); more, the thread."""
+    post (the verdict, the first ONE_POST_CHANGES changes, the page); more, the thread.
+    `from_image` ("alt", "ocr", "seen"): the words checked came from the post's image; the
+    reply says how."""
     lines: list[_Line] = []
     if verdict == "review":
         lines.append(_Line(_render(texts, "review", {}), "i", telegram_only=True))
@@ -107,15 +110,26 @@ def compose_reply(
         lines += _verified(texts, match, discrepancies)
     if cut:
         lines.append(_Line(_render(texts, "cut", {})))
+    if from_image:
+        how = render_line(texts, f"from_image_{from_image}", {})
+        lines.append(_Line(_render(texts, "from_image", {"how": how})))
     lines = [ln for ln in lines if ln.text.strip()]
     if not lines and texts != ReplyTexts():  # every template blanked: say it the default way
-        return compose_reply(verdict, match, discrepancies, cut=cut, page=page, max_posts=max_posts)
+        return compose_reply(
+            verdict,
+            match,
+            discrepancies,
+            cut=cut,
+            page=page,
+            max_posts=max_posts,
+            from_image=from_image,
+        )
     url = tidy(page).strip()
     if url and match is not None and verdict != "no_match":
         values = {"page": _Seg(link_label(url), url)}
         lines.append(_Line(_render(texts, "one_page", values)))
     if max_posts == 1:
-        one = _one_post(texts, verdict, match, discrepancies, cut, url)
+        one = _one_post(texts, verdict, match, discrepancies, cut, url, from_image)
         bluesky: tuple[BlueskyPost, ...] = (bluesky_one_post(one),)
     else:
         bluesky = bluesky_thread([ln for ln in lines if not ln.telegram_only])
@@ -129,6 +143,7 @@ def _one_post(
     found: Sequence[Discrepancy],
     cut: bool,
     page: str,
+    from_image: str = "",
 ) -> list[_Line]:
     """The lines of the one-post Bluesky reply: the verdict, the first ONE_POST_CHANGES changes
     in ONE_POST_ORDER, then the check page (or the source, when there is no page)."""
@@ -149,6 +164,9 @@ def _one_post(
             lines.append(_Line(_render(texts, "source", values)))
     if cut:
         lines.append(_Line(_render(texts, "cut", {})))
+    if from_image:
+        how = render_line(texts, f"from_image_{from_image}", {})
+        lines.append(_Line(_render(texts, "from_image", {"how": how})))
     return [ln for ln in lines if ln.text.strip()]
 
 

@@ -205,6 +205,23 @@ class PagesConfig:
 
 
 @dataclass(frozen=True)
+class ImagesConfig:
+    """Text from a post's images (bot/images): alt text, else a near-duplicate already read,
+    else OCR. Fetching and decoding are bounded: anything larger is refused with a log line."""
+
+    enabled: bool = True
+    max_images: int = 4  # images of one post read at most (Bluesky allows 4)
+    max_bytes: int = 10_000_000  # an image's bytes fetched at most
+    timeout_seconds: float = 10.0  # to fetch one image
+    max_pixels: int = 40_000_000  # width x height decoded at most (decompression bombs)
+    max_alt_chars: int = 2000  # of an image's alt text read
+    ocr_languages: str = "eng+fra+chi_sim"  # Tesseract's traineddata names, joined by "+"
+    ocr_timeout_seconds: float = 30.0
+    bluesky_source: str = "cdn"  # "cdn": the AppView's image URL, then the PDS; "pds": only
+    hash_distance: int = 56  # bits of the 256-bit pHash within which an image is a copy
+
+
+@dataclass(frozen=True)
 class TuneConfig:
     target_precision: float = 0.98
     plot: Path = Path(".factbot/thresholds.png")
@@ -227,4 +244,5 @@ class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     ops: OpsConfig = field(default_factory=OpsConfig)
     pages: PagesConfig = field(default_factory=PagesConfig)
+    images: ImagesConfig = field(default_factory=ImagesConfig)
     source: str = "(defaults)"

@@ -19,6 +19,7 @@ from bot.config import (
     BlueskyConfig,
     Config,
     ConfigError,
+    ImagesConfig,
     LabelerConfig,
     OpsConfig,
     PagesConfig,
@@ -29,6 +30,7 @@ from bot.config_probe import DAYS_MAX, FLOAT_MAX, INT_MAX, bound_problem, probe_
 
 _COMBINE = ("auto", "mean", "max")
 _UNRELATED = ("silent", "own_text", "answer")
+_IMAGE_SOURCES = ("cdn", "pds")
 _EMBEDDERS = ("minilm", "use", "minilm-torch")
 
 
@@ -185,6 +187,7 @@ def _check(path: Path, config: Config) -> None:
         )
     _check_telegram(path, config.telegram)
     _check_bluesky(path, config.bluesky)
+    _check_images(path, config.images)
     _check_schedule(path, config.schedule)
     _check_labeler(path, config.labeler)
     if config.schedule.digest_at and not config.telegram.channel:
@@ -235,6 +238,17 @@ def _check_telegram(path: Path, telegram: TelegramConfig) -> None:
         raise ConfigError(
             f"{path}: [telegram] base_url = {telegram.base_url!r}: expected an http(s) URL"
         )
+
+
+def _check_images(path: Path, images: ImagesConfig) -> None:
+    if images.bluesky_source not in _IMAGE_SOURCES:
+        raise ConfigError(
+            f"{path}: [images] bluesky_source = {images.bluesky_source!r}: "
+            f"expected one of {list(_IMAGE_SOURCES)}"
+        )
+    for key in ("max_images", "max_bytes", "max_pixels", "max_alt_chars"):
+        if getattr(images, key) < 1:
+            raise ConfigError(f"{path}: [images] {key} = {getattr(images, key)}: expected >= 1")
 
 
 def _check_bluesky(path: Path, bluesky: BlueskyConfig) -> None:

@@ -244,6 +244,33 @@ class Corpus:
 # --- a post and its normalised form ---------------------------------------------------------
 
 
+# Where an image's words came from (bot/images): its alt text, OCR, or an image already read
+# whose perceptual hash this one is near ("seen": a re-upload, a crop, a re-encode).
+ImageSource = Literal["alt", "ocr", "seen"]
+ImageLayout = Literal["card", "screenshot", "none"]
+
+
+@dataclass(frozen=True)
+class ImageText:
+    """The text of one image of a post, split into the quote and the line attributing it
+    (`bot.images.card.split_text`); `hash` is the image's perceptual hash (hex), if known."""
+
+    source: ImageSource
+    text: str
+    quote: str
+    attribution: str
+    layout: ImageLayout
+    hash: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "quote": self.quote,
+            "attribution": self.attribution,
+            "layout": self.layout,
+        }
+
+
 @dataclass(frozen=True)
 class Post:
     id: str
@@ -252,6 +279,7 @@ class Post:
     lang: str | None = None
     url: str | None = None
     author: str | None = None
+    image: ImageText | None = None  # the words checked include this image's (bot/images)
 
 
 @dataclass(frozen=True)
@@ -427,6 +455,7 @@ class CheckResult:
                 "bluesky": [p.text for p in self.reply.bluesky],
                 "telegram": self.reply.telegram,
             },
+            **({"image": self.post.image.to_json()} if self.post.image else {}),
         }
 
 

@@ -94,5 +94,6 @@ def clean_post(post: Post) -> Post:
         lang=valid_lang(post.lang),
         url=clean_text(post.url) if post.url is not None else None,
         author=clean_text(post.author) if post.author is not None else None,
+        image=post.image,  # built from cleaned text (bot/images/reader.py)
     )
     return post if cleaned == post else cleaned

@@ -205,6 +205,7 @@ class Checker:
             cut,
             page,
             cfg.reply.bluesky_max_posts,
+            _from_image(post),
         )
         return CheckResult(
             post=post,
@@ -241,7 +242,7 @@ class Checker:
         score: float = 0.0,
         matches: Sequence[SegmentMatch] = (),
     ) -> CheckResult:
-        if discrepancies or cut:
+        if discrepancies or cut or post.image:
             reply = compose_reply(
                 "no_match",
                 None,
@@ -249,6 +250,7 @@ class Checker:
                 self.reply_texts,
                 cut,
                 max_posts=self.config.reply.bluesky_max_posts,
+                from_image=_from_image(post),
             )
         else:
             reply = self.plain_no_match
@@ -263,6 +265,11 @@ class Checker:
             admitted=not gated_out,
             scores=Scores(gate=gate_reason, cut=cut),
         )
+
+
+def _from_image(post: Post) -> str:
+    """How the words checked came from the post's image ("alt", "ocr", "seen"), or ""."""
+    return post.image.source if post.image else ""
 
 
 def check_each(checks: Checks, posts: Sequence[Post]) -> list[CheckResult | CheckFailure]:

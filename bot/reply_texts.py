@@ -60,6 +60,12 @@ class ReplyTexts:
     reworded: str = "The post rewords it: “{claimed}” vs the wording on record “{verified}”"
     more: str = "…"
     cut: str = "This post is long: I checked only its beginning."
+    # The words checked came from the post's image ({how}: its alt text, OCR, or a copy of an
+    # image already read, recognised by its perceptual hash).
+    from_image: str = "The words I checked are the image's, {how}."
+    from_image_alt: str = "from its alt text"
+    from_image_ocr: str = "as I read them (OCR)"
+    from_image_seen: str = "as I read them in a copy of it checked before"
     # Corrections of what was already published ({date}: the day of the correction; {field},
     # {old}, {new}: what changed in the corpus since).
     corrected: str = "Corrected {date}: {field} was {old}, is {new}."

@@ -13,7 +13,8 @@ pending work or anything a restart needs to stay idempotent:
 - `telegram_published`: the card's text of a sent card is cleared (the row stays: a post gets
   one card, ever); reviews and operators' decisions are kept (few, and a record of people's
   decisions);
-- the limits' bookkeeping (`limit_answers`, `limit_notices`) older than a day.
+- the limits' bookkeeping (`limit_answers`, `limit_notices`) older than a day;
+- `image_seen` (the images already read, by perceptual hash: bot/images/seen.py), by `seen_at`.
 
 A table that does not exist (an adapter never ran against this file) is skipped. Deleting rows
 frees pages inside the file for reuse; it does not shrink the file (README: VACUUM). Every store
@@ -45,6 +46,7 @@ _DELETES = (
     ("telegram_outbox", "status = 'sent' AND sent_at < ?"),
     ("limit_answers", "at < ?"),
     ("limit_notices", "told_at < ?"),
+    ("image_seen", "seen_at < ?"),
 )
 
 

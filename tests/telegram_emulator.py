@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from telegram_html import ApiError, parse_html, u16
 
@@ -48,6 +48,7 @@ class BotApiEmulator:
     chats: dict[int | str, dict[str, Any]] = field(default_factory=dict)
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     commands: list[dict[str, str]] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)  # file_id -> bytes (photos pushed)
     _updates: list[dict[str, Any]] = field(default_factory=list)
     _failures: dict[str, list[ApiError]] = field(default_factory=dict)
     _queries: dict[str, bool] = field(default_factory=dict)
@@ -66,6 +67,13 @@ class BotApiEmulator:
             protocol_version = "HTTP/1.1"
 
             def do_POST(self) -> None:
+                if unquote(self.path).startswith(f"/file/bot{emulator.token}/"):
+                    data = emulator.files.get(self.path.rsplit("/", 1)[-1])
+                    self.send_response(200 if data is not None else 404)
+                    self.send_header("Content-Length", str(len(data or b"")))
+                    self.end_headers()
+                    self.wfile.write(data or b"")
+                    return
                 size = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(size)
                 if emulator._drop(self.path):
@@ -165,6 +173,39 @@ class BotApiEmulator:
         if text.startswith("/"):
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": u16(command)}]
+        self._push({"message": message})
+        return int(message["message_id"])
+
+    def push_photo(
+        self, user_id: int, data: bytes, caption: str = "", declared_size: int | None = None
+    ) -> int:
+        """A photo in a private chat (one size, `data` as its file; `declared_size` is the
+        file_size Telegram states, `len(data)` by default). Returns the message id."""
+        file_id = f"photo{next(self._ids)}"
+        self.files[file_id] = data
+        user = {"id": user_id, "is_bot": False, "first_name": "Ann"}
+        message: dict[str, Any] = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private", "first_name": "Ann"},
+            "from": user,
+            "photo": [
+                {
+                    "file_id": file_id,
+                    "file_unique_id": file_id,
+                    "width": 800,
+                    "height": 450,
+                    "file_size": len(data) if declared_size is None else declared_size,
+                }
+            ],
+        }
+        if caption:
+            message["caption"] = caption
+            if caption.startswith("/"):
+                command = caption.split()[0]
+                message["caption_entities"] = [
+                    {"type": "bot_command", "offset": 0, "length": u16(command)}
+                ]
         self._push({"message": message})
         return int(message["message_id"])
 
@@ -269,6 +310,16 @@ class BotApiEmulator:
             return True
         if method == "getUpdates":
             return self._get_updates(p)
+        if method == "getFile":
+            file_id = str(p.get("file_id", ""))
+            if file_id not in self.files:
+                raise ApiError(400, "Bad Request: invalid file_id")
+            return {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_size": len(self.files[file_id]),
+                "file_path": f"photos/{file_id}",
+            }
         if method == "sendMessage":
             return self._send(p)
         if method == "editMessageText":

@@ -43,6 +43,13 @@ INFRASTRUCTURE = (
     "bot.logs",
     "bot.config_load",
     "bot.config_probe",
+    # Images (bot/images): fetching (httpx), the hashes of images already read (sqlite3), OCR
+    # (the tesseract binary), the reader that composes them, and reading an image file.
+    "bot.images.fetch",
+    "bot.images.seen",
+    "bot.images.ocr",
+    "bot.images.reader",
+    "bot.images.files",
 )
 # Libraries that talk to the network, a database, a scheduler or other threads and
 # processes. The model runtimes (torch, onnxruntime, sentence-transformers) are not here: the

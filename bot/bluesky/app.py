@@ -16,6 +16,7 @@ from atproto import AsyncClient
 from bot.bluesky.calls import CREATE, DAY, Calls, Clock, Sleep, utc_now
 from bot.bluesky.client import Session, build_client, ensure_bot_label
 from bot.bluesky.firehose import FirehoseWatcher
+from bot.bluesky.images import BlueskyImages
 from bot.bluesky.mentions import Mentions
 from bot.bluesky.publish import BlueskyPorts
 from bot.bluesky.replies import ThreadSender
@@ -23,6 +24,7 @@ from bot.bluesky.store import BlueskyStore
 from bot.bluesky.watch import Watcher
 from bot.config import BlueskyConfig, LimitsConfig
 from bot.database import Database
+from bot.images.reader import ImageReader
 from bot.labels import Labelling
 from bot.pipeline import Checks
 from bot.ports import Publisher
@@ -55,7 +57,9 @@ class BlueskyBot:
         budget: LimitsConfig | None = None,
         sender: SenderFactory = ThreadSender,
         labels: Labelling | None = None,
+        images: ImageReader | None = None,
     ) -> None:
+        self.images = BlueskyImages(images, config.service_url) if images else None
         self.config, self.checker, self.clock, self.publisher = config, checker, clock, publisher
         self.make_sender = sender
         self.labels = labels  # the labeler, when [labeler] is enabled
@@ -88,6 +92,7 @@ class BlueskyBot:
             budget=self.budget,
             labels=self.labels,
             sender=self.sender,
+            images=self.images,
         )
         self.watcher = Watcher(
             self.client,
@@ -114,5 +119,7 @@ class BlueskyBot:
 
     async def close(self) -> None:
         await self.client.request.close()
+        if self.images is not None:
+            await self.images.close()
         self.session.close()
         self.store.close()

@@ -28,6 +28,7 @@ from atproto import AsyncClient
 
 from bot.bluesky.calls import CREATE, BudgetSpent, Calls, Clock
 from bot.bluesky.etiquette import thread_allows
+from bot.bluesky.images import BlueskyImages
 from bot.bluesky.optouts import OptOuts
 from bot.bluesky.records import declares_bot, parse_time, quoted_ref, strong_ref, to_post
 from bot.bluesky.replies import Ref, ThreadSender, cap_thread
@@ -81,10 +82,12 @@ class Mentions:
         budget: LimitsConfig | None = None,
         sender: ThreadSender | None = None,
         labels: Labelling | None = None,
+        images: BlueskyImages | None = None,
     ) -> None:
         self.client, self.did, self.checker, self.store = client, did, checker, store
         self.labels = labels  # the labeler: a checked post it answers may earn a label
         self.optouts = OptOuts(store)  # who blocked the bot or asked it to stop
+        self.images = images  # the posts' images read too (bot/images), when given
         self.calls, self.config, self.clock, self.reviewer = calls, config, clock, reviewer
         self.sender = sender or ThreadSender(client, did, store, calls, clock)
         self.limits = Limits(store, "bluesky", config.checks_per_hour, budget or LimitsConfig())
@@ -245,6 +248,9 @@ class Mentions:
         if target is not None and target.author.did == self.did:
             target = None  # a mention under the bot's own reply: check what the user wrote
         post = to_post(target) if target is not None else to_post(note)
+        if self.images is not None:
+            shown = target if target is not None else mention_view
+            post = await self.images.post_with_images(post, shown)
         result = await self.check(post)
         if result.verdict == "no_match" and self._under_someone_else(note, target):
             mode = self.config.unrelated_parent

@@ -34,6 +34,7 @@ from bot.config import Config
 from bot.corrections import describe
 from bot.database import Database
 from bot.domain import CheckResult
+from bot.images.reader import ImageReader, build_reader
 from bot.models.vectors import Embedder
 from bot.pipeline import build_checker, probe_post
 from bot.ports import CHANNEL, Publisher
@@ -196,6 +197,13 @@ class Runtime:
 
         self.jobs.once("replay", replay_then_stop)
 
+    def _images(self) -> ImageReader | None:
+        """The image reader (bot/images); the images already read are kept in the store's file
+        (none in a dry run, whose database is in memory)."""
+        return build_reader(
+            self.config.images, None if self.dry_run else str(self.config.store.path)
+        )
+
     async def _start_bluesky(
         self,
         account: tuple[str, str],
@@ -214,6 +222,7 @@ class Runtime:
             budget=self.config.limits,
             sender=partial(WritingSender, self.out) if self.dry_run else ThreadSender,
             labels=self.labeler,
+            images=self._images(),
         )
         self.bluesky = bot
         started.push_async_callback(bot.close)
@@ -264,6 +273,7 @@ class Runtime:
             bluesky=ports,
             budget=self.config.limits,
             labels=self.labeler,
+            images=self._images(),
         )
         outlet = register(app, deps)
         self.appeals = register_appeals(app, deps, outlet)

@@ -95,6 +95,13 @@ def read_token(environ: dict[str, str] | None = None) -> str:
     return token
 
 
+def file_url(base_url: str) -> str:
+    """Where files are downloaded from: "https://api.telegram.org/file/bot" for the Bot API's
+    "https://api.telegram.org/bot" (PTB appends the token and the file's path)."""
+    head, sep, tail = base_url.rstrip("/").rpartition("/bot")
+    return f"{head}/file/bot{tail}" if sep else base_url.rstrip("/") + "/file/bot"
+
+
 def build_application(config: TelegramConfig, token: str | None = None) -> TelegramApp:
     """The Application, not started. `token` defaults to TELEGRAM_BOT_TOKEN."""
     for name in ("httpx", "httpcore"):
@@ -106,6 +113,7 @@ def build_application(config: TelegramConfig, token: str | None = None) -> Teleg
         Application.builder()
         .token(token or read_token())
         .base_url(config.base_url)
+        .base_file_url(file_url(config.base_url))
         .request(request)
         .get_updates_request(HTTPXRequest(read_timeout=40.0))
         .rate_limiter(AIORateLimiter(max_retries=config.max_retries))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.config import LimitsConfig, TelegramConfig
+from bot.images.reader import ImageReader
 from bot.labels import LabelDesk
 from bot.pipeline import Checks
 from bot.ports import BlueskyPublisher, PostResolver
@@ -30,3 +31,4 @@ class TelegramDeps:
     clock: Callable[[], datetime] = utc_now
     budget: LimitsConfig = field(default_factory=LimitsConfig)  # [limits]: the global budget
     labels: LabelDesk | None = None  # the labeler: reviews approved, appeals decided
+    images: ImageReader | None = None  # photos sent to the bot are read (bot/images)

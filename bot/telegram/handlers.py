@@ -1,7 +1,8 @@
 """The bot's handlers, registered with one `register(app, deps)`.
 
-Private chats: /start, /help, /about, /check <text or bsky.app post URL>, and plain text
-(treated as /check), each check limited per user. The review chat: Approve / Reject presses,
+Private chats: /start, /help, /about, /check <text or bsky.app post URL>, plain text
+(treated as /check), and a photo (a quote card or a screenshot; its caption is the context),
+each check limited per user. The review chat: Approve / Reject presses,
 honoured only from `telegram.operators`. One error handler logs and tells the review chat."""
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from bot.ports import ResolveError
 from bot.telegram.app import TelegramApp
 from bot.telegram.cards import brief, channel_card, esc, fit
 from bot.telegram.deps import TelegramDeps
+from bot.telegram.photos import photo_post
 from bot.telegram.publish import CALLBACK, CORRECTIONS_CALLBACK, TelegramOutlet, chat_id
 
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
+_CHECK = regex.compile(r"^/check(?:@\w+)?\s*")  # a photo's caption may start with /check
 BSKY_POST = regex.compile(r"^https://bsky\.app/profile/[^/\s]+/post/[A-Za-z0-9]+/?$")
 
 
@@ -41,6 +44,7 @@ def help_text(corpus: Corpus) -> str:
         "post, a reporter's quote, a translation), and what the post changed.\n\n"
         "/check <i>text</i> — check a quote (plain text works too)\n"
         "/check <i>https://bsky.app/profile/…/post/…</i> — check a Bluesky post\n"
+        "A photo of a quote card or a screenshot — I read its text (the caption is context)\n"
         "/about — what I know and my limits"
     )
 
@@ -86,8 +90,14 @@ class Handlers:
         if message is not None and message.text:
             await self._check(message, message.text.strip())
 
-    async def _check(self, message: Message, text: str) -> None:
-        if not text:
+    async def check_photo(self, update: Update, context: Context) -> None:
+        message = update.effective_message
+        if message is not None and message.photo and self.deps.images is not None:
+            caption = _CHECK.sub("", (message.caption or "").strip())
+            await self._check(message, caption, photo=True)
+
+    async def _check(self, message: Message, text: str, photo: bool = False) -> None:
+        if not text and not photo:
             await message.reply_text("Send /check followed by the quote or a bsky.app link.")
             return
         user = message.from_user.id if message.from_user else message.chat.id
@@ -107,6 +117,11 @@ class Handlers:
             text=text,
             created_at=message.date,
         )
+        if photo and self.deps.images is not None:
+            post = await photo_post(message, post, self.deps.images)
+            if post.image is None and not text:
+                await message.reply_text("I found no quote in this image. Send it as text?")
+                return
         result = await self._run(post)
         await message.reply_text(result.reply.telegram)
 
@@ -198,6 +213,7 @@ def register(app: TelegramApp, deps: TelegramDeps) -> TelegramOutlet:
         CommandHandler("about", h.about, filters=private),
         CommandHandler("check", h.check_command, filters=private),
         MessageHandler(filters.TEXT & ~filters.COMMAND & private, h.check_text),
+        MessageHandler(filters.PHOTO & private, h.check_photo),
         CallbackQueryHandler(h.press, pattern=CALLBACK),
         CallbackQueryHandler(h.press_corrections, pattern=CORRECTIONS_CALLBACK),
     ]

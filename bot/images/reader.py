@@ -1,0 +1,138 @@
+"""An image's text, the cheapest way first: its alt text when that transcribes a quote (quote
+marks, or an attribution line: a description of the picture does not stand in for it); else the
+text of a near-duplicate already read (perceptual hash, `seen`); else OCR. Every image read is
+hashed and remembered. A refused image (too big, corrupt, a decompression bomb) or an OCR
+failure is one log line and no text: the post is then checked on its own words."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import regex
+from PIL import Image
+
+from bot.config import ImagesConfig
+from bot.domain import ImageText
+from bot.images.card import split_text
+from bot.images.decode import ImageRefused, open_image, perceptual_hash
+from bot.images.seen import SeenImages
+from bot.inputs import clean_text
+
+log = logging.getLogger(__name__)
+
+
+class Ocr(Protocol):
+    name: str
+
+    def read(self, img: Image.Image) -> str: ...
+
+
+_QUOTE_MARKS = regex.compile(r"[\"“”«»„「」『』]")
+_DASH_LINE = regex.compile(r"(?m)(?:^|\s)[—–―]\s*\S")
+
+
+def _transcribes(alt: str) -> bool:
+    """Alt text that transcribes a quote card (quote marks, or a "— Name" line), not one that
+    describes a picture ("A man on a stage"): only the first stands in for OCR."""
+    return bool(_QUOTE_MARKS.search(alt) or _DASH_LINE.search(alt))
+
+
+@dataclass(frozen=True)
+class ImageInput:
+    """One image of a post: its bytes (None when it could not be fetched) and its alt text."""
+
+    data: bytes | None
+    alt: str = ""
+
+
+@dataclass
+class ImageReader:
+    ocr: Ocr | None
+    seen: SeenImages | None
+    config: ImagesConfig
+
+    def read(self, image: ImageInput, post_id: str = "") -> ImageText | None:
+        alt = clean_text(image.alt or "")[: self.config.max_alt_chars]
+        from_alt = split_text(alt, "alt") if alt.strip() else None
+        img = self._open(image.data, post_id)
+        image_hash = perceptual_hash(img) if img is not None else ""
+        if from_alt is not None and from_alt.quote and _transcribes(alt):
+            if image_hash and self.seen is not None:
+                self.seen.add(image_hash, "alt", alt, post_id)
+            return split_text(alt, "alt", image_hash)
+        got = self._read_pixels(img, image_hash, post_id)
+        if (got is None or not got.quote) and from_alt is not None and from_alt.quote:
+            return split_text(alt, "alt", image_hash)  # a description is all there is
+        return got
+
+    def _read_pixels(
+        self, img: Image.Image | None, image_hash: str, post_id: str
+    ) -> ImageText | None:
+        """A copy already read, else OCR."""
+        if img is None:
+            return None
+        if self.seen is not None:
+            near = self.seen.near(image_hash, self.config.hash_distance)
+            if near is not None:
+                log.info(
+                    "image of %s: a copy of one read for %s (%d bits apart): no OCR",
+                    post_id[:120],
+                    near.post_id[:120],
+                    near.distance,
+                )
+                return split_text(near.text, "seen", image_hash)
+        if self.ocr is None:
+            return None
+        try:
+            text = clean_text(self.ocr.read(img))
+        except Exception as exc:  # OCR is best effort: the post is still checked
+            log.warning("image of %s: OCR failed (%s: %s)", post_id[:120], type(exc).__name__, exc)
+            return None
+        if self.seen is not None:
+            self.seen.add(image_hash, "ocr", text, post_id)
+        return split_text(text, "ocr", image_hash)
+
+    def read_all(self, images: Sequence[ImageInput], post_id: str = "") -> list[ImageText]:
+        out = []
+        for image in images[: self.config.max_images]:
+            got = self.read(image, post_id)
+            if got is not None:
+                out.append(got)
+        return out
+
+    def _open(self, data: bytes | None, post_id: str) -> Image.Image | None:
+        if data is None:
+            return None
+        if len(data) > self.config.max_bytes:
+            log.warning(
+                "image of %s refused: %d bytes (more than [images] max_bytes %d)",
+                post_id[:120],
+                len(data),
+                self.config.max_bytes,
+            )
+            return None
+        try:
+            return open_image(data, self.config.max_pixels)
+        except ImageRefused as exc:
+            log.warning("image of %s refused: %s", post_id[:120], exc)
+            return None
+
+
+def build_reader(config: ImagesConfig, store_path: str | None) -> ImageReader | None:
+    """The reader the adapters use, or None when images are off. No Tesseract: alt text and
+    near-duplicates still work, and one warning says why there is no OCR."""
+    if not config.enabled:
+        return None
+    from bot.images.ocr import OcrUnavailable, Tesseract
+
+    ocr: Ocr | None
+    try:
+        ocr = Tesseract(config.ocr_languages, config.ocr_timeout_seconds)
+    except OcrUnavailable as exc:
+        log.warning("images: no OCR (%s); alt text and known images only", exc)
+        ocr = None
+    seen = SeenImages(store_path) if store_path else None
+    return ImageReader(ocr, seen, config)
