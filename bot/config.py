@@ -126,6 +126,8 @@ class BlueskyConfig:
     search_limit: int = 25
     firehose: bool = False
     firehose_url: str = "wss://bsky.network/xrpc"
+    stream_mentions: bool = False  # answer mentions as they arrive on the stream
+    jetstream_url: str = ""  # "": the stream is the firehose; else Jetstream's /subscribe
     cursor_save_seconds: float = 3.0
     viral_likes: int = 500
     viral_reposts: int = 100
@@ -403,6 +405,11 @@ def _check_bluesky(path: Path, bluesky: BlueskyConfig) -> None:
     if not bluesky.firehose_url.startswith(("wss://", "ws://")):
         raise ConfigError(
             f"{path}: [bluesky] firehose_url = {bluesky.firehose_url!r}: expected a ws(s) URL"
+        )
+    if bluesky.jetstream_url and not bluesky.jetstream_url.startswith(("wss://", "ws://")):
+        raise ConfigError(
+            f"{path}: [bluesky] jetstream_url = {bluesky.jetstream_url!r}: expected a ws(s) "
+            'URL or ""'
         )
     if not 0 < bluesky.notifications_limit <= 100:
         raise ConfigError(
