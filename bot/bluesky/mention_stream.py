@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,9 +63,12 @@ class MentionStream:
     async def arrived(self, uri: str) -> Outcome | None:
         """Answer one mention; None when it is left to the poll. Never raises (a task of its
         own): a failure is counted by `Mentions.attempt` or logged here."""
+        offered = time.monotonic()
         async with self._slots:
+            started = time.monotonic()
             try:
                 view = await self._view(uri)
+                viewed = time.monotonic()
                 if view is None:
                     self.left += 1
                     log.info("stream: %s not on the AppView yet; left to the poll", uri)
@@ -79,7 +83,14 @@ class MentionStream:
                 self.left += 1
             elif outcome.status != "duplicate":
                 self.answered += 1
-                log.info("stream: mention %s: %s", uri, outcome.status)
+                log.info(
+                    "stream: mention %s: %s in %.2f s (queued %.2f s, view %.2f s)",
+                    uri,
+                    outcome.status,
+                    time.monotonic() - offered,
+                    started - offered,
+                    viewed - started,
+                )
             return outcome
 
     async def _view(self, uri: str) -> Any:
