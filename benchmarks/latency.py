@@ -10,9 +10,10 @@ The network is started as the tests start it (tests/atp_network.py). Mentions ar
 steady rate (`--rate` a second) from `--users` accounts in turn, half matching the corpus, half
 not (each is answered). A mention's latency runs from just before its post is sent (its
 creation) to the first moment the bot's reply is readable through the AppView (the bot's
-author feed, read every 0.1 s). `lost`: mentions with no reply readable `--grace` seconds after
-the last one; `duplicates`: reply posts beyond one chain per mention, counted in the bot's own
-repository. The last line is one JSON object."""
+author feed, read every 0.1 s); the median of each step on the way is printed too (from the
+store's own times: seen and claimed, checked, sent, indexed by the AppView). `lost`: mentions
+with no reply readable `--grace` seconds after the last one; `duplicates`: reply posts beyond
+one chain per mention, counted in the bot's own repository. The last line is one JSON object."""
 
 from __future__ import annotations
 
@@ -23,11 +24,13 @@ import dataclasses
 import json
 import logging
 import secrets
+import sqlite3
 import statistics
 import sys
 import tempfile
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +64,7 @@ class Run:
     seen: dict[str, float] = dataclasses.field(default_factory=dict)  # ...: reply readable
     duplicates: int = 0
     by_stream: int = 0
+    phases: dict[str, list[float]] = dataclasses.field(default_factory=dict)
     posted: bool = False  # every mention sent
     done: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)  # ... and answered
 
@@ -108,7 +112,7 @@ async def watch_replies(reader: AsyncClient, bot_did: str, run: Run, stop: async
         feed = await reader.app.bsky.feed.get_author_feed(
             {"actor": bot_did, "filter": "posts_with_replies", "limit": 100}
         )
-        now = time.monotonic()
+        now = time.time()
         for item in feed.feed:
             reply = getattr(item.post.record, "reply", None)
             parent = reply.parent.uri if reply is not None else None
@@ -142,11 +146,11 @@ async def one_run(
         stop = asyncio.Event()
         watcher = asyncio.create_task(watch_replies(users[0], bot_did, run, stop))
         texts = mention_texts(args.mentions)
-        start = time.monotonic()
+        start = time.time()
         for i, text in enumerate(texts):
-            await asyncio.sleep(max(0.0, start + i / args.rate - time.monotonic()))
+            await asyncio.sleep(max(0.0, start + i / args.rate - time.time()))
             tb = client_utils.TextBuilder().mention(f"@{bot_handle}", bot_did).text(" " + text)
-            created = time.monotonic()
+            created = time.time()
             made = await users[i % len(users)].send_post(tb)
             run.sent[made.uri] = created
         run.posted = True
@@ -158,11 +162,39 @@ async def one_run(
             run.by_stream = runtime.bluesky.mention_stream.answered
         runtime.stop()
         await asyncio.wait_for(task, 60)
+        run.phases = phases(Path(tmp) / "factbot.db", run)
     replies = Counter(
         parent for parent in (await bot_posts(users[0], bot_did)).values() if parent in run.sent
     )
     run.duplicates = sum(n - 1 for n in replies.values() if n > 1)
     return run
+
+
+def phases(db: Path, run: Run) -> dict[str, list[float]]:
+    """Where each answered mention's time went, from the store's own times: created → claimed
+    (seen, its view read), claimed → the reply's first post written as pending (checked),
+    pending → sent (written to the PDS), sent → readable through the AppView."""
+    out: dict[str, list[float]] = {"seen": [], "checked": [], "sent": [], "indexed": []}
+    with sqlite3.connect(db) as conn:
+        claimed = dict(conn.execute("SELECT uri, claimed_at FROM bluesky_mentions"))
+        first = {
+            t: (c, s)
+            for t, c, s in conn.execute(
+                "SELECT target, created_at, sent_at FROM bluesky_outbox WHERE part = 1"
+            )
+        }
+    for uri, created in run.sent.items():
+        if uri not in claimed or uri not in first or uri not in run.seen or not first[uri][1]:
+            continue
+        c, p, s = (datetime.fromisoformat(x).timestamp() for x in (claimed[uri], *first[uri]))
+        for name, (a, b) in {
+            "seen": (created, c),
+            "checked": (c, p),
+            "sent": (p, s),
+            "indexed": (s, run.seen[uri]),
+        }.items():
+            out[name].append(b - a)
+    return out
 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
@@ -185,9 +217,11 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             runs.append(run)
             f = run.figures()
             extra = f"  ({run.by_stream} answered from the stream)" if stream else ""
+            parts = "  ".join(f"{k} {statistics.median(v):.2f}" for k, v in run.phases.items() if v)
             print(
                 f"{name:>8}: {f['mentions']} mentions  p50 {f['p50_s']} s  p95 {f['p95_s']} s  "
-                f"max {f['max_s']} s  lost {f['lost']}  duplicates {f['duplicates']}{extra}",
+                f"max {f['max_s']} s  lost {f['lost']}  duplicates {f['duplicates']}{extra}\n"
+                f"          median s per step: {parts}",
                 flush=True,
             )
         for client in users:
