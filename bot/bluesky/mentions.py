@@ -80,6 +80,7 @@ class Mentions:
         self.failures = 0  # mentions whose answer failed this round (retried next round)
         self.deferred = 0  # rounds cut short because the write budget was spent
         self.in_flight: set[str] = set()  # mentions being answered now, by the poll or stream
+        self._checking = asyncio.Lock()
 
     async def poll(self) -> list[Outcome]:
         """One round: list what is new, answer each in order, then mark them seen. With no room
@@ -253,8 +254,11 @@ class Mentions:
         )
 
     async def check(self, post: Post) -> CheckResult:
-        """The one pipeline, off the event loop (the models are CPU-bound)."""
-        results = await asyncio.to_thread(self.checker.check_many, [post])
+        """The one pipeline, off the event loop (the models are CPU-bound); one check at a time
+        (the models use every core already: mentions answered at once from the stream would
+        only slow each other's checks down, and the first in would wait for the last)."""
+        async with self._checking:
+            results = await asyncio.to_thread(self.checker.check_many, [post])
         return results[0]
 
     async def _respond(self, note: Any, result: CheckResult, root: Ref, parent: Ref) -> Outcome:
