@@ -5,7 +5,7 @@ beside the algorithms before the audit's F5 fix, measured in the same run.
     .venv/bin/python benchmarks/bounds.py --quick    # smaller sizes
 
 - normalise: `bot.normalise.normalise` now (entity spans and quote skips looked up by
-  bisection) vs the same function with the old quadratic `_entities` / `_single_spans` (copied
+  bisection) vs the same function with the old quadratic `entities` / `single_spans` (copied
   below, unchanged) patched in;
 - check: `Checker.check` now (the text cut to `[match] max_chars`, at most `max_segments`
   sentences embedded) vs the same checker with no bound and the old normalisation.
@@ -29,7 +29,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import emoji  # noqa: E402
 
+from bot import entities as ents  # noqa: E402
 from bot import normalise as norm  # noqa: E402
+from bot import quote_spans as quotes  # noqa: E402
 from bot.config import Config  # noqa: E402
 from bot.domain import Post  # noqa: E402
 from bot.pipeline import build_checker  # noqa: E402
@@ -38,7 +40,7 @@ FAMILY = "👨\u200d👩\u200d👧\u200d👦"
 PROSE = "Yann LeCun said the best open source models are Chinese. "
 
 
-# --- the old algorithms (bot/normalise.py before the fix), kept as the baseline ----------------
+# --- the old algorithms (bot/entities.py, bot/quote_spans.py before the fix), the baseline -----
 
 
 def old_entities(text: str) -> tuple[list[tuple[int, int]], list[str], list[str], list[str]]:
@@ -48,13 +50,13 @@ def old_entities(text: str) -> tuple[list[tuple[int, int]], list[str], list[str]
         return end > start and all(end <= s or start >= e for s, e in spans)
 
     found: list[list[str]] = [[], [], []]
-    for kind, pattern in enumerate((norm._URL, norm._HANDLE, norm._HASHTAG)):
+    for kind, pattern in enumerate((ents.URL, ents.HANDLE, ents.HASHTAG)):
         for m in pattern.finditer(text):
-            end = m.start() + (norm._url_end(m.group()) if pattern is norm._URL else len(m.group()))
+            end = m.start() + (ents.url_end(m.group()) if pattern is ents.URL else len(m.group()))
             if free(m.start(), end):
                 spans.append((m.start(), end))
                 found[kind].append(text[m.start() : end])
-    for e in emoji.emoji_list(text) if norm._emoji_start().search(text) else ():
+    for e in emoji.emoji_list(text) if ents.emoji_start().search(text) else ():
         if free(e["match_start"], e["match_end"]):
             spans.append((e["match_start"], e["match_end"]))
     return sorted(spans), found[0], found[1], found[2]
@@ -84,13 +86,13 @@ def old_single_spans(prose: str, skip: list[tuple[int, int]]) -> list[tuple[int,
                 close(weak)
             open_at, weak = None, None
         opener = (
-            bool(norm._OPENING_CONTEXT.match(prev))
+            bool(quotes.OPENING_CONTEXT.match(prev))
             and after != ""
             and not after.isspace()
             and after != "'"
-            and not norm._ELISION.match(prose, i)
+            and not quotes.ELISION.match(prose, i)
         )
-        closer = not prev.isspace() and (after == "" or after.isspace() or norm._is_punct(after))
+        closer = not prev.isspace() and (after == "" or after.isspace() or quotes.is_punct(after))
         if open_at is None:
             if opener:
                 open_at = i
@@ -112,12 +114,12 @@ def old_single_spans(prose: str, skip: list[tuple[int, int]]) -> list[tuple[int,
 
 @contextmanager
 def old_normalise() -> Iterator[None]:
-    saved = norm._entities, norm._single_spans
-    norm._entities, norm._single_spans = old_entities, old_single_spans  # type: ignore[assignment]
+    saved = norm.entities, quotes.single_spans
+    norm.entities, quotes.single_spans = old_entities, old_single_spans  # type: ignore[assignment]
     try:
         yield
     finally:
-        norm._entities, norm._single_spans = saved
+        norm.entities, quotes.single_spans = saved
 
 
 def timed(fn: Callable[[], object]) -> float:

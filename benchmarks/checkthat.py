@@ -4,11 +4,11 @@
     .venv/bin/python benchmarks/checkthat.py --queries Q.tsv --qrels R.tsv --out RUN.tsv
 
 The claims (claim text + title) go through the bot's own `Index` (cached on disk, so a second
-run embeds nothing) and are ranked with `bot.rank`: plain BM25, each embedding model alone,
-the bot's mean of MiniLM and USE, hybrids of BM25 and the embeddings (weights chosen on train),
-and with --rerank the hybrid re-ranked by a cross-encoder. Every step is measured on each query
-set in the same run; the best hybrid is written as a TREC run (top 10 per query) for the last
-query set given.
+run embeds nothing) and are ranked with `benchmarks/retrieval/rank.py`: plain BM25, each
+embedding model alone, the bot's mean of MiniLM and USE, hybrids of BM25 and the embeddings
+(weights chosen on train), and with --rerank the hybrid re-ranked by a cross-encoder. Every step
+is measured on each query set in the same run; the best hybrid is written as a TREC run (top 10
+per query) for the last query set given.
 """
 
 from __future__ import annotations
@@ -30,11 +30,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
-from bot.embed import Embedder, Matrix, build_embedders  # noqa: E402
+from benchmarks.retrieval.onnx_models import BgeEmbedder, CrossEncoder  # noqa: E402
+from benchmarks.retrieval.rank import BM25, Ranked, first_stage, fuse, rerank, scaled  # noqa: E402
 from bot.index import Doc, Index  # noqa: E402
+from bot.models.embed import build_embedders  # noqa: E402
+from bot.models.vectors import Embedder, Matrix  # noqa: E402
 from bot.normalise import normalise  # noqa: E402
-from bot.onnx_models import BgeEmbedder, CrossEncoder  # noqa: E402
-from bot.rank import BM25, Ranked, first_stage, fuse, rerank, scaled  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "checkthat-2022-task2a-en"
 CANDIDATES = 50  # first-stage depth kept per query

@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot.config import Config, ModelConfig  # noqa: E402
-from bot.embed import build_embedders  # noqa: E402
 from bot.evaluate import evaluate, load_labelled  # noqa: E402
+from bot.models.embed import build_embedders  # noqa: E402
 from bot.pipeline import build_checker  # noqa: E402
 
 CONFIGS = {

@@ -43,15 +43,10 @@ from atproto import AsyncClient, client_utils  # noqa: E402
 from reply_audit import bot_posts  # noqa: E402
 from runtime_support import mention_texts  # noqa: E402
 
-from bot.config import (  # noqa: E402
-    BlueskyConfig,
-    Config,
-    OpsConfig,
-    ScheduleConfig,
-    StoreConfig,
-    load_config,
-)
-from bot.embed import Embedder, build_embedders  # noqa: E402
+from bot.config import BlueskyConfig, Config, OpsConfig, ScheduleConfig, StoreConfig  # noqa: E402
+from bot.config_load import load_config  # noqa: E402
+from bot.models.embed import build_embedders  # noqa: E402
+from bot.models.vectors import Embedder  # noqa: E402
 from bot.runtime.service import Credentials, Runtime  # noqa: E402
 
 READ_EVERY = 0.1  # seconds between reads of the bot's author feed

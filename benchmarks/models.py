@@ -35,7 +35,7 @@ def measure(name: str) -> dict[str, float]:
     texts = [s.text for line in lines for s in normalise(json.loads(line)["text"]).segments]
     start = time.perf_counter()
     from bot.config import Config
-    from bot.embed import build_embedders
+    from bot.models.embed import build_embedders
 
     cache = Config().model.cache_dir
     embedder = build_embedders([name], threads=2, batch_size=32, cache_dir=cache)[name]

@@ -117,8 +117,8 @@ def main() -> None:
     checker.check_many(posts[:64])  # warm-up: first-use costs (emoji table, language model)
 
     gated_rate, gated_lat, results = run(checker, posts, args.batch)
-    admitted = sum(r.gated for r in results)
-    kept = sum(r.gated for r, p in zip(results, positive, strict=True) if p)
+    admitted = sum(r.admitted for r in results)
+    kept = sum(r.admitted for r, p in zip(results, positive, strict=True) if p)
     gate_recall = kept / max(1, sum(positive))
     verdicts: dict[str, int] = {}
     for r in results:

@@ -63,7 +63,7 @@ def compare(
     }
     found: list[Discrepancy] = []
     found += _venue(post.framing, event, corpus)
-    found += _date(post.framing, created_at, event, cfg)
+    found += date_discrepancies(post.framing, created_at, event, cfg)
     speaker = corpus.speaker(event.speaker)
     found += _speaker(post.framing, event, corpus)
     found += _role(post.framing, event, speaker)
@@ -85,11 +85,13 @@ def compare(
         for s in event.sentences
         if s.quote_id == sentence.quote_id and (s.id in supported or s in omitted)
     ] or [sentence]
-    info = _match_info(event, sentence, quote_sentences)
+    info = _match_info(event, sentence, quote_sentences, speaker)
     return Comparison(info, tuple(found))
 
 
-def _match_info(event: Event, sentence: Sentence, quote: Sequence[Sentence]) -> MatchInfo:
+def _match_info(
+    event: Event, sentence: Sentence, quote: Sequence[Sentence], speaker: Speaker | None
+) -> MatchInfo:
     """The match as replies state it, with how sure it is: the basis of the quote's sentences
     (one quote has one basis: bot/corpus_tables.py), the sources that carry them (the link: the
     first primary one, else the first), and whether any shown sentence is disputed."""
@@ -115,6 +117,7 @@ def _match_info(event: Event, sentence: Sentence, quote: Sequence[Sentence]) -> 
         disputed=bool(disputed),
         dispute_note=disputed[0].dispute_note if disputed else "",
         sentence_ids=tuple(s.id for s in quote),
+        pronoun=speaker.pronoun if speaker else "they",
     )
 
 
@@ -133,9 +136,11 @@ def _venue(framing: str, event: Event, corpus: Corpus) -> list[Discrepancy]:
     return [Discrepancy("venue", claimed=mentions[0].surface, verified=event.place)]
 
 
-def _date(
+def date_discrepancies(
     framing: str, created_at: datetime | None, event: Event, cfg: CompareConfig
 ) -> list[Discrepancy]:
+    """A `date` discrepancy for the first date the framing claims that is further than
+    `date_tolerance_days` from the event's (none when every claimed date agrees)."""
     tolerance = timedelta(days=min(cfg.date_tolerance_days, _MAX_DAYS))
     for claim in find_dates(framing, created_at):
         if _shift(claim.earliest, -tolerance) <= event.date <= _shift(claim.latest, tolerance):
@@ -169,7 +174,7 @@ def _speaker(framing: str, event: Event, corpus: Corpus) -> list[Discrepancy]:
 def _role(framing: str, event: Event, speaker: Speaker | None) -> list[Discrepancy]:
     if speaker is None:
         return []
-    for claim in find_roles(framing):
+    for claim in find_roles(framing, speaker):
         claimed = f"{'former ' if claim.former else ''}{claim.title}, {claim.org}"
         held = [
             r for r in speaker.roles if r.org.lower() == claim.org.lower() and r.titled(claim.title)

@@ -118,10 +118,10 @@ def evaluate(items: Sequence[Labelled], results: Sequence[CheckResult]) -> Repor
             events_total += 1
             events_ok += result.match.event_id == item.event_id
         report.gate_total += 1
-        report.gate_passed += result.gated
+        report.gate_passed += result.admitted
         if want_v != "no_match":
             report.positives += 1
-            report.gate_dropped_positives += not result.gated
+            report.gate_dropped_positives += not result.admitted
         if want_v == "no_match" and got_v == "match":
             report.false_matches.append(item.post.id)
         if got_v != want_v or got_f != item.fields:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.embed import Embedder, Matrix
 from bot.lexical import tokens
+from bot.models.vectors import Embedder, Matrix
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ import numpy as np
 
 from bot.config import MatchConfig, ModelConfig
 from bot.domain import Alignment, NormalisedPost, Segment, Verdict
-from bot.embed import Embedder, Matrix
 from bot.index import Index
 from bot.lexical import containment, evidence, tokens
+from bot.models.vectors import Embedder, Matrix
 
 _TOP_K = 8  # lexical evidence is computed for the best few candidates only
 

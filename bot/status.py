@@ -10,8 +10,8 @@ hour, the channel's daily digest a UTC day (`bot/telegram/digest.py`).
 
 What each figure counts, over the window [since, until):
 - checks by verdict, by `checked_at`; `gated_out` is the part of them the gate turned away
-  before any model saw the post (the row's `gated` is 0; rows from before that column have
-  none and are not counted as turned away);
+  before any model saw the post (the row's `admitted` is 0, `gated` in a file no bot has
+  migrated since; rows from before that column have none and are not counted as turned away);
 - Bluesky mentions by their status now, for mentions claimed in the window;
 - replies sent (posts), and mentions answered (distinct targets: a thread is one answer), by
   `sent_at`; replies pending is the outbox backlog now, whatever its age,
@@ -86,8 +86,10 @@ def read_window(conn: sqlite3.Connection, since: datetime, until: datetime) -> S
     gated_out = 0
     if "checks" in tables:
         columns = {str(r[1]) for r in conn.execute("PRAGMA table_info(checks)")}
-        # A file no bot has opened since the column came (m002) has no `gated` yet.
-        refused = "gated = 0" if "gated" in columns else "0"
+        # A file no bot has opened since the column came (m002) has no `gated` yet, and one
+        # not opened since m004 has it under that name instead of `admitted`.
+        admitted = next((c for c in ("admitted", "gated") if c in columns), "")
+        refused = f"{admitted} = 0" if admitted else "0"
         rows = conn.execute(
             f"SELECT verdict, {refused}, count(*) FROM checks "  # noqa: S608 - fixed text
             f"WHERE checked_at >= ? AND checked_at < ? GROUP BY verdict, {refused}",

@@ -16,8 +16,8 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from bot.corrections import Found
+from bot.database import Database, Tables
 from bot.domain import CheckResult
-from bot.worker_db import WorkerDatabase
 
 migrations = Migrations("factbot")
 
@@ -82,6 +82,12 @@ def m003_corrections(db: sqlite_utils.Database) -> None:
     table.create_index(["key", "field", "sentence_id"], unique=True)
 
 
+@migrations()
+def m004_admitted(db: sqlite_utils.Database) -> None:
+    # The m002 column, named for what its 1 means: the gate admitted the post (no table copy).
+    db.execute("ALTER TABLE checks RENAME COLUMN gated TO admitted")
+
+
 class Store:
     def __init__(self, path: Path | str) -> None:
         if str(path) != ":memory:":
@@ -111,11 +117,11 @@ class Store:
         self.db.close()
 
 
-class AuditLog(WorkerDatabase):
+class AuditLog(Tables):
     """The audit trail for the live bot: the same table, written on the file's one worker."""
 
-    def __init__(self, path: Path | str) -> None:
-        super().__init__(path, migrations)
+    def __init__(self, database: Database | Path | str) -> None:
+        super().__init__(database, migrations)
 
     async def record(
         self,
@@ -179,10 +185,10 @@ def _row(r: CheckResult, corpus_version: str, model: str, now: str) -> dict[str,
         "model": model,
         "verdict": r.verdict,
         "score": r.score,
-        "gated": int(r.gated),
+        "admitted": int(r.admitted),
         "quote_id": r.match.quote_id if r.match else None,
         "event_id": r.match.event_id if r.match else None,
-        "scores": json.dumps(r.extra, ensure_ascii=False),
+        "scores": json.dumps(r.scores.to_json(), ensure_ascii=False),
         "discrepancies": json.dumps(contract["discrepancies"], ensure_ascii=False),
         "reply": json.dumps(contract["reply"], ensure_ascii=False),
     }

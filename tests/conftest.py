@@ -27,7 +27,8 @@ from factories import SEED_TEXT
 from telegram_emulator import BotApiEmulator, standard_emulator
 
 from bot.config import Config, ModelConfig
-from bot.embed import Embedder, build_embedders
+from bot.models.embed import build_embedders
+from bot.models.vectors import Embedder
 from bot.pipeline import Checker, build_checker
 
 __all__ = ["DATA", "ROOT", "SEED_TEXT"]  # SEED_TEXT is re-exported: tests import it from here

@@ -1,4 +1,4 @@
-"""Accuracy on labelled posts with the real models: the quality bars of SPEC.md.
+"""Accuracy on labelled posts with the real models: the quality bars of docs/SPEC.md.
 
 The figures themselves are printed by `benchmarks/labelled.py`; these tests pin floors under
 them so that a change that makes the bot worse fails."""

@@ -263,10 +263,15 @@ def test_the_wheel_lists_every_package_and_maps_the_data() -> None:
     bot/ is listed, and the two data packages are the top-level corpus/ and samples/ folders,
     which stay where operators edit them."""
     setuptools = PYPROJECT["tool"]["setuptools"]
-    on_disk = {  # bot/ itself has no __init__.py: a folder of modules is a package
+    on_disk = {
         ".".join(module.parent.relative_to(ROOT).parts)
         for module in (ROOT / "bot").rglob("*.py")
         if "__pycache__" not in module.parts
+    }
+    # Regular packages: a folder of modules without __init__.py would install as a namespace
+    # package, which merges with any other of the same name.
+    assert set() == {
+        p for p in on_disk if not (ROOT / p.replace(".", "/") / "__init__.py").is_file()
     }
     data = {"bot._data.corpus": "corpus", "bot._data.samples": "samples"}
     assert on_disk | set(data) == set(setuptools["packages"])

@@ -15,12 +15,12 @@ import sqlite_utils
 from conftest import SEED_TEXT
 from factories import make_post
 
-from bot.compare import _date
+from bot.compare import date_discrepancies
 from bot.config import CompareConfig, Config
 from bot.domain import CheckFailure, CheckResult, Corpus, Post
-from bot.embed import Embedder, Matrix
 from bot.feed import check_lines, open_feed
 from bot.inputs import clean_post
+from bot.models.vectors import Embedder, Matrix
 from bot.pipeline import Checker, build_checker, check_each
 from bot.store import Store
 
@@ -207,11 +207,11 @@ def test_a_huge_post_is_cut_and_its_work_bounded(
     text = ("Yann LeCun said the best open source models are Chinese. " * 2100)[:120_000]
     result = small.check(make_post(text))
     assert all(c.texts <= 20 + 2 * 20 for c in counting.values())
-    assert result.extra.get("cut") is True and 5000 == len(result.post.text)
+    assert result.scores.cut is True and 5000 == len(result.post.text)
     cut = "This post is long: I checked only its beginning."
     assert cut in result.reply.bluesky[-1].text and cut in result.reply.telegram
     short = small.check(make_post(SEED_TEXT))
-    assert "cut" not in short.extra and cut not in short.reply.telegram
+    assert not short.scores.cut and cut not in short.reply.telegram
 
 
 def test_a_declared_language_does_not_change_the_discrepancies(checker: Checker) -> None:
@@ -231,6 +231,8 @@ def test_date_windows_are_clamped_at_the_ends_of_the_calendar(checker: Checker) 
     calendar covers every date instead of raising OverflowError."""
     event = checker.corpus.events[0]
     year_one = datetime(1, 1, 2, tzinfo=UTC)
-    found = _date("yesterday", year_one, event, CompareConfig())
+    found = date_discrepancies("yesterday", year_one, event, CompareConfig())
     assert ["date"] == [d.field for d in found]
-    assert [] == _date("yesterday", year_one, event, CompareConfig(date_tolerance_days=10**10))
+    assert [] == date_discrepancies(
+        "yesterday", year_one, event, CompareConfig(date_tolerance_days=10**10)
+    )

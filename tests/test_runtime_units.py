@@ -20,7 +20,7 @@ from runtime_support import free_port
 
 from bot.config import Config, CorpusConfig, ScheduleConfig, StoreConfig
 from bot.domain import Post
-from bot.embed import Embedder
+from bot.models.vectors import Embedder
 from bot.pipeline import build_checker
 from bot.runtime.checks import LiveChecks
 from bot.runtime.health import Health, OpsServer
@@ -319,7 +319,7 @@ async def test_a_refused_audit_write_is_logged_counted_retried_and_fails_healthz
             "locked", "Yann LeCun: the best open source AI models right now come from China."
         )
         result = await asyncio.to_thread(live.check, post)
-        assert result.gated
+        assert result.admitted
         async with asyncio.timeout(60):
             # the count changes on the store's worker thread: a short poll is simplest here
             while audit_errors(live.metrics) < 1:  # noqa: ASYNC110

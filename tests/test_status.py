@@ -62,7 +62,7 @@ def record_checks(db: Path, checker: Checker, old_time: datetime) -> None:
             make_post("LeCun had pasta for lunch", id="named"),
         ]
     )
-    verdicts = [(r.post.id, r.verdict, r.gated) for r in recent]
+    verdicts = [(r.post.id, r.verdict, r.admitted) for r in recent]
     assert [
         ("seed", "match", True),
         ("short", "review", True),

@@ -21,12 +21,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 
 from atproto import AsyncClient
 
 from bot.bluesky.calls import CREATE, BudgetSpent, Calls, Clock
-from bot.bluesky.ports import Publisher
 from bot.bluesky.records import (
     declares_bot,
     mentions_did,
@@ -37,26 +36,41 @@ from bot.bluesky.records import (
 )
 from bot.bluesky.replies import Ref, ThreadSender, cap_thread
 from bot.bluesky.stated import StatedTables
-from bot.bluesky.store import BlueskyStore
+from bot.bluesky.store import Answered, BlueskyStore
 from bot.config import BlueskyConfig, LimitsConfig
 from bot.corrections import stated
-from bot.domain import BlueskyPost, CheckResult, Post
+from bot.domain import BlueskyPost, CheckResult, Post, Verdict
 from bot.limits import Admit, Limits, limit_notice
 from bot.pipeline import Checks
+from bot.ports import Publisher
 
 log = logging.getLogger(__name__)
 REASONS = ["mention", "reply", "quote"]
 WATERMARK = "notifications.indexed_at"
-IN_FLIGHT = "in flight"  # being answered by another task of this process (the stream's)
+IN_FLIGHT: Literal["in flight"] = "in flight"  # answered now by another task (the stream's)
+# A round's outcome for one notification: answered (or skipped) and stored as such; its answer
+# failed (retried next round, or given up); deferred (the write budget is spent: it stays
+# claimed); a duplicate (another round claimed it first: not reported); or in flight (another
+# task of this process is answering it: not reported, and the watermark waits behind it).
+Status = Answered | Literal["failed", "deferred", "duplicate", "in flight"]
 
 
 @dataclass(frozen=True)
 class Outcome:
     uri: str  # the notification's post
-    status: str  # replied | review | limited | skipped:<why> | failed | deferred
-    verdict: str = ""
+    status: Status
+    verdict: Verdict | Literal[""] = ""
     replies: tuple[str, ...] = ()
     retry: bool = False  # failed, and handed out again by a later round
+
+
+@dataclass(frozen=True)
+class Answer:
+    """How a claimed mention was answered (or why not): what its row records."""
+
+    status: Answered
+    verdict: Verdict | Literal[""] = ""
+    replies: tuple[str, ...] = ()
 
 
 class Mentions:
@@ -71,10 +85,11 @@ class Mentions:
         clock: Clock,
         reviewer: Publisher | None = None,
         budget: LimitsConfig | None = None,
+        sender: ThreadSender | None = None,
     ) -> None:
         self.client, self.did, self.checker, self.store = client, did, checker, store
         self.calls, self.config, self.clock, self.reviewer = calls, config, clock, reviewer
-        self.sender = ThreadSender(client, did, store, calls, clock)
+        self.sender = sender or ThreadSender(client, did, store, calls, clock)
         self.limits = Limits(store, "bluesky", config.checks_per_hour, budget or LimitsConfig())
         self.stated = StatedTables(store)  # what each reply stated, for corrections
         self.failures = 0  # mentions whose answer failed this round (retried next round)
@@ -127,7 +142,7 @@ class Mentions:
             )
         return outcomes
 
-    async def _skip(self, note: Any, status: str) -> Outcome:
+    async def _skip(self, note: Any, status: Answered) -> Outcome:
         """Record a notification as handled without answering it (so it is never answered)."""
         now = self.clock()
         if not await self.store.claim_mention(
@@ -201,37 +216,37 @@ class Mentions:
                 note.uri, note.reason, author, note.indexed_at, self.clock()
             ):
                 return Outcome(note.uri, "duplicate")
-            outcome = await self._answer(note)
+            answer = await self._answer(note)
             await self.store.finish_mention(
-                note.uri, outcome.status, self.clock(), verdict=outcome.verdict
+                note.uri, answer.status, self.clock(), verdict=answer.verdict
             )
-            return outcome
+            return Outcome(note.uri, answer.status, answer.verdict, answer.replies)
         finally:
             self.in_flight.discard(note.uri)
 
-    async def _answer(self, note: Any) -> Outcome:
+    async def _answer(self, note: Any) -> Answer:
         viewer = note.author.viewer
         if viewer is not None and (viewer.blocked_by or viewer.blocking):
-            return Outcome(note.uri, "skipped:blocked")
+            return Answer("skipped:blocked")
         target_uri = self._target_uri(note.record)
         views = await self._posts([note.uri, *([target_uri] if target_uri else [])])
         mention_view = views.get(note.uri)
         if mention_view is None:
-            return Outcome(note.uri, "skipped:deleted")
+            return Answer("skipped:deleted")
         if mention_view.viewer is not None and mention_view.viewer.reply_disabled:
-            return Outcome(note.uri, "skipped:replies disabled")
+            return Answer("skipped:replies disabled")
         if declares_bot(note.author) or declares_bot(mention_view.author):
-            return Outcome(note.uri, "skipped:bot account")  # no bot-to-bot ping-pong
+            return Answer("skipped:bot account")  # no bot-to-bot ping-pong
         root, parent = self._refs(note)
         admit = await self.limits.admit(note.author.did, note.uri, self.clock())
         if admit is Admit.BUSY:  # the global budget: no notice (it would be a post too)
-            return Outcome(note.uri, "skipped:answer budget spent")
+            return Answer("skipped:answer budget spent")
         if admit is not Admit.YES:
             if admit is Admit.NOTICE:
                 notice = BlueskyPost(limit_notice(self.config.checks_per_hour))
                 sent = await self.sender.send(note.uri, root, parent, [notice])
-                return Outcome(note.uri, "limited", replies=tuple(sent))
-            return Outcome(note.uri, "limited")
+                return Answer("limited", replies=tuple(sent))
+            return Answer("limited")
         target = views.get(target_uri) if target_uri else None
         if target is not None and target.author.did == self.did:
             target = None  # a mention under the bot's own reply: check what the user wrote
@@ -242,7 +257,7 @@ class Mentions:
             if mode == "own_text":
                 result = await self.check(to_post(note))
             if mode != "answer" and result.verdict == "no_match":
-                return Outcome(note.uri, "skipped:unrelated post", "no_match")
+                return Answer("skipped:unrelated post", "no_match")
         return await self._respond(note, result, root, parent)
 
     def _under_someone_else(self, note: Any, target: Any) -> bool:
@@ -261,22 +276,22 @@ class Mentions:
             results = await asyncio.to_thread(self.checker.check_many, [post])
         return results[0]
 
-    async def _respond(self, note: Any, result: CheckResult, root: Ref, parent: Ref) -> Outcome:
+    async def _respond(self, note: Any, result: CheckResult, root: Ref, parent: Ref) -> Answer:
         verdict = result.verdict
         if verdict == "review":
             if self.reviewer is not None:
                 await self.reviewer.hand_over(result, note.uri)
             else:
                 log.warning("bluesky: %s needs review but no reviewer is configured", note.uri)
-            return Outcome(note.uri, "review", verdict)
+            return Answer("review", verdict)
         if verdict == "no_match" and not self.config.answer_no_match:
-            return Outcome(note.uri, "skipped:no match", verdict)
+            return Answer("skipped:no match", verdict)
         facts = stated(result, self.checker.corpus)
         if facts is not None:  # what the reply states, kept for corrections
             await self.stated.record_stated(note.uri, facts, self.clock())
         thread = cap_thread(result.reply.bluesky, self.config.max_thread_posts)
         sent = await self.sender.send(note.uri, root, parent, thread)
-        return Outcome(note.uri, "replied", verdict, tuple(sent))
+        return Answer("replied", verdict, tuple(sent))
 
     def _target_uri(self, record: Any) -> str | None:
         reply = getattr(record, "reply", None)

@@ -77,7 +77,7 @@ class LiveChecks:
         started = time.perf_counter()
         results = checker.check_many(posts)
         self.metrics.observe(results, time.perf_counter() - started)
-        kept = results if self.audit_all else [r for r in results if r.gated]
+        kept = results if self.audit_all else [r for r in results if r.admitted]
         if not kept:
             return results
         write = asyncio.run_coroutine_threadsafe(

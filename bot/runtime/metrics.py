@@ -45,7 +45,7 @@ class Metrics:
         self.latency.observe(seconds)
         self.seen.inc(len(results))
         for r in results:
-            (self.checked if r.gated else self.gated).inc()
+            (self.checked if r.admitted else self.gated).inc()
             if r.verdict == "match":
                 self.matched.inc()
             elif r.verdict == "review":

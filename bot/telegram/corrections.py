@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import date, datetime
+from typing import Literal
 
 from telegram import Bot
 from telegram.error import BadRequest
@@ -54,7 +55,7 @@ class TelegramCorrector:
 
     async def apply(self, found: Found, corpus: Corpus, day: date) -> bool:
         """Write the edit (once per key) and make it; False when the message is gone."""
-        kind = CARD if found.output.kind == "card" else REVIEW
+        kind: Literal["card", "review"] = CARD if found.output.kind == "card" else REVIEW
         async with self._lock:
             shown = await self.tables.shown(kind, found.output.id)
             if shown is None:

@@ -1,4 +1,4 @@
-"""The Telegram tables of corrections (`m004_stated` in `bot/telegram/store.py`), on the
+"""The Telegram tables of corrections (`m004_stated` in `bot/telegram/schema.py`), on the
 store's worker: what each card and review stated, and each correction, an edit of its message
 written as pending (with the message's whole new text) before the edit is made."""
 
@@ -8,6 +8,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from bot.corrections import Change, Output, Stated
 from bot.telegram.store import CARD, REVIEW, Review, TelegramStore
@@ -18,7 +19,7 @@ class Edit:
     """A correction of a sent card or review: its message edited to `text`."""
 
     key: str
-    kind: str  # CARD | REVIEW
+    kind: Literal["card", "review"]
     ref: str
     chat_id: str
     message_id: int

@@ -34,14 +34,15 @@ from bot.telegram.cards import (
     decision_footer,
     review_card,
 )
+from bot.telegram.deps import TelegramDeps
 from bot.telegram.edits import CorrectionTables
-from bot.telegram.ports import TelegramDeps
 from bot.telegram.store import (
     ALERT,
     CARD,
     DIGEST,
     OFFER,
     REVIEW,
+    Kind,
     Pending,
     card_key,
     review_key,
@@ -186,7 +187,7 @@ class TelegramOutlet:
             return None
         return await self._once(DIGEST, f"{DIGEST}:{day.isoformat()}", channel, text)
 
-    async def _once(self, kind: str, key: str, chat: str, text: str) -> int | None:
+    async def _once(self, kind: Kind, key: str, chat: str, text: str) -> int | None:
         """An alert or digest through the outbox: written (once) before the send. A key written
         before but never sent is sent now, with the text written then."""
         store = self.deps.store

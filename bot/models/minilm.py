@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.embed import Matrix, _normalised
-from bot.onnx_models import _arrays, _session, _tokenizer
+from bot.models.onnx import arrays, session, tokenizer
+from bot.models.vectors import Matrix, normalised
 
 log = logging.getLogger(__name__)
 
@@ -107,17 +107,17 @@ class MiniLMEmbedder:
     def __init__(self, threads: int = 2, batch_size: int = 32, cache_dir: Path | None = None):
         source = model_dir()
         self.batch_size = batch_size
-        self._tokenizer = _tokenizer(source / "tokenizer.json", max_seq_length(source))
+        self._tokenizer = tokenizer(source / "tokenizer.json", max_seq_length(source))
         if cache_dir is None:
             with tempfile.TemporaryDirectory(prefix="factbot-minilm-") as tmp:
                 file = onnx_file(Path(tmp))
                 export(source, file)
-                self._session = _session(file, threads)
+                self._session = session(file, threads)
         else:
             file = onnx_file(cache_dir)
             if not file.exists():
                 export(source, file)
-            self._session = _session(file, threads)
+            self._session = session(file, threads)
         self.name = f"all-MiniLM-L6-v2@gt-{package_version()}+onnx"
 
     def encode(self, texts: Sequence[str]) -> Matrix:
@@ -129,8 +129,8 @@ class MiniLMEmbedder:
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
-            inputs = _arrays(self._tokenizer.encode_batch([texts[i] for i in rows]))
+            inputs = arrays(self._tokenizer.encode_batch([texts[i] for i in rows]))
             hidden = self._session.run(["last_hidden_state"], inputs)[0]
             mask = inputs["attention_mask"][..., None].astype(np.float32)
             out[rows] = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
-        return _normalised(out)
+        return normalised(out)

@@ -1,6 +1,6 @@
 """Ranking documents of an `Index` for many queries: BM25, embedding cosines, their fusion, and
 re-ranking of the top few with a cross-encoder. Pure numpy/scipy over the index; the models are
-passed in.
+passed in. Benchmark-only: scipy comes with the `bench` extra, not with the bot.
 
 The retrieval benchmark (benchmarks/checkthat.py) ranks CheckThat!'s verified claims with it;
 each step is a function so that every stage can be measured beside the one before.
@@ -19,9 +19,9 @@ import numpy.typing as npt
 import regex
 from scipy import sparse
 
-from bot.embed import Matrix
 from bot.index import Index
 from bot.lexical import STOPWORDS
+from bot.models.vectors import Matrix
 
 _TERM = regex.compile(r"[\p{L}\p{N}]+")
 
