@@ -122,6 +122,8 @@ class BlueskyConfig:
     search_limit: int = 25
     firehose: bool = False
     firehose_url: str = "wss://bsky.network/xrpc"
+    stream_mentions: bool = False  # answer mentions as they arrive on the stream
+    jetstream_url: str = ""  # "": the stream is the firehose; else Jetstream's /subscribe
     cursor_save_seconds: float = 3.0
     viral_likes: int = 500
     viral_reposts: int = 100

@@ -260,6 +260,11 @@ def _check_bluesky(path: Path, bluesky: BlueskyConfig) -> None:
         raise ConfigError(
             f"{path}: [bluesky] firehose_url = {bluesky.firehose_url!r}: expected a ws(s) URL"
         )
+    if bluesky.jetstream_url and not bluesky.jetstream_url.startswith(("wss://", "ws://")):
+        raise ConfigError(
+            f"{path}: [bluesky] jetstream_url = {bluesky.jetstream_url!r}: expected a ws(s) "
+            'URL or ""'
+        )
     if not 0 < bluesky.notifications_limit <= 100:
         raise ConfigError(
             f"{path}: [bluesky] notifications_limit = {bluesky.notifications_limit}: "

@@ -1,9 +1,11 @@
 """An httpx transport that forwards to the real server and injects faults on chosen XRPC
 methods: a 429 with rate-limit headers, a 5xx, a timeout, or a connection lost *after* the
-server acted (the write happened, the answer never arrived). Every call is recorded by NSID."""
+server acted (the write happened, the answer never arrived). Every call is recorded by NSID.
+`StreamProxy` cuts the event stream's connection (a TCP proxy on loopback)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -108,3 +110,72 @@ class RandomFaults(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._real.aclose()
+
+
+class StreamProxy:
+    """A loopback TCP proxy in front of a server (the PDS's event stream): the test points the
+    bot's stream URL at `url` and can `drop()` every connection through it mid-stream, and keep
+    refusing new ones (`down = True`: accepted, then closed at once) until it says so."""
+
+    def __init__(self, target_port: int, target_host: str = "127.0.0.1") -> None:
+        self.target = (target_host, target_port)
+        self.down = False
+        self.accepted = 0  # connections forwarded
+        self.refused = 0  # connections closed at once while down
+        self.dropped = 0  # connections cut by drop()
+        self._server: asyncio.Server | None = None
+        self._open: dict[asyncio.StreamWriter, asyncio.StreamWriter] = {}  # client: upstream
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/xrpc"
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def drop(self) -> int:
+        """Cut every connection now; how many were cut."""
+        cut = list(self._open.items())
+        for client, upstream in cut:
+            client.transport.abort()
+            upstream.transport.abort()
+        self.dropped += len(cut)
+        return len(cut)
+
+    async def stop(self) -> None:
+        await self.drop()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.down:
+            self.refused += 1
+            writer.transport.abort()
+            return
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.transport.abort()
+            return
+        self.accepted += 1
+        self._open[writer] = up_writer
+        try:
+            await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+        finally:
+            self._open.pop(writer, None)
+            writer.transport.abort()
+            up_writer.transport.abort()
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except (ConnectionError, OSError):
+        pass
+    finally:
+        writer.transport.abort()

@@ -1,7 +1,8 @@
 """The Bluesky adapter, assembled: one client, one session, one store, one `Calls`, shared by
 the mention poller, the watchers and the publisher port. `main()` builds it once; the scheduler
 (or a test) calls `mentions.poll()`, `watcher.search_once()`, `watcher.refresh_once()` and runs
-`firehose.run()`."""
+`firehose.run()` (or `stream().run()`: the firehose or Jetstream, with mentions answered as they
+arrive when `[bluesky] stream_mentions` is on)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from bot.bluesky.calls import CREATE, DAY, Calls, Clock, Sleep, utc_now
 from bot.bluesky.client import Session, build_client, ensure_bot_label
 from bot.bluesky.firehose import FirehoseWatcher
 from bot.bluesky.images import BlueskyImages
+from bot.bluesky.jetstream import JetstreamWatcher
+from bot.bluesky.mention_stream import MentionStream
 from bot.bluesky.mentions import Mentions
 from bot.bluesky.publish import BlueskyPorts
 from bot.bluesky.replies import ThreadSender
@@ -105,6 +108,7 @@ class BlueskyBot:
             self_did=self.did,
             labels=self.labels,
         )
+        self.mention_stream = MentionStream(self.mentions)
         self.ports = BlueskyPorts(
             self.client, self.sender, self.calls, self.config.max_thread_posts
         )
@@ -116,6 +120,16 @@ class BlueskyBot:
 
     def firehose(self, url: str | None = None) -> FirehoseWatcher:
         return FirehoseWatcher(self.watcher, url)
+
+    def stream(self) -> FirehoseWatcher:
+        """The configured stream's consumer: Jetstream when `jetstream_url` is set, else the
+        firehose; it offers mentions to `mention_stream` when `stream_mentions` is on, and
+        buffers every post for watching when `firehose` is."""
+        cfg = self.config
+        mentions = self.mention_stream if cfg.stream_mentions else None
+        if cfg.jetstream_url:
+            return JetstreamWatcher(self.watcher, cfg.jetstream_url, mentions, cfg.firehose)
+        return FirehoseWatcher(self.watcher, mentions=mentions, watching=cfg.firehose)
 
     async def close(self) -> None:
         await self.client.request.close()

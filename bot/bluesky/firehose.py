@@ -10,7 +10,12 @@ A flush that fails puts its batch back at the head of the buffer and saves no cu
 later flush can move the cursor past posts that were never checked. The buffer is capped
 (`BUFFER_CAP` posts): while it is full (the checks fall behind or keep failing) new posts are
 shed, counted in `dropped` (`factbot_errors_total{kind="bluesky:firehose_dropped"}`) and
-logged, rather than held until memory runs out."""
+logged, rather than held until memory runs out.
+
+With `mentions` (`[bluesky] stream_mentions`), a post that mentions the bot is offered to it as
+soon as it is decoded (answered within a second or two, see `bot/bluesky/mention_stream.py`);
+with `watching` false (`[bluesky] firehose = false`) nothing else is buffered or checked: the
+stream is read for mentions only, and the cursor is still saved by `flush()`."""
 
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ from typing import Any
 from atproto import CAR, models
 from atproto_firehose import AsyncFirehoseSubscribeReposClient, parse_subscribe_repos_message
 
+from bot.bluesky.mention_stream import MentionStream
 from bot.bluesky.records import POST, parse_time, web_url
 from bot.bluesky.watch import Incoming, Watcher
 from bot.domain import Post
@@ -31,8 +37,17 @@ BUFFER_CAP = 5_000  # posts; a firehose brings a few hundred a second at most
 
 
 class FirehoseWatcher:
-    def __init__(self, watcher: Watcher, url: str | None = None, cap: int = BUFFER_CAP) -> None:
-        self.watcher = watcher
+    cursor_name = CURSOR  # the state row of its saved cursor
+
+    def __init__(
+        self,
+        watcher: Watcher,
+        url: str | None = None,
+        cap: int = BUFFER_CAP,
+        mentions: MentionStream | None = None,
+        watching: bool = True,
+    ) -> None:
+        self.watcher, self.mentions, self.watching = watcher, mentions, watching
         self.url = url or watcher.config.firehose_url
         self.client: AsyncFirehoseSubscribeReposClient | None = None
         self.pending: list[Incoming] = []
@@ -47,7 +62,7 @@ class FirehoseWatcher:
     async def run(self) -> None:
         """Consume until `stop()`; the buffer is flushed and the cursor saved on the way out."""
         store = self.watcher.store
-        cursor = await store.get_state(CURSOR)
+        cursor = await store.get_state(self.cursor_name)
         self.saved = int(cursor) if cursor else None
         params = (
             models.ComAtprotoSyncSubscribeRepos.Params(cursor=self.saved)
@@ -90,7 +105,7 @@ class FirehoseWatcher:
                 self.dropped += len(kept) - len(self.pending)
                 raise
             if seq is not None and seq != self.saved:
-                await self.watcher.store.set_state(CURSOR, str(seq), self.watcher.clock())
+                await self.watcher.store.set_state(self.cursor_name, str(seq), self.watcher.clock())
                 self.saved = seq
 
     async def _on_message(self, message: Any) -> None:
@@ -107,11 +122,18 @@ class FirehoseWatcher:
                 if not isinstance(record, models.AppBskyFeedPost.Record):
                     continue
                 uri = f"at://{commit.repo}/{op.path}"
-                post = _post(uri, commit.repo, record)
-                self.buffer(Incoming(uri, str(op.cid), post, commit.repo))
+                self.arrived(uri, str(op.cid), commit.repo, record)
         self.seq = commit.seq
         if self.client is not None:
             self.client.update_params(models.ComAtprotoSyncSubscribeRepos.Params(cursor=commit.seq))
+
+    def arrived(self, uri: str, cid: str, did: str, record: Any) -> None:
+        """A new post decoded from the stream: a mention of the bot is answered at once; with
+        watching on, every post is buffered for the next flush."""
+        if self.mentions is not None:
+            self.mentions.offer(uri, did, record)
+        if self.watching:
+            self.buffer(Incoming(uri, cid, _post(uri, did, record), did))
 
     async def _on_error(self, exc: BaseException) -> None:
         log.error("firehose: a message could not be handled: %s", exc)

@@ -30,7 +30,14 @@ from bot.bluesky.calls import CREATE, BudgetSpent, Calls, Clock
 from bot.bluesky.etiquette import thread_allows
 from bot.bluesky.images import BlueskyImages
 from bot.bluesky.optouts import OptOuts
-from bot.bluesky.records import declares_bot, parse_time, quoted_ref, strong_ref, to_post
+from bot.bluesky.records import (
+    declares_bot,
+    mentions_did,
+    parse_time,
+    quoted_ref,
+    strong_ref,
+    to_post,
+)
 from bot.bluesky.replies import Ref, ThreadSender, cap_thread
 from bot.bluesky.stated import StatedTables
 from bot.bluesky.store import Answered, BlueskyStore
@@ -45,10 +52,12 @@ from bot.ports import Publisher
 log = logging.getLogger(__name__)
 REASONS = ["mention", "reply", "quote"]
 WATERMARK = "notifications.indexed_at"
+IN_FLIGHT: Literal["in flight"] = "in flight"  # answered now by another task (the stream's)
 # A round's outcome for one notification: answered (or skipped) and stored as such; its answer
 # failed (retried next round, or given up); deferred (the write budget is spent: it stays
-# claimed); or a duplicate (another round claimed it first: not reported).
-Status = Answered | Literal["failed", "deferred", "duplicate"]
+# claimed); a duplicate (another round claimed it first: not reported); or in flight (another
+# task of this process is answering it: not reported, and the watermark waits behind it).
+Status = Answered | Literal["failed", "deferred", "duplicate", "in flight"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,7 @@ class Outcome:
     status: Status
     verdict: Verdict | Literal[""] = ""
     replies: tuple[str, ...] = ()
+    retry: bool = False  # failed, and handed out again by a later round
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,8 @@ class Mentions:
         self.stated = StatedTables(store)  # what each reply stated, for corrections
         self.failures = 0  # mentions whose answer failed this round (retried next round)
         self.deferred = 0  # rounds cut short because the write budget was spent
+        self.in_flight: set[str] = set()  # mentions being answered now, by the poll or stream
+        self._checking = asyncio.Lock()
 
     async def poll(self) -> list[Outcome]:
         """One round: list what is new, answer each in order, then mark them seen. With no room
@@ -113,32 +125,23 @@ class Mentions:
             self.deferred += 1
             log.info("bluesky: %s; mentions wait for a later run", spent)
             return []
-        outcomes, newest, failed = [], watermark, False
+        outcomes, newest, held = [], watermark, False
         cutoff = self._backlog_cutoff() if watermark is None else None
         for note in notes:
             indexed = parse_time(note.indexed_at)
-            try:
-                if cutoff is not None and indexed is not None and indexed < cutoff:
-                    outcome = await self._skip(note, "skipped:before the first start")
-                else:
-                    outcome = await self.handle(note)
-            except BudgetSpent as spent:  # not a failure: the mention stays claimed
-                self.deferred += 1
-                log.info("bluesky: %s; mention %s waits for a later run", spent, note.uri)
-                outcomes.append(Outcome(note.uri, "deferred"))
-                break
-            except Exception:
-                self.failures += 1
-                limit = self.config.max_attempts
-                if await self.store.mention_failed(note.uri, self.clock(), limit):
-                    log.exception("bluesky: mention %s failed %d times; given up", note.uri, limit)
-                else:
-                    log.exception("bluesky: mention %s failed; it is retried next round", note.uri)
-                    failed = True
-                outcome = Outcome(note.uri, "failed")
-            if outcome.status != "duplicate":
+            if cutoff is not None and indexed is not None and indexed < cutoff:
+                outcome = await self._skip(note, "skipped:before the first start")
+            else:
+                outcome = await self.attempt(note)
+            if outcome.status == "deferred":  # not a failure: the mention stays claimed
                 outcomes.append(outcome)
-            if not failed:  # the watermark never passes a mention that still needs an answer
+                break
+            # The watermark never passes a mention that still needs an answer: one that failed
+            # (and is retried) or one the stream is answering right now (it may yet fail).
+            held = held or outcome.retry or outcome.status == IN_FLIGHT
+            if outcome.status not in ("duplicate", IN_FLIGHT):
+                outcomes.append(outcome)
+            if not held:
                 newest = note.indexed_at
         if newest and newest != watermark:
             await self.store.set_state(WATERMARK, newest, self.clock())
@@ -187,21 +190,49 @@ class Mentions:
             cursor = page.cursor
         return sorted({n.uri: n for n in notes}.values(), key=lambda n: n.indexed_at)
 
+    async def attempt(self, note: Any) -> Outcome:
+        """`handle` one mention (the poll's and the stream's way in): a spent write budget
+        defers it (it stays claimed), a failure is counted, and retried by a later round until
+        `max_attempts`."""
+        try:
+            return await self.handle(note)
+        except BudgetSpent as spent:  # a 429 with a far reset: not a failure
+            self.deferred += 1
+            log.info("bluesky: %s; mention %s waits for a later run", spent, note.uri)
+            return Outcome(note.uri, "deferred")
+        except Exception:
+            self.failures += 1
+            limit = self.config.max_attempts
+            if await self.store.mention_failed(note.uri, self.clock(), limit):
+                log.exception("bluesky: mention %s failed %d times; given up", note.uri, limit)
+                return Outcome(note.uri, "failed")
+            log.exception("bluesky: mention %s failed; it is retried next round", note.uri)
+            return Outcome(note.uri, "failed", retry=True)
+
     async def handle(self, note: Any) -> Outcome:
+        """Claim the mention, answer it, record how. One task at a time per mention: while the
+        stream answers one, the poll gets IN_FLIGHT (a claim left by a crash is handed out
+        again, so the store alone cannot tell a live claim from a dead one)."""
         author = note.author.did
         if author == self.did:
             return Outcome(note.uri, "skipped:own post")
-        if note.reason != "mention" and not self._mentions_bot(note.record):
+        if note.reason != "mention" and not mentions_did(note.record, self.did):
             return Outcome(note.uri, "skipped:not addressed to the bot")
-        if not await self.store.claim_mention(
-            note.uri, note.reason, author, note.indexed_at, self.clock()
-        ):
-            return Outcome(note.uri, "duplicate")
-        answer = await self._opted_out(note) or await self._answer(note)
-        await self.store.finish_mention(
-            note.uri, answer.status, self.clock(), verdict=answer.verdict
-        )
-        return Outcome(note.uri, answer.status, answer.verdict, answer.replies)
+        if note.uri in self.in_flight:
+            return Outcome(note.uri, IN_FLIGHT)
+        self.in_flight.add(note.uri)
+        try:
+            if not await self.store.claim_mention(
+                note.uri, note.reason, author, note.indexed_at, self.clock()
+            ):
+                return Outcome(note.uri, "duplicate")
+            answer = await self._opted_out(note) or await self._answer(note)
+            await self.store.finish_mention(
+                note.uri, answer.status, self.clock(), verdict=answer.verdict
+            )
+            return Outcome(note.uri, answer.status, answer.verdict, answer.replies)
+        finally:
+            self.in_flight.discard(note.uri)
 
     async def _opted_out(self, note: Any) -> Answer | None:
         """An author who blocked the bot or asked it to stop (`stop` in a mention) gets nothing
@@ -273,8 +304,11 @@ class Mentions:
         )
 
     async def check(self, post: Post) -> CheckResult:
-        """The one pipeline, off the event loop (the models are CPU-bound)."""
-        results = await asyncio.to_thread(self.checker.check_many, [post])
+        """The one pipeline, off the event loop (the models are CPU-bound); one check at a time
+        (the models use every core already: mentions answered at once from the stream would
+        only slow each other's checks down, and the first in would wait for the last)."""
+        async with self._checking:
+            results = await asyncio.to_thread(self.checker.check_many, [post])
         return results[0]
 
     async def _respond(self, note: Any, result: CheckResult, root: Ref, parent: Ref) -> Answer:
@@ -293,13 +327,6 @@ class Mentions:
         thread = cap_thread(result.reply.bluesky, self.config.max_thread_posts)
         sent = await self.sender.send(note.uri, root, parent, thread)
         return Answer("replied", verdict, tuple(sent))
-
-    def _mentions_bot(self, record: Any) -> bool:
-        for facet in getattr(record, "facets", None) or []:
-            for feature in facet.features:
-                if getattr(feature, "did", None) == self.did:
-                    return True
-        return False
 
     def _target_uri(self, record: Any) -> str | None:
         reply = getattr(record, "reply", None)

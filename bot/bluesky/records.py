@@ -114,6 +114,20 @@ def declares_bot(author: Any) -> bool:
     return False
 
 
+def mentions_did(record: Any, did: str) -> bool:
+    """A post record (a model, or the JSON a Jetstream event carries) has a mention facet of
+    `did`."""
+    for facet in _field(record, "facets") or []:
+        for feature in _field(facet, "features") or []:
+            if did and _field(feature, "did") == did:
+                return True
+    return False
+
+
+def _field(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
 def quoted_ref(record: Any) -> tuple[str, str] | None:
     """(uri, cid) of the post that a post *record* quotes, or None."""
     embed = getattr(record, "embed", None)

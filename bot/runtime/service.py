@@ -27,6 +27,7 @@ import httpx
 
 from bot.bluesky.app import BlueskyBot
 from bot.bluesky.corrections import BlueskyCorrector
+from bot.bluesky.firehose import FirehoseWatcher
 from bot.bluesky.label_corrections import LabelCorrector
 from bot.bluesky.labeler import Labeler
 from bot.bluesky.replies import ThreadSender
@@ -101,6 +102,7 @@ class Runtime:
         self.ready = asyncio.Event()
         self.url = ""  # the ops endpoint, once listening
         self.bluesky: BlueskyBot | None = None
+        self.stream: FirehoseWatcher | None = None  # the firehose or Jetstream, when read
         self.outlet: TelegramOutlet | None = None
         self._digest_from: tuple[TelegramStore, LiveChecks] | None = None
         self.corrections: Corrections | None = None
@@ -240,17 +242,19 @@ class Runtime:
         jobs.every("refresh", schedule.refresh_seconds, bot.watcher.refresh_once)
         if cfg.search_queries:
             jobs.every("search", schedule.search_seconds, bot.watcher.search_once)
-        if cfg.firehose:
-            firehose = bot.firehose()
-            self.metrics.count_errors("bluesky:firehose_dropped", lambda: firehose.dropped)
-            task = asyncio.create_task(firehose.run(), name="firehose")
+        if cfg.firehose or cfg.stream_mentions:
+            stream = bot.stream()
+            self.stream = stream
+            self.metrics.count_errors("bluesky:firehose_dropped", lambda: stream.dropped)
+            task = asyncio.create_task(stream.run(), name="stream")
 
-            async def stop_firehose() -> None:  # its run() flushes and saves the cursor
-                await firehose.stop()
+            async def stop_stream() -> None:  # its run() flushes and saves the cursor
+                await stream.stop()
                 await asyncio.gather(task, return_exceptions=True)
+                await bot.mention_stream.close(self.config.schedule.stop_seconds)
 
-            started.push_async_callback(stop_firehose)
-            jobs.every("firehose", cfg.cursor_save_seconds, firehose.flush)
+            started.push_async_callback(stop_stream)
+            jobs.every("firehose", cfg.cursor_save_seconds, stream.flush)
         return bot
 
     async def _start_telegram(

@@ -1,0 +1,247 @@
+"""Mention → reply latency on the local AT Protocol network: the live bot (`Runtime`, the real
+models, its scheduler) answering mentions from the event stream (`[bluesky] stream_mentions`,
+the notifications poll at its default 15 s as the backstop), beside polling only at the default
+interval (the baseline), in the same run, on the same network, each with a fresh bot account.
+
+    flock /tmp/factbot-atproto.lock nice -n 10 .venv/bin/python benchmarks/latency.py
+    ... benchmarks/latency.py --mentions 100 --rate 2 --users 5
+
+The network is started as the tests start it (tests/atp_network.py). Mentions are posted at a
+steady rate (`--rate` a second) from `--users` accounts in turn, half matching the corpus, half
+not (each is answered). A mention's latency runs from just before its post is sent (its
+creation) to the first moment the bot's reply is readable through the AppView (the bot's
+author feed, read every 0.1 s); the median of each step on the way is printed too (from the
+store's own times: seen and claimed, checked, sent, indexed by the AppView). `lost`: mentions
+with no reply readable `--grace` seconds after the last one; `duplicates`: reply posts beyond
+one chain per mention, counted in the bot's own repository. The last line is one JSON object."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
+import secrets
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from atp_network import DEFAULT_PASSWORD, AtpNetwork, create_account, login  # noqa: E402
+from atproto import AsyncClient, client_utils  # noqa: E402
+from reply_audit import bot_posts  # noqa: E402
+from runtime_support import mention_texts  # noqa: E402
+
+from bot.config import BlueskyConfig, Config, OpsConfig, ScheduleConfig, StoreConfig  # noqa: E402
+from bot.config_load import load_config  # noqa: E402
+from bot.models.embed import build_embedders  # noqa: E402
+from bot.models.vectors import Embedder  # noqa: E402
+from bot.runtime.service import Credentials, Runtime  # noqa: E402
+
+READ_EVERY = 0.1  # seconds between reads of the bot's author feed
+
+
+@dataclasses.dataclass
+class Run:
+    name: str
+    sent: dict[str, float] = dataclasses.field(default_factory=dict)  # mention uri: created
+    seen: dict[str, float] = dataclasses.field(default_factory=dict)  # ...: reply readable
+    duplicates: int = 0
+    by_stream: int = 0
+    phases: dict[str, list[float]] = dataclasses.field(default_factory=dict)
+    posted: bool = False  # every mention sent
+    done: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)  # ... and answered
+
+    def latencies(self) -> list[float]:
+        return sorted(self.seen[u] - t for u, t in self.sent.items() if u in self.seen)
+
+    def figures(self) -> dict[str, Any]:
+        lat = self.latencies()
+        return {
+            "mentions": len(self.sent),
+            "p50_s": round(statistics.median(lat), 2) if lat else None,
+            "p95_s": round(_pct(lat, 0.95), 2) if lat else None,
+            "max_s": round(lat[-1], 2) if lat else None,
+            "lost": len(self.sent) - len(lat),
+            "duplicates": self.duplicates,
+        }
+
+
+def _pct(values: list[float], q: float) -> float:
+    """The q-quantile of sorted values (nearest rank)."""
+    return values[min(len(values) - 1, max(0, round(q * len(values) + 0.5) - 1))]
+
+
+def bot_config(base: Config, network: AtpNetwork, tmp: Path, stream: bool) -> Config:
+    """The live bot on the local network, with the default schedule (mentions every 15 s)."""
+    return dataclasses.replace(
+        base,
+        store=StoreConfig(tmp / "factbot.db"),
+        bluesky=BlueskyConfig(
+            service_url=network.pds_url,
+            session_file=tmp / "bluesky.session",
+            firehose_url=network.firehose_url,
+            stream_mentions=stream,
+            checks_per_hour=0,
+            notifications_limit=100,
+        ),
+        schedule=dataclasses.replace(ScheduleConfig(), corpus_seconds=3600.0),
+        ops=OpsConfig(port=0),
+    )
+
+
+async def watch_replies(reader: AsyncClient, bot_did: str, run: Run, stop: asyncio.Event) -> None:
+    """Note when each mention's reply is first readable through the AppView."""
+    while not stop.is_set():
+        feed = await reader.app.bsky.feed.get_author_feed(
+            {"actor": bot_did, "filter": "posts_with_replies", "limit": 100}
+        )
+        now = time.time()
+        for item in feed.feed:
+            reply = getattr(item.post.record, "reply", None)
+            parent = reply.parent.uri if reply is not None else None
+            if parent in run.sent and parent not in run.seen:
+                run.seen[parent] = now
+        if run.posted and len(run.seen) == len(run.sent):
+            run.done.set()
+        await asyncio.sleep(READ_EVERY)
+
+
+async def one_run(
+    name: str,
+    network: AtpNetwork,
+    base: Config,
+    embedders: dict[str, Embedder],
+    users: list[AsyncClient],
+    args: argparse.Namespace,
+    stream: bool,
+) -> Run:
+    run = Run(name)
+    bot_did, bot_handle = await create_account(network.pds_url, f"b{secrets.token_hex(4)}.test")
+    with tempfile.TemporaryDirectory(prefix=f"factbot-latency-{name}-") as tmp:
+        cfg = bot_config(base, network, Path(tmp), stream)
+        runtime = Runtime(cfg, Credentials((bot_handle, DEFAULT_PASSWORD)), embedders=embedders)
+        task = asyncio.create_task(runtime.run())
+        await asyncio.wait_for(runtime.ready.wait(), 120)
+        if runtime.stream is not None:  # no saved cursor: the stream starts at the live tail
+            while runtime.stream.seq is None:
+                await users[0].send_post("warming up")
+                await asyncio.sleep(0.5)
+        stop = asyncio.Event()
+        watcher = asyncio.create_task(watch_replies(users[0], bot_did, run, stop))
+        texts = mention_texts(args.mentions)
+        start = time.time()
+        for i, text in enumerate(texts):
+            await asyncio.sleep(max(0.0, start + i / args.rate - time.time()))
+            tb = client_utils.TextBuilder().mention(f"@{bot_handle}", bot_did).text(" " + text)
+            created = time.time()
+            made = await users[i % len(users)].send_post(tb)
+            run.sent[made.uri] = created
+        run.posted = True
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(run.done.wait(), args.grace)
+        stop.set()
+        await watcher
+        if runtime.bluesky is not None:
+            run.by_stream = runtime.bluesky.mention_stream.answered
+        runtime.stop()
+        await asyncio.wait_for(task, 60)
+        run.phases = phases(Path(tmp) / "factbot.db", run)
+    replies = Counter(
+        parent for parent in (await bot_posts(users[0], bot_did)).values() if parent in run.sent
+    )
+    run.duplicates = sum(n - 1 for n in replies.values() if n > 1)
+    return run
+
+
+def phases(db: Path, run: Run) -> dict[str, list[float]]:
+    """Where each answered mention's time went, from the store's own times: created → claimed
+    (seen, its view read), claimed → the reply's first post written as pending (checked),
+    pending → sent (written to the PDS), sent → readable through the AppView."""
+    out: dict[str, list[float]] = {"seen": [], "checked": [], "sent": [], "indexed": []}
+    with sqlite3.connect(db) as conn:
+        claimed = dict(conn.execute("SELECT uri, claimed_at FROM bluesky_mentions"))
+        first = {
+            t: (c, s)
+            for t, c, s in conn.execute(
+                "SELECT target, created_at, sent_at FROM bluesky_outbox WHERE part = 1"
+            )
+        }
+    for uri, created in run.sent.items():
+        if uri not in claimed or uri not in first or uri not in run.seen or not first[uri][1]:
+            continue
+        c, p, s = (datetime.fromisoformat(x).timestamp() for x in (claimed[uri], *first[uri]))
+        for name, (a, b) in {
+            "seen": (created, c),
+            "checked": (c, p),
+            "sent": (p, s),
+            "indexed": (s, run.seen[uri]),
+        }.items():
+            out[name].append(b - a)
+    return out
+
+
+async def bench(args: argparse.Namespace) -> dict[str, Any]:
+    base = load_config(None)
+    embedders = build_embedders(
+        list(base.model.embedders), base.model.threads, base.model.batch_size, base.model.cache_dir
+    )
+    network = AtpNetwork()
+    network.start()
+    try:
+        made = [
+            await create_account(network.pds_url, f"u{secrets.token_hex(4)}.test")
+            for i in range(args.users)
+        ]
+        users = [await login(network.pds_url, handle) for _, handle in made]
+        runs = []
+        modes = (("stream", True), ("polling", False))[: 1 if args.stream_only else 2]
+        for name, stream in modes:
+            run = await one_run(name, network, base, embedders, users, args, stream)
+            runs.append(run)
+            f = run.figures()
+            extra = f"  ({run.by_stream} answered from the stream)" if stream else ""
+            parts = "  ".join(f"{k} {statistics.median(v):.2f}" for k, v in run.phases.items() if v)
+            print(
+                f"{name:>8}: {f['mentions']} mentions  p50 {f['p50_s']} s  p95 {f['p95_s']} s  "
+                f"max {f['max_s']} s  lost {f['lost']}  duplicates {f['duplicates']}{extra}\n"
+                f"          median s per step: {parts}",
+                flush=True,
+            )
+        for client in users:
+            await client.request.close()
+    finally:
+        network.stop()
+    baseline = runs[1].figures()["p95_s"] if len(runs) > 1 else None
+    return {**runs[0].figures(), "baseline_p95_s": baseline}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mentions", type=int, default=100)
+    parser.add_argument("--rate", type=float, default=2.0, help="mentions a second")
+    parser.add_argument("--users", type=int, default=5)
+    parser.add_argument("--grace", type=float, default=60.0, help="seconds after the last")
+    parser.add_argument("--stream-only", action="store_true", help="no polling baseline")
+    parser.add_argument("--verbose", action="store_true", help="log each stream answer")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    if args.verbose:
+        logging.getLogger("bot.bluesky.mention_stream").setLevel(logging.INFO)
+    print(f"{args.mentions} mentions at {args.rate}/s from {args.users} accounts", flush=True)
+    print(json.dumps(asyncio.run(bench(args))))
+
+
+if __name__ == "__main__":
+    main()
