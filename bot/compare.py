@@ -6,7 +6,7 @@ outside the quote marks); wording is judged on the quoted sentences. Pure: the p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -78,13 +78,16 @@ def compare(
             and containment(words, tokens(s.text)) < _COVERED_WORDS
         ]
     found += [Discrepancy("omitted", verified=s.text) for s in omitted]
-    found += unsupported(matches, sentences, match_cfg, cfg)
-    found += _reworded(matches, sentences, event, post.lang, match_cfg, cfg)
     quote_sentences = [
         s
         for s in event.sentences
         if s.quote_id == sentence.quote_id and (s.id in supported or s in omitted)
     ] or [sentence]
+    # A sentence the reply quotes as the original of a part of the post is never also named as
+    # having no verified source (the reply would contradict itself: issue 18).
+    shown = {s.id for s in quote_sentences if s.id in supported}
+    found += unsupported(matches, sentences, match_cfg, cfg, shown)
+    found += _reworded(matches, sentences, event, post.lang, match_cfg, cfg)
     info = _match_info(event, sentence, quote_sentences)
     return Comparison(info, tuple(found))
 
@@ -216,14 +219,18 @@ def unsupported(
     sentences: Mapping[str, Sentence],
     match_cfg: MatchConfig,
     cfg: CompareConfig,
+    shown: Set[str] = frozenset(),
 ) -> list[Discrepancy]:
     """Sentences presented as quotes that match no verified sentence, and any sentence that is
-    closer to a known invented quote than to anything verified."""
+    closer to a known invented quote than to anything verified. A sentence aligned with one of
+    the `shown` sentences (those the reply quotes as the original) is not unsupported."""
     out = []
     for m in matches:
         seg = m.verified.segment
         if explained_by_circulating(m, match_cfg):
             out.append(Discrepancy("unsupported", claimed=seg.text))
+            continue
+        if m.verified.sentence_id in shown:
             continue
         quote_like = seg.quoted and len(seg.text.split()) >= cfg.unsupported_min_words
         weak = m.verified.score < match_cfg.quoted

@@ -16,7 +16,7 @@ import numpy as np
 from bot.config import MatchConfig, ModelConfig
 from bot.domain import Alignment, NormalisedPost, Segment, Verdict
 from bot.index import Index
-from bot.lexical import containment, evidence, tokens
+from bot.lexical import containment, evidence, folded, tokens
 from bot.models.vectors import Embedder, Matrix
 
 _TOP_K = 8  # lexical evidence is computed for the best few candidates only
@@ -60,7 +60,7 @@ class Matcher:
         queries = [(p, s) for p in posts for s in p.segments]
         if not queries:
             return [() for _ in posts]
-        texts = [s.text for _, s in queries]
+        texts = [folded(s.text) for _, s in queries]
         vectors = {name: e.encode(texts) for name, e in self.embedders.items()}
         cosines = self.index.cosines(vectors)
         rows = iter(range(len(queries)))
@@ -116,7 +116,7 @@ class Matcher:
         """The best score any of `texts` reaches against each of `sentence_ids`."""
         if not texts or not sentence_ids:
             return {}
-        vectors = {name: e.encode(texts) for name, e in self.embedders.items()}
+        vectors = {name: e.encode([folded(t) for t in texts]) for name, e in self.embedders.items()}
         cosines = self.index.cosines(vectors)
         columns = [self.index.position[i] for i in sentence_ids]
         out = dict.fromkeys(sentence_ids, 0.0)
