@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.config import CompareConfig, MatchConfig
+from bot.contradiction import contradiction
 from bot.dates import find_dates
 from bot.domain import Corpus, Discrepancy, Event, MatchInfo, NormalisedPost, Sentence, Speaker
 from bot.extract import Person, Place, find_people, find_places, find_roles
@@ -88,6 +89,7 @@ def compare(
     shown = {s.id for s in quote_sentences if s.id in supported}
     found += unsupported(matches, sentences, match_cfg, cfg, shown)
     found += _reworded(matches, sentences, event, post.lang, match_cfg, cfg)
+    found += contradicted(matches, sentences, event, match_cfg)
     info = _match_info(event, sentence, quote_sentences)
     return Comparison(info, tuple(found))
 
@@ -265,4 +267,29 @@ def _reworded(
         out.append(
             Discrepancy("reworded", claimed=a.segment.text, verified=sentences[a.sentence_id].text)
         )
+    return out
+
+
+def contradicted(
+    matches: Sequence[SegmentMatch],
+    sentences: Mapping[str, Sentence],
+    event: Event,
+    match_cfg: MatchConfig,
+) -> list[Discrepancy]:
+    """Post sentences that match a verified sentence of the event (at `support` or above) but
+    say the opposite (`bot.contradiction`): named, never a silent match. Each verified sentence
+    at most once."""
+    out, seen = [], set()
+    for m in matches:
+        a = m.verified
+        verified = sentences.get(a.sentence_id)
+        if verified is None or verified.event_id != event.id or a.score < match_cfg.support:
+            continue
+        if explained_by_circulating(m, match_cfg) or verified.id in seen:
+            continue
+        if (sentence_language(a.segment.text) or verified.lang) != verified.lang:
+            continue  # a translation is compared by the models only
+        if contradiction(a.segment.text, verified.text) is not None:
+            seen.add(verified.id)
+            out.append(Discrepancy("contradicted", claimed=a.segment.text, verified=verified.text))
     return out

@@ -87,6 +87,7 @@ class ReplyTexts:
     omitted: str = "The post drops the next sentence: “{verified}”"
     unsupported: str = "No verified source contains this sentence: “{claimed}”"
     reworded: str = "The post rewords it: “{claimed}” vs the wording on record “{verified}”"
+    contradicted: str = "The post says the opposite of what he said: “{claimed}” vs “{verified}”"
     more: str = "…"
     cut: str = "This post is long: I checked only its beginning."
     # Corrections of what was already published ({date}: the day of the correction; {field},
@@ -231,7 +232,7 @@ def _changes(
             shown_value(d.verified) if d.verified else _text(base.get(fallback.get(d.field, "")))
         )
         if (d.field != "omitted" and not claimed) or (
-            d.field in ("omitted", "reworded") and not verified
+            d.field in ("omitted", "reworded", "contradicted") and not verified
         ):
             continue
         name = _NAMES.get(d.field, d.field)

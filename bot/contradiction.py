@@ -1,0 +1,172 @@
+"""Contradiction: a post sentence that matches a verified sentence on topic but says the opposite.
+
+Embeddings score "the open era at Meta is over" close to "There's still gonna be quite a lot of
+open source coming out of Meta": same words, same topic. What the words show is read here,
+deterministically, on the pair (post sentence, verified sentence it matched):
+
+- negation: the parity of negations differs ("was never open" vs "was open"); "stopped",
+  "no longer", "ceased" count as negations, so "OpenAI is no longer open" agrees with
+  "OpenAI stopped being open";
+- antonyms: a word of the verified sentence replaced by its opposite (open/closed, good/bad,
+  ahead/behind, still/over...); with the negation above, "it's bad" agrees with "it's not good"
+  (two flips), and "it's good" contradicts it (one flip);
+- hardening: an absolute ("never", "always", "all", "completely") where the verified sentence
+  hedges ("kind of", "somewhere in between", "maybe", "mostly") and has no such absolute;
+- numbers: a number in the post that the verified sentence, which gives numbers, does not give.
+
+Pure functions; English, French, Spanish and German negations, English antonyms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from bot.lexical import tokens
+
+_WORD = regex.compile(r"[\p{L}\p{N}]+(?:['’][\p{L}]+)?")
+_NUMBER = regex.compile(r"\d+(?:[.,]\d+)?")
+
+NEGATIONS = frozenset(
+    """
+    not no never none nobody nothing neither nor cannot without stopped stop stops ceased
+    ne pas jamais aucun aucune nunca ningún ninguna ni nicht nie niemals kein keine
+    keinen
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+# Pairs of opposites, each side a set of word forms.
+ANTONYMS: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
+    (frozenset(a.split()), frozenset(b.split()))
+    for a, b in (
+        ("open", "closed close closing proprietary"),
+        ("good", "bad"),
+        ("best", "worst"),
+        ("better", "worse"),
+        ("more", "less fewer"),
+        ("ahead overtake overtakes overtaking surpassing", "behind trailing"),
+        ("accelerate accelerates accelerating faster", "slow slows slowing slower"),
+        ("still", "over ended ending"),
+        ("wrong", "right correct"),
+        ("win winning", "lose losing lost"),
+        ("dangerous", "safe harmless"),
+        ("dead", "alive"),
+        ("power strength", "weakness"),
+        ("bullshit nonsense", "true right correct"),
+        ("increasing increase rising", "decreasing decrease falling"),
+    )
+)
+ABSOLUTES = frozenset(
+    [
+        "never",
+        "always",
+        "all",
+        "every",
+        "everyone",
+        "none",
+        "nobody",
+        "completely",
+        "totally",
+        "entirely",
+    ]
+)
+HEDGES = ("kind of", "somewhere in between", "maybe", "mostly", "perhaps", "partly", "a bit")
+
+
+@dataclass(frozen=True)
+class Reason:
+    kind: str  # "negation", "antonym", "hardened", "number"
+    detail: str
+
+
+def _words(text: str) -> list[str]:
+    return [w.replace("’", "'") for w in _WORD.findall(text.lower())]
+
+
+_PARTIAL = frozenset(
+    ["as", "quite", "so", "very", "always", "necessarily"]
+)  # "not as systematic": a hedge
+
+
+def _negated(words: list[str]) -> list[bool]:
+    """Which words negate; "not as", "not quite" only soften, and are not counted."""
+    nxt = [*words[1:], ""]
+    return [
+        (w in NEGATIONS or w.endswith("n't")) and n not in _PARTIAL
+        for w, n in zip(words, nxt, strict=False)
+    ]
+
+
+def _near_negation(words: list[str], forms: frozenset[str]) -> bool:
+    """Is a word of `forms` preceded, within three words, by a negation ("not good")?"""
+    neg = _negated(words)
+    return any(w in forms and any(neg[max(0, i - 3) : i]) for i, w in enumerate(words))
+
+
+_CLAUSE = regex.compile(r"[,;:()\u2014\u2013]+|\.\.\.|…|\s-\s")
+_SHARED = 2  # content words a post clause and a verified clause share to be compared at all
+
+
+def contradiction(claimed: str, verified: str) -> Reason | None:
+    """Why `claimed` (a post sentence matched to `verified`) says the opposite, or None.
+
+    Clause against clause: each clause of the post is compared with the verified clause it
+    shares most content words with (at least two), so that a negation elsewhere in a long
+    sentence ("..., which he says is not a good thing") is not read as a flip."""
+    sources = [c for c in _CLAUSE.split(verified) if c.strip()]
+    compared = False
+    for clause in (c for c in _CLAUSE.split(claimed) if c.strip()):
+        mine = tokens(clause)
+        shared, best = max(((len(mine & tokens(v)), v) for v in sources), default=(0, ""))
+        if shared >= _SHARED:
+            compared = True
+            reason = _pair(clause, best, verified)
+            if reason is not None:
+                return reason
+    if not compared:  # short sentences ("Anthropic never was."): the whole against the whole
+        reason = _pair(claimed, verified, verified)
+        if reason is not None:
+            return reason
+    return _swap(claimed, verified)  # "when you ..., you get ahead" vs "..., you fall behind"
+
+
+def _swap(claimed: str, verified: str) -> Reason | None:
+    """An opposite of a verified word, sentence against sentence, not undone by a negation next
+    to either word."""
+    post, source = _words(claimed), _words(verified)
+    for a, b in ANTONYMS:
+        for mine, theirs in ((a, b), (b, a)):
+            if not (set(source) & mine and set(post) & theirs and not set(post) & mine):
+                continue
+            if _near_negation(source, mine) == _near_negation(post, theirs):
+                detail = f"{sorted(set(source) & mine)[0]} / {sorted(set(post) & theirs)[0]}"
+                return Reason("antonym", detail)
+    return None
+
+
+def _pair(claimed: str, verified: str, whole: str) -> Reason | None:
+    """`claimed` against `verified`, clause against clause; hedges are read in the `whole`
+    verified sentence ("maybe not as systematic" hedges the clause before it too)."""
+    post, source = _words(claimed), _words(verified)
+    post_set, source_set = set(post), set(source)
+    flips = sum(_negated(post)) - sum(_negated(source))
+    for a, b in ANTONYMS:
+        for mine, theirs in ((a, b), (b, a)):
+            if not (source_set & mine and post_set & theirs and not post_set & mine):
+                continue
+            if _near_negation(source, mine) != _near_negation(post, theirs):
+                flips += 1 if _near_negation(source, mine) else -1  # "bad" for "not good"
+                break
+            detail = f"{sorted(source_set & mine)[0]} / {sorted(post_set & theirs)[0]}"
+            return Reason("antonym", detail)
+    if flips % 2:
+        return Reason("negation", "negation")
+    lowered = " ".join(_words(whole))
+    absolute = (post_set & ABSOLUTES) - source_set
+    if absolute and any(f" {h} " in f" {lowered} " for h in HEDGES):
+        return Reason("hardened", sorted(absolute)[0])
+    source_numbers = set(_NUMBER.findall(verified))
+    post_numbers = set(_NUMBER.findall(claimed))
+    if source_numbers and post_numbers - source_numbers:
+        return Reason("number", sorted(post_numbers - source_numbers)[0])
+    return None
