@@ -86,7 +86,7 @@ def compare(
     ] or [sentence]
     # A sentence the reply quotes as the original of a part of the post is never also named as
     # having no verified source (the reply would contradict itself: issue 18).
-    shown = {s.id for s in quote_sentences if s.id in supported}
+    shown = _shown_by(matches, {s.id for s in quote_sentences if s.id in supported})
     found += unsupported(matches, sentences, match_cfg, cfg, shown)
     found += _reworded(matches, sentences, event, post.lang, match_cfg, cfg)
     found += contradicted(matches, sentences, event, match_cfg)
@@ -224,15 +224,15 @@ def unsupported(
     shown: Set[str] = frozenset(),
 ) -> list[Discrepancy]:
     """Sentences presented as quotes that match no verified sentence, and any sentence that is
-    closer to a known invented quote than to anything verified. A sentence aligned with one of
-    the `shown` sentences (those the reply quotes as the original) is not unsupported."""
+    closer to a known invented quote than to anything verified. A sentence in `shown` (the
+    post sentence that put a verified sentence in the reply's quote) is not unsupported."""
     out = []
     for m in matches:
         seg = m.verified.segment
         if explained_by_circulating(m, match_cfg):
             out.append(Discrepancy("unsupported", claimed=seg.text))
             continue
-        if m.verified.sentence_id in shown:
+        if seg.text in shown:
             continue
         quote_like = seg.quoted and len(seg.text.split()) >= cfg.unsupported_min_words
         weak = m.verified.score < match_cfg.quoted
@@ -293,3 +293,15 @@ def contradicted(
             seen.add(verified.id)
             out.append(Discrepancy("contradicted", claimed=a.segment.text, verified=verified.text))
     return out
+
+
+def _shown_by(matches: Sequence[SegmentMatch], shown: Set[str]) -> set[str]:
+    """The segments (by text) that put a sentence in the reply: for each shown sentence, the
+    post sentence aligned best with it. Another, weaker sentence aligned with it (an invented
+    quote next to a verbatim one) is still judged on its own."""
+    best: dict[str, SegmentMatch] = {}
+    for m in matches:
+        sid = m.verified.sentence_id
+        if sid in shown and (sid not in best or m.verified.score > best[sid].verified.score):
+            best[sid] = m
+    return {m.verified.segment.text for m in best.values()}

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import regex
 
-from bot.lexical import tokens
+from bot.lexical import STOPWORDS, tokens
 
 _WORD = regex.compile(r"[\p{L}\p{N}]+(?:['’][\p{L}]+)?")
 _NUMBER = regex.compile(r"\d+(?:[.,]\d+)?")
@@ -57,18 +57,7 @@ ANTONYMS: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
     )
 )
 ABSOLUTES = frozenset(
-    [
-        "never",
-        "always",
-        "all",
-        "every",
-        "everyone",
-        "none",
-        "nobody",
-        "completely",
-        "totally",
-        "entirely",
-    ]
+    ["never", "always", "all", "none", "nobody", "completely", "totally", "entirely"]
 )
 HEDGES = ("kind of", "somewhere in between", "maybe", "mostly", "perhaps", "partly", "a bit")
 
@@ -97,37 +86,38 @@ def _negated(words: list[str]) -> list[bool]:
     ]
 
 
+def _scoped(words: list[str], other: list[str]) -> int:
+    """Negations in `words` about something the `other` sentence speaks of: one of the next
+    three content words after the negation stands (its first four letters) in `other`. "Nobody
+    tells a researcher" and "least of all a researcher like me" negate nothing of "you don't
+    tell a researcher like me" apart from the telling."""
+    present = {w for w in other if w not in STOPWORDS}
+    for a, b in ANTONYMS:  # "not good" speaks of what "bad" speaks of
+        present |= b if present & a else set()
+        present |= a if present & b else set()
+    stems = {w[:4] for w in present}
+    count = 0
+    for i, negates in enumerate(_negated(words)):
+        if not negates:
+            continue
+        after = [w for w in words[i + 1 :] if w not in STOPWORDS and w not in NEGATIONS][:3]
+        count += any(w[:4] in stems for w in after)
+    return count
+
+
 def _near_negation(words: list[str], forms: frozenset[str]) -> bool:
     """Is a word of `forms` preceded, within three words, by a negation ("not good")?"""
     neg = _negated(words)
     return any(w in forms and any(neg[max(0, i - 3) : i]) for i, w in enumerate(words))
 
 
-_CLAUSE = regex.compile(r"[,;:()\u2014\u2013]+|\.\.\.|…|\s-\s")
-_SHARED = 2  # content words a post clause and a verified clause share to be compared at all
-
-
 def contradiction(claimed: str, verified: str) -> Reason | None:
     """Why `claimed` (a post sentence matched to `verified`) says the opposite, or None.
 
-    Clause against clause: each clause of the post is compared with the verified clause it
-    shares most content words with (at least two), so that a negation elsewhere in a long
-    sentence ("..., which he says is not a good thing") is not read as a flip."""
-    sources = [c for c in _CLAUSE.split(verified) if c.strip()]
-    compared = False
-    for clause in (c for c in _CLAUSE.split(claimed) if c.strip()):
-        mine = tokens(clause)
-        shared, best = max(((len(mine & tokens(v)), v) for v in sources), default=(0, ""))
-        if shared >= _SHARED:
-            compared = True
-            reason = _pair(clause, best, verified)
-            if reason is not None:
-                return reason
-    if not compared:  # short sentences ("Anthropic never was."): the whole against the whole
-        reason = _pair(claimed, verified, verified)
-        if reason is not None:
-            return reason
-    return _swap(claimed, verified)  # "when you ..., you get ahead" vs "..., you fall behind"
+    A negation counts only when it bears on something the other sentence speaks of
+    (`_scoped`), so that "..., which he says is not a good thing" is no flip of a sentence that
+    says nothing of good."""
+    return _pair(claimed, verified, verified) or _swap(claimed, verified)
 
 
 def _swap(claimed: str, verified: str) -> Reason | None:
@@ -149,7 +139,10 @@ def _pair(claimed: str, verified: str, whole: str) -> Reason | None:
     verified sentence ("maybe not as systematic" hedges the clause before it too)."""
     post, source = _words(claimed), _words(verified)
     post_set, source_set = set(post), set(source)
-    flips = sum(_negated(post)) - sum(_negated(source))
+    if min(len(tokens(claimed)), len(tokens(verified))) < 4:  # "Anthropic never was.": whole
+        flips = sum(_negated(post)) - sum(_negated(source))
+    else:
+        flips = _scoped(post, source) - _scoped(source, post)
     for a, b in ANTONYMS:
         for mine, theirs in ((a, b), (b, a)):
             if not (source_set & mine and post_set & theirs and not post_set & mine):

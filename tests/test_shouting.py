@@ -49,8 +49,9 @@ def _shouted(checker: Checker, variant: str) -> list[CheckResult]:
 
 
 def _contradictions(checker: Checker, result: CheckResult) -> list[str]:
-    """Sentences the reply names as unsupported although they match (at `support` or above, not
-    closer to a known invented sentence) a verified sentence the same reply quotes."""
+    """Sentences the reply names as unsupported although they are what matched (best of the
+    post, at `support` or above, not closer to a known invented sentence) a verified sentence
+    the same reply quotes."""
     if result.match is None:
         return []
     post = clean_post(result.post)
@@ -58,12 +59,17 @@ def _contradictions(checker: Checker, result: CheckResult) -> list[str]:
     (matches,) = checker.matcher.align_many([normalised])
     cfg = checker.config.match
     claimed = {d.claimed for d in result.discrepancies if d.field == "unsupported"}
+    best: dict[str, float] = {}  # the best score each quoted sentence gets from the post
+    for m in matches:
+        sid = m.verified.sentence_id
+        best[sid] = max(best.get(sid, 0.0), m.verified.score)
     return [
         m.verified.segment.text
         for m in matches
         if m.verified.segment.text in claimed
         and m.verified.sentence_id in result.match.sentence_ids
         and m.verified.score >= cfg.support
+        and m.verified.score >= best[m.verified.sentence_id]  # the sentence it matched
         and not explained_by_circulating(m, cfg)
     ]
 
