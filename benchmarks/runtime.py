@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from throughput import replay  # noqa: E402
 
-from bot.config import load_config  # noqa: E402
+from bot.config_load import load_config  # noqa: E402
 from bot.domain import Post  # noqa: E402
 from bot.pipeline import Checker, build_checker  # noqa: E402
 from bot.runtime.checks import LiveChecks  # noqa: E402

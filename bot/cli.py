@@ -30,7 +30,8 @@ from typing import TextIO
 from tqdm import tqdm
 
 from bot import logs
-from bot.config import Config, ConfigError, bundled, load_config
+from bot.config import Config, ConfigError, bundled
+from bot.config_load import load_config
 from bot.corpus import CorpusError, corpus_stats, inspect_corpus, load_corpus
 from bot.domain import CheckResult, Post
 from bot.feed import BATCH, check_lines, open_feed
@@ -162,7 +163,8 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     from telegram.error import InvalidToken
 
     from bot.bluesky.client import LoginError, SessionInUse
-    from bot.runtime.service import Credentials, Runtime, preflight  # the live bot's imports
+    from bot.runtime.credentials import Credentials, preflight  # the live bot's imports
+    from bot.runtime.service import Runtime
     from bot.telegram.app import TelegramStartError
 
     creds = Credentials.from_env(os.environ)

@@ -90,11 +90,13 @@ def compare(
     found += unsupported(matches, sentences, match_cfg, cfg, shown)
     found += _reworded(matches, sentences, event, post.lang, match_cfg, cfg)
     found += contradicted(matches, sentences, event, match_cfg)
-    info = _match_info(event, sentence, quote_sentences)
+    info = _match_info(event, sentence, quote_sentences, speaker)
     return Comparison(info, tuple(found))
 
 
-def _match_info(event: Event, sentence: Sentence, quote: Sequence[Sentence]) -> MatchInfo:
+def _match_info(
+    event: Event, sentence: Sentence, quote: Sequence[Sentence], speaker: Speaker | None
+) -> MatchInfo:
     """The match as replies state it, with how sure it is: the basis of the quote's sentences
     (one quote has one basis: bot/corpus_tables.py), the sources that carry them (the link: the
     first primary one, else the first), and whether any shown sentence is disputed."""
@@ -120,6 +122,7 @@ def _match_info(event: Event, sentence: Sentence, quote: Sequence[Sentence]) -> 
         disputed=bool(disputed),
         dispute_note=disputed[0].dispute_note if disputed else "",
         sentence_ids=tuple(s.id for s in quote),
+        pronoun=speaker.pronoun if speaker else "they",
     )
 
 
@@ -176,7 +179,7 @@ def _speaker(framing: str, event: Event, corpus: Corpus) -> list[Discrepancy]:
 def _role(framing: str, event: Event, speaker: Speaker | None) -> list[Discrepancy]:
     if speaker is None:
         return []
-    for claim in find_roles(framing):
+    for claim in find_roles(framing, speaker):
         claimed = f"{'former ' if claim.former else ''}{claim.title}, {claim.org}"
         held = [
             r for r in speaker.roles if r.org.lower() == claim.org.lower() and r.titled(claim.title)

@@ -13,14 +13,13 @@ I/O.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from string import Formatter
 from urllib.parse import urlsplit
 
 import regex
 
-from bot.domain import FIELDS, FIRST_HAND, Discrepancy, MatchInfo, Reply, Verdict
+from bot.domain import FIELDS, FIRST_HAND, POSSESSIVE, Discrepancy, MatchInfo, Reply, Verdict
 from bot.reply_basis import basis_template, how_sure
 from bot.reply_bluesky import bluesky_thread, graphemes
 from bot.reply_lines import (
@@ -35,65 +34,12 @@ from bot.reply_lines import (
 from bot.reply_lines import Line as _Line
 from bot.reply_lines import Seg as _Seg
 from bot.reply_telegram import telegram_html
+from bot.reply_texts import ReplyTexts
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _ISO = regex.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_NOBODY = "the speakers I cover"  # {speakers} when neither config nor corpus names any
 _RELATIVE = regex.compile(r"\((\d{4}-\d{2}-\d{2})(?:\.\.\d{4}-\d{2}-\d{2})?\)\s*$")
-
-
-@dataclass(frozen=True)
-class ReplyTexts:
-    """The wording of replies, editable by operators in the `[reply]` table of config.toml.
-
-    Each is a one-line template. Placeholders: {speakers} (no_match); {speaker} {role} {who}
-    {quote} {event} {venue} {city} {place} {date} {link} {secondary} {publisher} {publishers}
-    {count} {kind} {language} {original} {dispute_note} (the verified lines and every change line);
-    {claimed} {verified} (change lines). A template that is malformed or names an unknown
-    placeholder is replaced by its default, so a typo never breaks a reply.
-
-    How sure the quote is follows its basis (corpus/README.md): `header` and "his words" only
-    for a recording or his own text; a reporter's quote names who reported it and how many
-    sources carry it; a translation says whose translation, from which language. A disputed
-    quote says so on its own line."""
-
-    speakers: str = "Yann LeCun"
-    no_match: str = (
-        "I could not find this in my verified sources for {speakers}. "
-        "That does not mean it is false: it means I can't vouch for it."
-    )
-    review: str = "Borderline match: an operator checks this before it is published."
-    header: str = "Fact check: the verified original"
-    header_reported: str = "Fact check: the quote as reported"
-    header_translation: str = "Fact check: the quote, in translation"
-    basis_recording: str = "His words, from the recording."
-    basis_own_text: str = "His words, from his own post."
-    basis_reported: str = "As reported by {publisher} (one {kind} source)."
-    basis_reported_many: str = "As reported by {publishers} ({count} sources)."
-    basis_translation: str = "{publisher}'s {language} translation of his {original} remark."
-    disputed: str = "Disputed wording: {dispute_note}"
-    quote: str = "“{quote}”"
-    attribution: str = "— {who}"
-    place_date: str = "{place}, {date}"
-    source: str = "Source: {link}{secondary}"
-    secondary: str = " (secondary source)"
-    changes: str = "What the post changed:"
-    no_changes: str = "I found no change to the wording, the place or the date."
-    bullet: str = "• "
-    venue_changed: str = "Not said at {claimed}: this was {verified}."
-    date_not_recent: str = "Not recent: said on {verified}."
-    date_changed: str = "Date given as {claimed}; it was {verified}."
-    speaker_changed: str = "These are {verified}'s words, not {claimed}'s."
-    role_changed: str = "On that date {speaker} was {verified}, not {claimed}."
-    omitted: str = "The post drops the next sentence: “{verified}”"
-    unsupported: str = "No verified source contains this sentence: “{claimed}”"
-    reworded: str = "The post rewords it: “{claimed}” vs the wording on record “{verified}”"
-    contradicted: str = "The post says the opposite of what he said: “{claimed}” vs “{verified}”"
-    more: str = "…"
-    cut: str = "This post is long: I checked only its beginning."
-    # Corrections of what was already published ({date}: the day of the correction; {field},
-    # {old}, {new}: what changed in the corpus since).
-    corrected: str = "Corrected {date}: {field} was {old}, is {new}."
-    corrected_withdrawn: str = "Corrected {date}: {field} was {old}; it is no longer verified."
 
 
 __all__ = [
@@ -126,7 +72,7 @@ def compose_reply(
     if verdict == "review":
         lines.append(_Line(_render(texts, "review", {}), "i", telegram_only=True))
     if verdict == "no_match" or match is None:
-        speakers = {"speakers": tidy(texts.speakers).strip()}
+        speakers = {"speakers": tidy(texts.speakers).strip() or _NOBODY}
         lines.append(_Line(_render(texts, "no_match", speakers)))
         values: dict[str, str | _Seg] = dict(speakers)
         lines += _changes(texts, [d for d in discrepancies if d.field == "unsupported"], values)
@@ -187,6 +133,8 @@ def _verified(texts: ReplyTexts, match: MatchInfo, found: Sequence[Discrepancy])
         "speaker": speaker,
         "role": role,
         "who": f"{speaker}, {role}" if speaker and role else speaker or role,
+        "possessive": POSSESSIVE.get(match.pronoun, "their"),
+        "Possessive": POSSESSIVE.get(match.pronoun, "their").capitalize(),
         "quote": shown_value(match.quote, QUOTE_CAP),
         "event": shown_value(match.event),
         "venue": shown_value(match.venue),

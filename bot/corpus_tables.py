@@ -12,17 +12,21 @@ from typing import Any
 from bot.corpus_file import CorpusFile
 from bot.domain import (
     BASES,
+    PRONOUNS,
     Basis,
     Circulating,
     DateBasis,
     Event,
+    Pronoun,
     Provenance,
     Role,
     Sentence,
     Source,
     Speaker,
+    Theme,
     Unverified,
 )
+from bot.gazetteer_titles import FAMILY_NAMES
 from bot.tomllines import Key
 
 SPEAKERS = "speakers.toml"
@@ -51,11 +55,15 @@ UNVERIFIED = {
     "reason": "text",
     "sources": "?urls",
 }
-SPEAKER = {"name": "text", "aliases": "?texts", "roles": "?tables"}
+SPEAKER = {
+    "name": "text", "aliases": "?texts", "pronoun": "?text", "roles": "?tables",
+    "themes": "?tables",
+}  # fmt: skip
 ROLE = {
     "title": "text", "org": "text", "also": "?texts", "start": "?date", "held_on": "?date",
-    "ended_by": "?date",
+    "ended_by": "?date", "org_words": "?texts", "signals": "?texts", "title_words": "?texts",
 }  # fmt: skip
+THEME = {"name": "text", "words": "?texts", "as_written": "?texts"}
 CIRC = {
     "id": "text", "lang": "text", "text": "sentence", "attributed_to": "text", "note": "str",
     "seen_at": "?urls", "paraphrase_of": "?text",
@@ -225,18 +233,47 @@ def read_speakers(f: CorpusFile, data: dict[str, Any]) -> list[Speaker]:
     for i, table in enumerate(f.fields(data, (), {"speakers": "tables"})["speakers"]):
         s = f.fields(table, ("speakers", i), SPEAKER)
         first(f, names, s["name"], ("speakers", i, "name"), "speaker")
-        roles: list[Role] = []
-        for j, role in enumerate(s["roles"]):
-            key = ("speakers", i, "roles", j)
-            r = f.fields(role, key, ROLE)
-            for a, b in (("start", "held_on"), ("held_on", "ended_by"), ("start", "ended_by")):
-                if r[a] and r[b] and (r[b] < r[a] or (r[b] == r[a] and b == "ended_by")):
-                    f.report((*key, b), f"'{b}' ({r[b]}) must be after '{a}' ({r[a]})")
-            roles.append(
-                Role(r["title"], r["org"], r["start"], r["held_on"], r["ended_by"], r["also"])
-            )
-        out.append(Speaker(s["name"], s["aliases"], tuple(roles)))
+        roles = [_role(f, role, ("speakers", i, "roles", j)) for j, role in enumerate(s["roles"])]
+        themes: list[Theme] = []
+        seen: dict[str, str] = {}
+        for j, theme in enumerate(s["themes"]):
+            key = ("speakers", i, "themes", j)
+            t = f.fields(theme, key, THEME)
+            first(f, seen, t["name"].casefold(), (*key, "name"), "theme")
+            if not t["words"] and not t["as_written"] and not {"words", "as_written"} & set(theme):
+                f.report(key, f"theme '{t['name']}' has no words: give words or as_written")
+            themes.append(Theme(t["name"], t["words"], t["as_written"]))
+        pronoun = _pronoun(f, s["pronoun"], ("speakers", i, "pronoun"))
+        out.append(Speaker(s["name"], s["aliases"], tuple(roles), tuple(themes), pronoun))
     return out
+
+
+def _role(f: CorpusFile, table: dict[str, Any], key: Key) -> Role:
+    r = f.fields(table, key, ROLE)
+    for a, b in (("start", "held_on"), ("held_on", "ended_by"), ("start", "ended_by")):
+        if r[a] and r[b] and (r[b] < r[a] or (r[b] == r[a] and b == "ended_by")):
+            f.report((*key, b), f"'{b}' ({r[b]}) must be after '{a}' ({r[a]})")
+    for signal in r["signals"]:
+        if signal not in FAMILY_NAMES:
+            known = ", ".join(f"'{n}'" for n in FAMILY_NAMES)
+            f.report(
+                (*key, "signals"),
+                f"signal '{signal}' is not a title family: use one of {known}, "
+                "or give the role's own words in title_words",
+            )
+    return Role(
+        r["title"], r["org"], r["start"], r["held_on"], r["ended_by"], r["also"],
+        r["org_words"], r["signals"], r["title_words"],
+    )  # fmt: skip
+
+
+def _pronoun(f: CorpusFile, value: str, key: Key) -> Pronoun:
+    for p in PRONOUNS:
+        if p == value:
+            return p
+    if value:
+        f.report(key, f"pronoun '{value}' must be one of {', '.join(PRONOUNS)}")
+    return "they"
 
 
 def read_circulating(

@@ -14,7 +14,7 @@ from typing import Any, ParamSpec
 
 import regex
 
-from bot.gazetteer import (
+from bot.gazetteer_dates import (
     GERMAN_AFTER_HIER,
     GERMAN_BEFORE_HIER,
     MONTH_PREPOSITIONS,

@@ -171,7 +171,13 @@ class Circulating:
 class Role:
     """A title the speaker held. `held_on` is the last date on which a source confirms it;
     `ended_by` the first date by which a source shows it was over (None: still held, or
-    unknown). Between the two the record is silent, and no role claim is judged there."""
+    unknown). Between the two the record is silent, and no role claim is judged there.
+
+    What signals it in a post (corpus/README.md): `org_words`, the names posts use for the
+    organisation ("Meta", "Facebook", "FAIR"); `signals`, the title families of
+    `bot.gazetteer_titles` that name it in any language ("Chief AI Scientist", "Founder"); and
+    `title_words`, its own title words when no family has them ("Executive Chairman"). A role
+    with none of them is never claimed from a post."""
 
     title: str
     org: str
@@ -179,16 +185,40 @@ class Role:
     held_on: date | None
     ended_by: date | None
     also: tuple[str, ...] = ()  # other words for the same role ("Founder" for a co-founder)
+    org_words: tuple[str, ...] = ()
+    signals: tuple[str, ...] = ()
+    title_words: tuple[str, ...] = ()
 
     def titled(self, title: str) -> bool:
-        return title.lower() in {t.lower() for t in (self.title, *self.also)}
+        names = (self.title, *self.also, *self.signals, *self.title_words)
+        return title.lower() in {t.lower() for t in names}
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A theme of the speaker's quotes, for the gate: one concept however it is written.
+    `words` match in any case; `as_written` only in their own case ("Meta", not "meta")."""
+
+    name: str
+    words: tuple[str, ...] = ()
+    as_written: tuple[str, ...] = ()
+
+
+Pronoun = Literal["he", "she", "they"]
+PRONOUNS: tuple[Pronoun, ...] = ("he", "she", "they")
+POSSESSIVE: dict[Pronoun, str] = {"he": "his", "she": "her", "they": "their"}
 
 
 @dataclass(frozen=True)
 class Speaker:
+    """Someone the corpus quotes: every name a post may use (any script), the titles held over
+    time, the themes of the quotes (the gate's key phrases) and the pronoun replies use."""
+
     name: str
     aliases: tuple[str, ...]
     roles: tuple[Role, ...]
+    themes: tuple[Theme, ...] = ()
+    pronoun: Pronoun = "they"
 
 
 @dataclass(frozen=True)
@@ -304,6 +334,7 @@ class MatchInfo:
     dispute_note: str = ""
     # The verified sentences the quote is made of, in order (what a correction compares).
     sentence_ids: tuple[str, ...] = ()
+    pronoun: Pronoun = "they"  # the speaker's, for "his words" / "her words" in replies
 
     def to_json(self) -> dict[str, Any]:
         return {

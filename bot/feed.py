@@ -8,16 +8,25 @@ not check, never a crash: the run goes on. Each line is cleaned at the boundary
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from bot.domain import CheckFailure, CheckResult, Post
 from bot.inputs import InputError, clean_text, not_utf8, parse_time, post_id, valid_lang
 from bot.pipeline import Checks, check_each
-from bot.store import Store
 
 BATCH = 32
+
+
+class Recorder(Protocol):
+    """Where checked posts are recorded (the audit trail, `bot.store.Store`)."""
+
+    def record_checks(
+        self, results: Sequence[CheckResult], corpus_version: str, model: str
+    ) -> None: ...
+
+
 __all__ = ["BATCH", "InputError", "check_lines", "open_feed", "parse_post"]
 
 
@@ -76,7 +85,7 @@ def _error_id(line: str) -> str | None:
 
 
 def check_lines(
-    checker: Checks, store: Store | None, lines: Iterable[str]
+    checker: Checks, store: Recorder | None, lines: Iterable[str]
 ) -> Iterator[dict[str, Any]]:
     """One contract object per non-blank input line, in input order, checked in batches."""
     pending: list[tuple[int, Post | dict[str, Any]]] = []

@@ -4,7 +4,8 @@ A post is admitted when it names a speaker of the corpus (a name or alias, in an
 when it mentions at least `min_phrases` distinct key phrases. Key phrases are grouped into
 concepts, and concepts are what is counted: "open source", "open-source" and "开源" are one
 concept, so a post must touch two different themes ("open source" and "China", say) to pass.
-Every decision carries its reason ("alias:LeCun", "phrases:china+open source"), so that what the
+The themes, like the names, come from the corpus (corpus/speakers.toml). Every decision
+carries its reason ("alias:LeCun", "phrases:china+open source"), so that what the
 gate lets through and what it drops can be counted and explained.
 """
 
@@ -24,41 +25,6 @@ _UNSPACED = re.compile(
 )
 _JOINERS = re.compile(r"[\s\-]+")
 _WORD = re.compile(r"[^\W\d_]+")
-
-# The corpus's themes, in the languages of the posts seen so far: (concept, variants).
-THEMES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (
-        "open source",
-        (
-            *("open source", "opensource", "open weights", "open weight", "open model"),
-            *("código abierto", "código aberto", "logiciel libre", "source ouverte", "quelloffen"),
-            *("开源", "開源", "オープンソース", "오픈소스"),
-        ),
-    ),
-    (
-        "china",
-        (
-            *("China", "Chinese", "Chinese model", "Chine", "chinois", "chinoise"),
-            *("modèles chinois", "chino", "chinos", "modelos chinos", "chinesisch", "chinesische"),
-            *("chinesischen", "chinesische Modelle", "中国", "中國", "中国模型", "中華"),
-        ),
-    ),
-    ("deepseek", ("DeepSeek",)),
-    ("qwen", ("Qwen",)),
-    ("kimi", ("Kimi",)),
-    ("llama", ("Llama", "LLaMA")),
-    ("llm", ("LLM", "large language model", "大模型", "大语言模型")),
-    ("meta", ("Meta", "META")),
-    ("openai", ("OpenAI",)),
-    ("anthropic", ("Anthropic",)),
-    ("google", ("Google", "DeepMind")),
-    ("agi", ("AGI", "superintelligence", "human-level intelligence", "general intelligence")),
-    ("ami labs", ("AMI Labs", "AMI", "Advanced Machine Intelligence")),
-    ("world models", ("world model", "modèle du monde", "modelo del mundo", "Weltmodell")),
-    ("silicon valley", ("Silicon Valley", "硅谷", "矽谷")),
-)
-# Variants that are ordinary words in another case ("meta", "llama", French "ami").
-_EXACT_CASE = frozenset({"Meta", "META", "Llama", "LLaMA", "AMI", "AMI Labs"})
 
 # Frequent words of six letters or more that say nothing about the topic: everyday English
 # (and the same in French, Spanish, German). The corpus's other long words are distinctive.
@@ -149,9 +115,12 @@ def _letters(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
-def _pattern(variants: Iterable[str], plurals: bool) -> re.Pattern[str]:
+def _pattern(
+    variants: Iterable[str], plurals: bool, exact: frozenset[str] = frozenset()
+) -> re.Pattern[str]:
     """One regex for all variants, longest first: CJK ones as substrings, others on word
-    boundaries, space and hyphen interchangeable, an optional plural "s"/"es" when asked."""
+    boundaries, space and hyphen interchangeable, an optional plural "s"/"es" when asked; the
+    `exact` ones only in their own case."""
     cjk, latin = [], []
     for variant in sorted(set(variants), key=lambda v: (-len(v), v)):
         parts = _JOINERS.split(unicodedata.normalize("NFKC", variant).strip())
@@ -161,7 +130,7 @@ def _pattern(variants: Iterable[str], plurals: bool) -> re.Pattern[str]:
         if _UNSPACED.search(variant):
             cjk.append(body)
         else:
-            latin.append(f"(?-i:{body})" if variant in _EXACT_CASE else body)
+            latin.append(f"(?-i:{body})" if variant in exact else body)
     suffix = "(?:e?s)?" if plurals else ""
     # not inside a word; digits may follow a name ("Qwen3", "Llama4")
     alternatives = [f"(?<![^\\W_])(?:{'|'.join(latin)}){suffix}(?![^\\W\\d_])"] if latin else []
@@ -192,7 +161,9 @@ class Gate:
         aliases: Sequence[str],
         concepts: Sequence[tuple[str, Sequence[str]]],
         min_phrases: int = 2,
+        exact_case: Iterable[str] = (),
     ) -> None:
+        """`exact_case`: variants that are ordinary words in another case ("Meta", "AMI")."""
         if min_phrases < 1:
             raise ValueError(f"min_phrases must be at least 1, not {min_phrases}")
         self.min_phrases = min_phrases
@@ -203,8 +174,9 @@ class Gate:
         for concept, variants in concepts:
             for variant in variants:
                 self._concept_of.setdefault(_key(variant), concept)
-        self._aliases = _pattern(aliases, plurals=False)
-        self._phrases = _pattern([v for _, vs in concepts for v in vs], plurals=True)
+        exact = frozenset(exact_case)
+        self._aliases = _pattern(aliases, plurals=False, exact=exact)
+        self._phrases = _pattern([v for _, vs in concepts for v in vs], plurals=True, exact=exact)
         # A handle like @ylecun names him too: its first label, letters only, holds an alias.
         self._handle_aliases = [
             (_letters(k), a) for k, a in self._alias_of.items() if len(_letters(k)) >= 4
@@ -214,17 +186,22 @@ class Gate:
     def from_corpus(
         cls, corpus: Corpus, extra_phrases: Sequence[str] = (), *, min_phrases: int = 2
     ) -> Gate:
-        """Aliases: every speaker's name and aliases. Concepts: the built-in THEMES, each
+        """Aliases: every speaker's name and aliases. Concepts: the speakers' themes
+        (corpus/speakers.toml; a theme of the same name in two speakers is one concept), each
         event's name with its venue aliases (one concept per event), each extra phrase, and
         each distinctive word of the verified and circulating sentences."""
         aliases = [a for s in corpus.speakers for a in (s.name, *s.aliases)]
-        concepts: list[tuple[str, Sequence[str]]] = list(THEMES)
+        themes: dict[str, list[str]] = {}
+        for theme in (t for s in corpus.speakers for t in s.themes):
+            themes.setdefault(theme.name, []).extend((*theme.words, *theme.as_written))
+        exact = [w for s in corpus.speakers for t in s.themes for w in t.as_written]
+        concepts: list[tuple[str, Sequence[str]]] = list(themes.items())
         for event in corpus.events:
             concepts.append((f"event:{event.id}", (event.event, *event.venue_aliases)))
         concepts += [(p.casefold(), (p,)) for p in extra_phrases if p.strip()]
         texts = [s.text for s in corpus.sentences()] + [c.text for c in corpus.circulating]
         concepts += [(w, (w,)) for w in distinctive_words(texts)]
-        return cls(aliases, concepts, min_phrases)
+        return cls(aliases, concepts, min_phrases, exact)
 
     def _concept(self, matched: str) -> str | None:
         """The concept of a matched text, less a plural ending or a version number."""

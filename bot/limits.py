@@ -17,7 +17,7 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from bot.config import LimitsConfig
-from bot.worker_db import WorkerDatabase
+from bot.database import Tables
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -77,9 +77,7 @@ def decide(counts: Counts, per_hour: int, budget: LimitsConfig, now: datetime) -
 class Limits:
     """One platform's view of the limits, on the file of `db` (any store of that file)."""
 
-    def __init__(
-        self, db: WorkerDatabase, platform: str, per_hour: int, budget: LimitsConfig
-    ) -> None:
+    def __init__(self, db: Tables, platform: str, per_hour: int, budget: LimitsConfig) -> None:
         self.db, self.platform, self.per_hour, self.budget = db, platform, per_hour, budget
         db.migrate(migrations)
 

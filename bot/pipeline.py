@@ -22,7 +22,7 @@ from typing import Protocol
 import regex
 
 from bot.compare import compare, corpus_people
-from bot.compose import compose_reply
+from bot.compose import ReplyTexts, compose_reply
 from bot.config import Config
 from bot.corpus import load_corpus
 from bot.domain import (
@@ -96,10 +96,21 @@ class Checker:
         return frozenset(s.name for s in self.corpus.speakers)
 
     @cached_property
+    def reply_texts(self) -> ReplyTexts:
+        """The `[reply]` wording, with `speakers` (blank in config.toml) filled in with the
+        corpus's speakers' names: no speaker is named in code."""
+        texts = self.config.reply
+        if texts.speakers.strip():
+            return texts
+        names = [s.name for s in self.corpus.speakers]
+        listed = names[0] if len(names) < 2 else ", ".join(names[:-1]) + " and " + names[-1]
+        return dataclasses.replace(texts, speakers=listed)
+
+    @cached_property
     def plain_no_match(self) -> Reply:
         """The reply to a post with no match and nothing to name: the same for every post,
         so composed once (composing it for each gated-out post was a third of the gated time)."""
-        return compose_reply("no_match", None, (), self.config.reply)
+        return compose_reply("no_match", None, (), self.reply_texts)
 
     def check(self, post: Post) -> CheckResult:
         return self.check_many([post])[0]
@@ -181,7 +192,9 @@ class Checker:
         verdict = decision.verdict
         if verdict == "match" and comparison.match.disputed:
             verdict = "review"  # a disputed sentence never publishes on its own
-        reply = compose_reply(verdict, comparison.match, comparison.discrepancies, cfg.reply, cut)
+        reply = compose_reply(
+            verdict, comparison.match, comparison.discrepancies, self.reply_texts, cut
+        )
         return CheckResult(
             post=post,
             verdict=verdict,
@@ -218,7 +231,7 @@ class Checker:
         matches: Sequence[SegmentMatch] = (),
     ) -> CheckResult:
         if discrepancies or cut:
-            reply = compose_reply("no_match", None, discrepancies, self.config.reply, cut)
+            reply = compose_reply("no_match", None, discrepancies, self.reply_texts, cut)
         else:
             reply = self.plain_no_match
         return CheckResult(
@@ -246,6 +259,13 @@ def check_each(checks: Checks, posts: Sequence[Post]) -> list[CheckResult | Chec
             return [CheckFailure(posts[0], clean_text(f"{type(exc).__name__}: {exc}")[:300])]
         log.warning("a batch of %d posts raised: checking each on its own", len(posts))
     return [outcome for post in posts for outcome in check_each(checks, [post])]
+
+
+def probe_post(corpus: Corpus) -> Post:
+    """A post that the health check sends through the whole pipeline: it names the corpus's
+    first speaker (so the gate admits it and the models run) and says nothing else."""
+    name = corpus.speakers[0].name if corpus.speakers else "factbot"
+    return Post("healthz", f"{name} said something")
 
 
 def corpus_docs(corpus: Corpus) -> list[Doc]:

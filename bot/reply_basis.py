@@ -1,7 +1,7 @@
 """How sure a reply says it is: the template and the values of the line that follows a matched
-quote's basis (corpus/README.md). "His words" only for a recording or his own text; a reporter's
-quote names who reported it and how many sources carry it; a translation says whose, from which
-language. Pure."""
+quote's basis (corpus/README.md). "His words" ("her", "their": the speaker's pronoun in
+speakers.toml) only for a recording or the speaker's own text; a reporter's quote names who
+reported it and how many sources carry it; a translation says whose, from which language. Pure."""
 
 from __future__ import annotations
 

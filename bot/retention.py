@@ -25,7 +25,7 @@ import logging
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
-from bot.worker_db import WorkerDatabase
+from bot.database import Tables
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def prune(
 
 
 async def prune_store(
-    store: WorkerDatabase, keep_days: int, track_hours: float = 0.0, now: datetime | None = None
+    store: Tables, keep_days: int, track_hours: float = 0.0, now: datetime | None = None
 ) -> dict[str, int]:
     """The scheduled prune job: `prune` on the file's one writer (any store of that file), at
     `now` (default the current time); rows affected by table."""

@@ -16,8 +16,8 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from bot.corrections import Found
+from bot.database import Database, Tables
 from bot.domain import CheckResult
-from bot.worker_db import WorkerDatabase
 
 migrations = Migrations("factbot")
 
@@ -117,11 +117,11 @@ class Store:
         self.db.close()
 
 
-class AuditLog(WorkerDatabase):
+class AuditLog(Tables):
     """The audit trail for the live bot: the same table, written on the file's one worker."""
 
-    def __init__(self, path: Path | str) -> None:
-        super().__init__(path, migrations)
+    def __init__(self, database: Database | Path | str) -> None:
+        super().__init__(database, migrations)
 
     async def record(
         self,

@@ -8,7 +8,7 @@ The pipeline's verdict is a function of the best score, so one run is enough: at
 disputed sentence is `review` at any score, like a short post.
 
 Besides the labelled file, the operators' review decisions count when the database has them:
-the Telegram adapter's `telegram_decisions` table (bot/telegram/store.py, same SQLite file as
+the Telegram adapter's `telegram_decisions` table (bot/telegram/schema.py, same SQLite file as
 the audit trail), one row per decided review with the post's `score` and the `decision`
 ("approve" or "reject"). An approved post is a labelled `match` at that score, a rejected one
 a `no_match`. With no such table (the Telegram adapter never ran), only the labels are used.
@@ -104,7 +104,7 @@ def run_labelled(
     return samples_from_results(checker, items, results)
 
 
-DECISIONS = "telegram_decisions"  # created by bot/telegram/store.py's m002_reviews
+DECISIONS = "telegram_decisions"  # created by bot/telegram/schema.py's m002_reviews
 
 
 def review_samples(db_path: Path) -> list[Sample]:

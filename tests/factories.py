@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
+from pathlib import Path
 
-from bot.domain import Post
+from bot.corpus import load_corpus
+from bot.domain import Post, Speaker
 
 # The viral post of May 2026 (docs/SPEC.md): the seed case every entry point must get right.
 SEED_TEXT = (
@@ -26,3 +29,12 @@ def make_post(
 ) -> Post:
     when = datetime.fromisoformat(created_at).astimezone(UTC) if created_at else None
     return Post(id=id, text=text, created_at=when, lang=lang)
+
+
+@functools.cache
+def shipped_speaker(name: str = "Yann LeCun") -> Speaker:
+    """A speaker as the shipped corpus (corpus/speakers.toml) describes them: names, roles and
+    the words that signal them, themes, pronoun. The code knows none of it."""
+    speaker = load_corpus(Path(__file__).resolve().parent.parent / "corpus").speaker(name)
+    assert speaker is not None, name
+    return speaker

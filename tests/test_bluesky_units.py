@@ -31,7 +31,8 @@ from bot.bluesky.records import (
 from bot.bluesky.replies import cap_thread
 from bot.bluesky.store import BlueskyStore
 from bot.compose import graphemes
-from bot.config import BlueskyConfig, ConfigError, load_config
+from bot.config import BlueskyConfig, ConfigError
+from bot.config_load import load_config
 from bot.domain import BlueskyPost, LinkFacet
 
 T0 = datetime(2026, 5, 12, 9, 0, tzinfo=UTC)

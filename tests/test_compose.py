@@ -49,6 +49,7 @@ def make_match(**changes: object) -> MatchInfo:
         basis="reported",
         sources=(Source(SEED_URL, "OfficeChai", "secondary"),),
         lang="en",
+        pronoun="he",  # as speakers.toml says
     )
     return dataclasses.replace(seed, **changes)  # type: ignore[arg-type]
 
@@ -434,6 +435,8 @@ def test_review_notice_only_on_telegram() -> None:
 # --- no match -----------------------------------------------------------------------------------
 
 
+# {speakers} as the pipeline fills it in from the shipped corpus (`Checker.reply_texts`).
+LECUN = ReplyTexts(speakers="Yann LeCun")
 NO_MATCH = (
     "I could not find this in my verified sources for Yann LeCun. That does not mean it is "
     "false: it means I can't vouch for it."
@@ -443,14 +446,14 @@ NO_MATCH = (
 def test_no_match_says_it_cannot_vouch() -> None:
     """With no match the reply is the polite no_match answer, and nothing else: claims about
     venue or date are not judged without a source."""
-    reply = compose_reply("no_match", None, [make_discrepancy("venue", "Davos")])
+    reply = compose_reply("no_match", None, [make_discrepancy("venue", "Davos")], LECUN)
     assert [NO_MATCH] == [p.text for p in reply.bluesky]
     assert html.escape(NO_MATCH) == reply.telegram
 
 
 def test_no_match_names_known_invented_sentences() -> None:
     """A known invented quote is named, behind the unsupported phrase."""
-    reply = compose_reply("no_match", None, [make_discrepancy("unsupported", INVENTED[1])])
+    reply = compose_reply("no_match", None, [make_discrepancy("unsupported", INVENTED[1])], LECUN)
     expected = f"{NO_MATCH}\n• {UNSUPPORTED.format(INVENTED[1])}"
     assert [expected] == [p.text for p in reply.bluesky]
 

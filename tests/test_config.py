@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from bot.config import Config, ConfigError, load_config
+from bot.config import Config, ConfigError
+from bot.config_load import load_config
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -328,6 +328,50 @@ ended_by = 2026-01-01
     ] == problems(directory)
 
 
+def test_speaker_data_problems(tmp_path: Path) -> None:
+    """The fields that make a speaker data (pronoun, role signals and words, themes) are
+    checked, each problem at its line and saying what to write instead."""
+    speakers = """\
+[[speakers]]
+name = "Yann LeCun"
+pronoun = "him"
+
+[[speakers.themes]]
+name = "open source"
+words = ["open source"]
+
+[[speakers.themes]]
+name = "Open Source"
+words = ["opensource"]
+
+[[speakers.themes]]
+name = "china"
+
+[[speakers.themes]]
+name = "meta"
+as_written = "Meta"
+
+[[speakers.roles]]
+title = "Chief AI Scientist"
+org = "Meta"
+org_words = ["Meta", ""]
+signals = ["Chief Scientist"]
+title_word = ["chief"]
+"""
+    directory = write(tmp_path / "corpus", {"talk.toml": TALK}, speakers=speakers)
+    file = directory / "speakers.toml"
+    assert [
+        f"{file}:3: pronoun 'him' must be one of he, she, they",
+        f"{file}:10: duplicate theme 'open source' (first in {file}:6)",
+        f"{file}:13: theme 'china' has no words: give words or as_written",
+        f"{file}:18: wrong type: 'as_written' must be an array of strings",
+        f"{file}:23: empty org_words",
+        f"{file}:24: signal 'Chief Scientist' is not a title family: use one of "
+        "'Chief AI Scientist', 'Founder', or give the role's own words in title_words",
+        f"{file}:25: unknown key 'title_word' in [[speakers.roles]] (did you mean 'title_words'?)",
+    ] == problems(directory)
+
+
 def test_circulating_file_problems(tmp_path: Path) -> None:
     """circulating.toml: a missing key, an unknown key, a bad seen_at URL, an unknown speaker
     and a duplicate id, each at its line."""

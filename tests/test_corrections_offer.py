@@ -24,7 +24,8 @@ from bot.compose import human_date
 from bot.config import Config, CorpusConfig, OpsConfig, ScheduleConfig, StoreConfig, TelegramConfig
 from bot.models.vectors import Embedder
 from bot.pipeline import Checker
-from bot.runtime.service import Credentials, Runtime
+from bot.runtime.credentials import Credentials
+from bot.runtime.service import Runtime
 from bot.telegram import TelegramDeps, TelegramOutlet, TelegramStore, build_application
 
 pytestmark = [pytest.mark.telegram, pytest.mark.filterwarnings("ignore:.*retry_after.*")]

@@ -33,7 +33,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.compose import ReplyTexts, compose_reply
-from bot.config import Config, ConfigError, load_config
+from bot.config import Config, ConfigError
+from bot.config_load import load_config
 from bot.corpus import CorpusError, Problem, load_corpus, validate_corpus
 from bot.domain import FIELDS, BlueskyPost, CheckResult, Discrepancy, MatchInfo, Post, Reply
 from bot.feed import check_lines

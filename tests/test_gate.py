@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from factories import shipped_speaker
 
 from bot.domain import Circulating, Corpus, Event, Sentence, Source, Speaker
 from bot.gate import STOPWORDS, Gate, GateDecision, distinctive_words
@@ -40,7 +41,8 @@ def _corpus() -> Corpus:
     circulating = Circulating(
         "C1", "Everybody in the research community is using Chinese models.", "en", "Yann LeCun", ""
     )
-    speaker = Speaker(name="Yann LeCun", aliases=("LeCun", "杨立昆"), roles=())
+    themes = shipped_speaker().themes  # the gate's themes come from corpus/speakers.toml
+    speaker = Speaker(name="Yann LeCun", aliases=("LeCun", "杨立昆"), roles=(), themes=themes)
     return Corpus(events=(event,), circulating=(circulating,), speakers=(speaker,), version="t")
 
 

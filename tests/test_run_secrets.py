@@ -17,7 +17,7 @@ from runtime_support import free_port
 from telegram_emulator import REVIEW_CHAT, BotApiEmulator
 
 from bot.config import Config
-from bot.runtime.service import Credentials
+from bot.runtime.credentials import Credentials
 
 pytestmark = pytest.mark.telegram
 

@@ -25,7 +25,8 @@ from runtime_support import MATCHING, await_mentions, runtime_config
 from bot.config import Config
 from bot.models.vectors import Embedder
 from bot.pipeline import Checker
-from bot.runtime.service import Credentials, Runtime
+from bot.runtime.credentials import Credentials
+from bot.runtime.service import Runtime
 
 pytestmark = pytest.mark.atproto
 

@@ -27,7 +27,8 @@ from bot.config import (
     TelegramConfig,
 )
 from bot.models.vectors import Embedder
-from bot.runtime.service import Credentials, Runtime
+from bot.runtime.credentials import Credentials
+from bot.runtime.service import Runtime
 from bot.telegram import TelegramStore
 
 pytestmark = [pytest.mark.telegram, pytest.mark.filterwarnings("ignore:.*retry_after.*")]

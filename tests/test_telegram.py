@@ -18,7 +18,8 @@ from telegram.error import BadRequest
 from telegram_emulator import CHANNEL, REVIEW_CHAT, BotApiEmulator, parse_html
 
 from bot.compose import compose_reply
-from bot.config import ConfigError, TelegramConfig, load_config
+from bot.config import ConfigError, TelegramConfig
+from bot.config_load import load_config
 from bot.corrections import Stated, stated
 from bot.domain import BlueskyPost, CheckResult, Discrepancy, MatchInfo, Post
 from bot.pipeline import Checker

@@ -43,6 +43,7 @@ def result(post_text: str, quote: str, claims: list[str], url: str) -> CheckResu
         date=date(2025, 12, 4),
         source_url="https://example.com/talk",
         source_kind="primary",
+        pronoun="he",  # as speakers.toml says
     )
     found = tuple(Discrepancy("unsupported", claimed=c) for c in claims)
     post = dataclasses.replace(make_post(post_text), url=url, author=post_text[:80])

@@ -30,7 +30,7 @@ from bot.telegram.app import TelegramApp
 from bot.telegram.cards import channel_card
 from bot.telegram.digest import DigestFigures, digest_text
 from bot.telegram.publish import MAX_ATTEMPTS
-from bot.telegram.store import m001_published, m002_reviews
+from bot.telegram.schema import m001_published, m002_reviews
 
 pytestmark = [
     pytest.mark.telegram,

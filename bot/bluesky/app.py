@@ -6,6 +6,7 @@ the mention poller, the watchers and the publisher port. `main()` builds it once
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -16,14 +17,19 @@ from bot.bluesky.calls import CREATE, DAY, Calls, Clock, Sleep, utc_now
 from bot.bluesky.client import Session, build_client, ensure_bot_label
 from bot.bluesky.firehose import FirehoseWatcher
 from bot.bluesky.mentions import Mentions
-from bot.bluesky.ports import Publisher
 from bot.bluesky.publish import BlueskyPorts
+from bot.bluesky.replies import ThreadSender
 from bot.bluesky.store import BlueskyStore
 from bot.bluesky.watch import Watcher
 from bot.config import BlueskyConfig, LimitsConfig
+from bot.database import Database
 from bot.pipeline import Checks
+from bot.ports import Publisher
 
 log = logging.getLogger(__name__)
+# Builds the one sender of replies, once signed in: the live `ThreadSender`, or what the runtime
+# passes in instead (a dry run's, which writes the replies out and posts nothing).
+SenderFactory = Callable[[AsyncClient, str, BlueskyStore, Calls, Clock], ThreadSender]
 
 
 async def restore_budget(calls: Calls, store: BlueskyStore, now: datetime) -> int:
@@ -40,19 +46,21 @@ class BlueskyBot:
         self,
         config: BlueskyConfig,
         checker: Checks,
-        store_path: Path | str,
+        database: Database | Path | str,
         publisher: Publisher | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock = utc_now,
         sleep: Sleep | None = None,
         budget: LimitsConfig | None = None,
+        sender: SenderFactory = ThreadSender,
     ) -> None:
         self.config, self.checker, self.clock, self.publisher = config, checker, clock, publisher
+        self.make_sender = sender
         self.budget = budget or LimitsConfig()  # the global budget of answers ([limits])
         self.client: AsyncClient = build_client(config, transport)
         self.session = Session(self.client, config.session_file)
         self.calls = Calls(config, clock) if sleep is None else Calls(config, clock, sleep)
-        self.store = BlueskyStore(store_path)
+        self.store = BlueskyStore(database)  # the runtime's one database (a path: its own)
         self.did = ""
 
     async def start(self, handle: str, password: str) -> None:
@@ -64,6 +72,7 @@ class BlueskyBot:
         self.did = await self.session.start(handle, password, self.calls)
         await ensure_bot_label(self.client, self.did, self.calls)
         self.calls.defer_long_waits = True
+        self.sender = self.make_sender(self.client, self.did, self.store, self.calls, self.clock)
         self.mentions = Mentions(
             self.client,
             self.did,
@@ -74,6 +83,7 @@ class BlueskyBot:
             self.clock,
             reviewer=self.publisher,
             budget=self.budget,
+            sender=self.sender,
         )
         self.watcher = Watcher(
             self.client,
@@ -86,8 +96,13 @@ class BlueskyBot:
             self_did=self.did,
         )
         self.ports = BlueskyPorts(
-            self.client, self.mentions.sender, self.calls, self.config.max_thread_posts
+            self.client, self.sender, self.calls, self.config.max_thread_posts
         )
+
+    async def ping(self) -> None:
+        """One round trip to the PDS with the session (the health check): raises when the
+        server is unreachable or the session is no longer valid."""
+        await self.client.com.atproto.server.get_session()
 
     def firehose(self, url: str | None = None) -> FirehoseWatcher:
         return FirehoseWatcher(self.watcher, url)

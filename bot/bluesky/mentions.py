@@ -26,7 +26,6 @@ from typing import Any, Literal
 from atproto import AsyncClient
 
 from bot.bluesky.calls import CREATE, BudgetSpent, Calls, Clock
-from bot.bluesky.ports import Publisher
 from bot.bluesky.records import declares_bot, parse_time, quoted_ref, strong_ref, to_post
 from bot.bluesky.replies import Ref, ThreadSender, cap_thread
 from bot.bluesky.stated import StatedTables
@@ -36,6 +35,7 @@ from bot.corrections import stated
 from bot.domain import BlueskyPost, CheckResult, Post, Verdict
 from bot.limits import Admit, Limits, limit_notice
 from bot.pipeline import Checks
+from bot.ports import Publisher
 
 log = logging.getLogger(__name__)
 REASONS = ["mention", "reply", "quote"]
@@ -75,10 +75,11 @@ class Mentions:
         clock: Clock,
         reviewer: Publisher | None = None,
         budget: LimitsConfig | None = None,
+        sender: ThreadSender | None = None,
     ) -> None:
         self.client, self.did, self.checker, self.store = client, did, checker, store
         self.calls, self.config, self.clock, self.reviewer = calls, config, clock, reviewer
-        self.sender = ThreadSender(client, did, store, calls, clock)
+        self.sender = sender or ThreadSender(client, did, store, calls, clock)
         self.limits = Limits(store, "bluesky", config.checks_per_hour, budget or LimitsConfig())
         self.stated = StatedTables(store)  # what each reply stated, for corrections
         self.failures = 0  # mentions whose answer failed this round (retried next round)

@@ -1,4 +1,4 @@
-"""The ports the Telegram adapter uses (`bot/telegram/ports.py`): `resolve` a bsky.app URL to a
+"""The ports the Telegram adapter uses (`bot/ports.py`): `resolve` a bsky.app URL to a
 post for /check, and `reply` under a mention once an operator approved a review."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from bot.bluesky.replies import ThreadSender, cap_thread
 from bot.bluesky.stated import StatedTables
 from bot.corrections import Stated
 from bot.domain import BlueskyPost, Post
-from bot.telegram.ports import ResolveError
+from bot.ports import ResolveError
 
 
 class BlueskyPorts:

@@ -1,7 +1,7 @@
 """The Bluesky adapter's tables, in the same SQLite file as `bot/store.py`.
 
-Its own named migration set ("factbot-bluesky"). Every statement runs on one worker thread (a
-single writer, off the event loop). What it keeps:
+Its own named migration set ("factbot-bluesky", `bot/bluesky/schema.py`). Every statement runs
+on the database's one worker thread (a single writer, off the event loop). What it keeps:
 - `bluesky_state`: cursors and watermarks (notifications, firehose, search), by name;
 - `bluesky_mentions`: every notification handled, by URI, so none is answered twice;
 - `bluesky_outbox`: each post of each reply, written as pending (with its record key and record)
@@ -19,13 +19,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import sqlite_utils
-from sqlite_utils import Migrations
-
+from bot.bluesky.schema import migrations
+from bot.database import Database, Tables
 from bot.domain import Verdict
-from bot.worker_db import WorkerDatabase
-
-migrations = Migrations("factbot-bluesky")
 
 # How a mention was answered, or why not (`Mentions.handle`): what `finish_mention` stores.
 Answered = Literal[
@@ -47,82 +43,6 @@ Answered = Literal[
 MentionStatus = Answered | Literal["claimed", "failed"]
 
 
-@migrations()
-def m001_bluesky(db: sqlite_utils.Database) -> None:
-    db.table("bluesky_state").create({"name": str, "value": str, "updated_at": str}, pk="name")
-    db.table("bluesky_mentions").create(
-        {
-            "uri": str,
-            "reason": str,
-            "author": str,  # DID
-            "indexed_at": str,
-            "status": str,  # MentionStatus: claimed | replied | review | skipped:<why> | ...
-            # (m002 adds "failures": answers that raised; at [bluesky] max_attempts, "failed")
-            "checked_uri": str,  # the post that was checked
-            "verdict": str,
-            "claimed_at": str,
-            "done_at": str,
-        },
-        pk="uri",
-    )
-    db.table("bluesky_outbox").create(
-        {
-            "key": str,  # "bluesky|<mention uri>|reply:<part>"
-            "target": str,  # the mention's URI
-            "part": int,
-            "rkey": str,
-            "record": str,  # JSON, exactly what is written
-            "status": str,  # pending | sent
-            "uri": str,
-            "cid": str,
-            "created_at": str,
-            "sent_at": str,
-        },
-        pk="key",
-    )
-    db.table("bluesky_watched").create(
-        {
-            "uri": str,
-            "cid": str,
-            "source": str,  # "search:<query>" | "firehose"
-            "verdict": str,
-            "result": str,  # JSON: the check (docs/SPEC.md contract)
-            "likes": int,
-            "reposts": int,
-            "quotes": int,
-            "first_seen": str,
-            "refreshed_at": str,
-            "handed_over_at": str,
-        },
-        pk="uri",
-    )
-
-
-@migrations()
-def m002_mention_failures(db: sqlite_utils.Database) -> None:
-    db.table("bluesky_mentions").add_column("failures", int, not_null_default=0)
-
-
-@migrations()
-def m003_stated(db: sqlite_utils.Database) -> None:
-    """What each reply stated (for corrections), and the corrections posted under it."""
-    db.table("bluesky_stated").create(
-        {"target": str, "corpus_version": str, "stated": str, "created_at": str}, pk="target"
-    )
-    db.table("bluesky_corrections").create(
-        {
-            "id": int,
-            "key": str,  # its post's outbox key: "bluesky|<mention uri>|correction:<facts>"
-            "target": str,  # the mention whose reply it corrects
-            "stated": str,  # JSON: what the reply states once corrected
-            "changes": str,  # JSON list: field, old, new
-            "created_at": str,
-        },
-        pk="id",
-    )
-    db.table("bluesky_corrections").create_index(["key"], unique=True)
-
-
 @dataclass(frozen=True)
 class OutboxRow:
     key: str
@@ -135,9 +55,9 @@ class OutboxRow:
     cid: str | None
 
 
-class BlueskyStore(WorkerDatabase):
-    def __init__(self, path: Path | str) -> None:
-        super().__init__(path, migrations)
+class BlueskyStore(Tables):
+    def __init__(self, database: Database | Path | str) -> None:
+        super().__init__(database, migrations)
 
     # --- cursors and watermarks -----------------------------------------------------------
 

@@ -17,12 +17,12 @@ from typing import Any
 from atproto import AsyncClient
 
 from bot.bluesky.calls import Calls, Clock
-from bot.bluesky.ports import CHANNEL, Publisher
 from bot.bluesky.records import to_post
 from bot.bluesky.store import BlueskyStore
 from bot.config import BlueskyConfig
 from bot.domain import CheckFailure, CheckResult, Post
 from bot.pipeline import Checks, check_each
+from bot.ports import CHANNEL, Publisher
 
 log = logging.getLogger(__name__)
 TRACKED = ("match", "review")

@@ -26,6 +26,7 @@ from bot.bluesky.stated import StatedTables
 from bot.bluesky.store import BlueskyStore
 from bot.config import Config
 from bot.corrections import Found, Output, pending
+from bot.database import Database
 from bot.domain import Corpus
 from bot.store import AuditLog
 from bot.telegram.app import TOKEN_ENV, build_application
@@ -106,12 +107,11 @@ async def from_the_command_line(
     """`factbot corrections`: what is pending; with `apply`, correct it with the platforms'
     credentials from the environment (the live bot must not be running on Bluesky: it holds
     the session; an operator's Approve in the review chat does the same from inside it)."""
-    path = config.store.path
-    audit = AuditLog(path)
-    bluesky, telegram = BlueskyStore(path), TelegramStore(path)
+    database = Database(config.store.path)  # one file, one writer, shared by the stores
     async with contextlib.AsyncExitStack() as stack:
-        for store in (audit, bluesky, telegram):
-            stack.callback(store.close)
+        stack.callback(database.close)
+        audit = AuditLog(database)
+        bluesky, telegram = BlueskyStore(database), TelegramStore(database)
         tables = CorrectionTables(telegram)
         outputs = [*await StatedTables(bluesky).outputs(), *await tables.outputs()]
         found = pending(outputs, corpus)

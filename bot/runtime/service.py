@@ -18,7 +18,6 @@ import signal
 import sys
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -27,79 +26,32 @@ from typing import TextIO
 import httpx
 
 from bot.bluesky.app import BlueskyBot
-from bot.bluesky.client import credentials as bluesky_credentials
 from bot.bluesky.corrections import BlueskyCorrector
-from bot.bluesky.ports import CHANNEL, Publisher
-from bot.config import Config, ConfigError
+from bot.bluesky.replies import ThreadSender
+from bot.config import Config
 from bot.corrections import describe
-from bot.domain import CheckResult, Post
+from bot.database import Database
+from bot.domain import CheckResult
 from bot.models.vectors import Embedder
-from bot.pipeline import build_checker
+from bot.pipeline import build_checker, probe_post
+from bot.ports import CHANNEL, Publisher
 from bot.retention import prune_store
 from bot.runtime.checks import LiveChecks
 from bot.runtime.corrections import Corrections, Corrector
+from bot.runtime.credentials import Credentials
 from bot.runtime.dryrun import WritingSender, replay, write_handover
-from bot.runtime.health import Health, OpsServer, is_loopback
+from bot.runtime.health import Health, OpsServer
 from bot.runtime.jobs import Jobs
 from bot.runtime.metrics import Metrics
 from bot.runtime.reload import CorpusReloader
 from bot.store import AuditLog
 from bot.telegram import TelegramDeps, TelegramOutlet, TelegramStore, announce, register
-from bot.telegram.app import TOKEN_ENV, TelegramApp, build_application, initialize
+from bot.telegram.app import TelegramApp, build_application, initialize
 from bot.telegram.corrections import TelegramCorrector
 from bot.telegram.digest import digest_text
 
 log = logging.getLogger(__name__)
-OPS_TOKEN_ENV = "FACTBOT_OPS_TOKEN"  # noqa: S105 - the variable's name, not a secret
 MODEL_PING_FRESH_SECONDS = 60.0  # /healthz reuses a successful model check this long
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """The secrets, from the environment only; never in a repr (a traceback's locals, a log)."""
-
-    bluesky: tuple[str, str] | None = field(default=None, repr=False)  # handle, app password
-    telegram: str | None = field(default=None, repr=False)  # the bot token
-    ops_token: str | None = field(default=None, repr=False)  # for /healthz and /metrics
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> Credentials:
-        token = environ.get(TOKEN_ENV, "").strip()
-        ops = environ.get(OPS_TOKEN_ENV, "").strip()
-        return cls(bluesky_credentials(environ), token or None, ops or None)
-
-    @property
-    def secrets(self) -> list[str]:
-        """The app password and the token, for redaction."""
-        found = [self.bluesky[1]] if self.bluesky is not None else []
-        return found + [t for t in (self.telegram, self.ops_token) if t is not None]
-
-    @property
-    def any(self) -> bool:
-        return self.bluesky is not None or self.telegram is not None
-
-
-def preflight(config: Config, creds: Credentials) -> None:
-    """Keys the live bot cannot do without, given the credentials it has (exit 2 if missing)."""
-    where = config.source
-    ops = config.ops
-    if ops.port and not is_loopback(ops.host) and creds.ops_token is None:
-        raise ConfigError(
-            f"{where}: [ops] host = {ops.host!r} is not loopback: set {OPS_TOKEN_ENV} (then "
-            "/healthz and /metrics need 'Authorization: Bearer <token>'), or keep host on "
-            '"127.0.0.1"'
-        )
-    if creds.telegram is not None:
-        if not config.telegram.review_chat:
-            raise ConfigError(
-                f"{where}: missing key [telegram] review_chat: expected the operators' chat "
-                f'("@username" or a numeric id as a string), needed because {TOKEN_ENV} is set'
-            )
-        if not config.telegram.operators:
-            raise ConfigError(
-                f"{where}: missing key [telegram] operators: expected a list of Telegram user "
-                f"ids allowed to approve reviews, needed because {TOKEN_ENV} is set"
-            )
 
 
 class Handover:
@@ -161,26 +113,30 @@ class Runtime:
             with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread
                 loop.add_signal_handler(sig, self.stop)
         async with contextlib.AsyncExitStack() as started:
+            # The one database of the run, shared by every store and closed after them all.
             path: Path | str = ":memory:" if self.dry_run else self.config.store.path
-            audit = AuditLog(path)
+            database = Database(path)
+            started.callback(database.close)
+            audit = AuditLog(database)
             started.callback(audit.close)
             checker = await asyncio.to_thread(build_checker, self.config, self.embedders)
             live = LiveChecks(checker, self.metrics, audit, loop, audit_all=self.replay is not None)
             started.push_async_callback(live.drain)
             self.health.add("store", audit.ping)
             self.health.add("audit", live.audit_health)
-            ping = [Post("healthz", "Yann LeCun on open source AI models from China")]
             self.health.add(
                 "model",
-                lambda: asyncio.to_thread(live.checker.check_many, ping),
+                lambda: asyncio.to_thread(
+                    live.checker.check_many, [probe_post(live.checker.corpus)]
+                ),
                 fresh_seconds=MODEL_PING_FRESH_SECONDS,
             )
             jobs = self.jobs
             handover = Handover(self.dry_run, self.out)
             if self.creds.bluesky is not None:
-                await self._start_bluesky(self.creds.bluesky, live, path, handover, started)
+                await self._start_bluesky(self.creds.bluesky, live, database, handover, started)
             if self.creds.telegram is not None and not self.dry_run:
-                await self._start_telegram(self.creds.telegram, live, path, handover, started)
+                await self._start_telegram(self.creds.telegram, live, database, handover, started)
             if self.replay is not None:
                 self._schedule_replay(self.replay, live)
             else:
@@ -229,25 +185,27 @@ class Runtime:
         self,
         account: tuple[str, str],
         live: LiveChecks,
-        path: Path | str,
+        database: Database,
         handover: Handover,
         started: contextlib.AsyncExitStack,
     ) -> BlueskyBot:
         cfg, schedule, jobs = self.config.bluesky, self.config.schedule, self.jobs
         bot = BlueskyBot(
-            cfg, live, path, publisher=handover, transport=self.transport, budget=self.config.limits
+            cfg,
+            live,
+            database,
+            publisher=handover,
+            transport=self.transport,
+            budget=self.config.limits,
+            sender=partial(WritingSender, self.out) if self.dry_run else ThreadSender,
         )
         self.bluesky = bot
         started.push_async_callback(bot.close)
         await bot.start(*account)
-        if self.dry_run:
-            bot.mentions.sender = WritingSender(
-                self.out, bot.client, bot.did, bot.store, bot.calls, bot.clock
-            )
-        sender = bot.mentions.sender
+        sender = bot.sender
         sent = await sender.reconcile()
         log.info("bluesky: signed in as %s; %d pending post(s) reconciled", bot.did, sent)
-        self.health.add("bluesky", bot.client.com.atproto.server.get_session)
+        self.health.add("bluesky", bot.ping)
         self.metrics.count_replies("bluesky", lambda: sender.sent)
         for kind in ("retried", "rate_limited", "failed", "budget_deferred"):
             self.metrics.count_errors(f"bluesky:{kind}", _reading(bot.calls.counts, kind))
@@ -274,11 +232,11 @@ class Runtime:
         self,
         token: str,
         live: LiveChecks,
-        path: Path | str,
+        database: Database,
         handover: Handover,
         started: contextlib.AsyncExitStack,
     ) -> TelegramApp:
-        store = TelegramStore(path)
+        store = TelegramStore(database)
         started.callback(store.close)
         app = build_application(self.config.telegram, token)
         ports = self.bluesky.ports if self.bluesky is not None else None
@@ -330,7 +288,7 @@ class Runtime:
             return
         correctors: list[Corrector] = []
         if self.bluesky is not None:
-            correctors.append(BlueskyCorrector(self.bluesky.mentions.sender, self.config.reply))
+            correctors.append(BlueskyCorrector(self.bluesky.sender, self.config.reply))
         if self.outlet is not None:
             telegram = TelegramCorrector(
                 self.outlet.bot, self.outlet.tables, self.config.reply, self.outlet.deps.clock

@@ -11,10 +11,11 @@ await outlet.reconcile()                          # at start: send what a crash 
 await app.updater.stop(); await app.stop(); await app.shutdown()
 """
 
+from bot.ports import BlueskyPublisher, PostResolver, ResolveError
 from bot.telegram.app import announce, build_application, read_token
+from bot.telegram.deps import TelegramDeps
 from bot.telegram.digest import DigestFigures, digest_text
 from bot.telegram.handlers import register
-from bot.telegram.ports import BlueskyPublisher, PostResolver, ResolveError, TelegramDeps
 from bot.telegram.publish import TelegramOutlet
 from bot.telegram.store import TelegramStore
 

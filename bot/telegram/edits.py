@@ -1,4 +1,4 @@
-"""The Telegram tables of corrections (`m004_stated` in `bot/telegram/store.py`), on the
+"""The Telegram tables of corrections (`m004_stated` in `bot/telegram/schema.py`), on the
 store's worker: what each card and review stated, and each correction, an edit of its message
 written as pending (with the message's whole new text) before the edit is made."""
 

@@ -18,9 +18,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, Mes
 from bot.domain import CheckResult, Corpus, Post
 from bot.limits import BUSY_NOTICE, Admit, Limits, limit_notice
 from bot.logs import Redact, secrets_from
+from bot.ports import ResolveError
 from bot.telegram.app import TelegramApp
 from bot.telegram.cards import brief, channel_card, esc, fit
-from bot.telegram.ports import ResolveError, TelegramDeps
+from bot.telegram.deps import TelegramDeps
 from bot.telegram.publish import CALLBACK, CORRECTIONS_CALLBACK, TelegramOutlet, chat_id
 
 log = logging.getLogger(__name__)
@@ -28,15 +29,20 @@ log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 BSKY_POST = regex.compile(r"^https://bsky\.app/profile/[^/\s]+/post/[A-Za-z0-9]+/?$")
 
-HELP = (
-    "Send me a quote attributed to Yann LeCun, or a Bluesky post's link, and I answer with the "
-    "closest verified wording: where and when it was said, the source, how sure that wording "
-    "is (his words from a recording or his own post, a reporter's quote, a translation), and "
-    "what the post changed.\n\n"
-    "/check <i>text</i> — check a quote (plain text works too)\n"
-    "/check <i>https://bsky.app/profile/…/post/…</i> — check a Bluesky post\n"
-    "/about — what I know and my limits"
-)
+
+def help_text(corpus: Corpus) -> str:
+    """/start and /help: what to send, for the corpus's speakers (speakers.toml)."""
+    names = [s.name for s in corpus.speakers]
+    who = " or ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " or " + names[-1]
+    return (
+        f"Send me a quote attributed to {esc(who) or 'a speaker I cover'}, or a Bluesky post's "
+        "link, and I answer with the closest verified wording: where and when it was said, the "
+        "source, how sure that wording is (the speaker's words from a recording or their own "
+        "post, a reporter's quote, a translation), and what the post changed.\n\n"
+        "/check <i>text</i> — check a quote (plain text works too)\n"
+        "/check <i>https://bsky.app/profile/…/post/…</i> — check a Bluesky post\n"
+        "/about — what I know and my limits"
+    )
 
 
 def about_text(corpus: Corpus, per_hour: int) -> str:
@@ -61,7 +67,7 @@ class Handlers:
 
     async def start(self, update: Update, context: Context) -> None:
         if update.effective_message:
-            await update.effective_message.reply_text(HELP)
+            await update.effective_message.reply_text(help_text(self.deps.checker.corpus))
 
     async def about(self, update: Update, context: Context) -> None:
         if update.effective_message:

@@ -34,8 +34,8 @@ from bot.telegram.cards import (
     decision_footer,
     review_card,
 )
+from bot.telegram.deps import TelegramDeps
 from bot.telegram.edits import CorrectionTables
-from bot.telegram.ports import TelegramDeps
 from bot.telegram.store import (
     ALERT,
     CARD,
