@@ -18,13 +18,13 @@ Pure functions; English, French, Spanish and German negations, English antonyms.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import regex
 
 from bot.lexical import STOPWORDS, tokens
 
-_WORD = regex.compile(r"[\p{L}\p{N}]+(?:['’][\p{L}]+)?")
 _NUMBER = regex.compile(r"\d+(?:[.,]\d+)?")
 
 NEGATIONS = frozenset(
@@ -68,8 +68,14 @@ class Reason:
     detail: str
 
 
+_BREAK = ","  # a clause boundary, kept among the words: a negation's scope stops there
+_WORD_OR_BREAK = regex.compile(r"[\p{L}\p{N}]+(?:['’][\p{L}]+)?|[,;:()\u2014\u2013]")
+
+
 def _words(text: str) -> list[str]:
-    return [w.replace("’", "'") for w in _WORD.findall(text.lower())]
+    """Lower-cased words, with `_BREAK` for each clause boundary (comma, semicolon, dash...)."""
+    found = _WORD_OR_BREAK.findall(text.lower())
+    return [w.replace("’", "'") if w[0].isalnum() else _BREAK for w in found]
 
 
 _PARTIAL = frozenset(
@@ -100,7 +106,8 @@ def _scoped(words: list[str], other: list[str]) -> int:
     for i, negates in enumerate(_negated(words)):
         if not negates:
             continue
-        after = [w for w in words[i + 1 :] if w not in STOPWORDS and w not in NEGATIONS][:3]
+        clause = list(itertools.takewhile(lambda w: w != _BREAK, words[i + 1 :]))
+        after = [w for w in clause if w not in STOPWORDS and w not in NEGATIONS][:3]
         count += any(w[:4] in stems for w in after)
     return count
 
