@@ -6,11 +6,12 @@ outside the quote marks); wording is judged on the quoted sentences. Pure: the p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.config import CompareConfig, MatchConfig
+from bot.contradiction import contradiction
 from bot.dates import find_dates
 from bot.domain import Corpus, Discrepancy, Event, MatchInfo, NormalisedPost, Sentence, Speaker
 from bot.extract import Person, Place, find_people, find_places, find_roles
@@ -78,13 +79,17 @@ def compare(
             and containment(words, tokens(s.text)) < _COVERED_WORDS
         ]
     found += [Discrepancy("omitted", verified=s.text) for s in omitted]
-    found += unsupported(matches, sentences, match_cfg, cfg)
-    found += _reworded(matches, sentences, event, post.lang, match_cfg, cfg)
     quote_sentences = [
         s
         for s in event.sentences
         if s.quote_id == sentence.quote_id and (s.id in supported or s in omitted)
     ] or [sentence]
+    # A sentence the reply quotes as the original of a part of the post is never also named as
+    # having no verified source (the reply would contradict itself: issue 18).
+    shown = _shown_by(matches, {s.id for s in quote_sentences if s.id in supported})
+    found += unsupported(matches, sentences, match_cfg, cfg, shown)
+    found += _reworded(matches, sentences, event, post.lang, match_cfg, cfg)
+    found += contradicted(matches, sentences, event, match_cfg)
     info = _match_info(event, sentence, quote_sentences, speaker)
     return Comparison(info, tuple(found))
 
@@ -219,14 +224,18 @@ def unsupported(
     sentences: Mapping[str, Sentence],
     match_cfg: MatchConfig,
     cfg: CompareConfig,
+    shown: Set[str] = frozenset(),
 ) -> list[Discrepancy]:
     """Sentences presented as quotes that match no verified sentence, and any sentence that is
-    closer to a known invented quote than to anything verified."""
+    closer to a known invented quote than to anything verified. A sentence in `shown` (the
+    post sentence that put a verified sentence in the reply's quote) is not unsupported."""
     out = []
     for m in matches:
         seg = m.verified.segment
         if explained_by_circulating(m, match_cfg):
             out.append(Discrepancy("unsupported", claimed=seg.text))
+            continue
+        if seg.text in shown:
             continue
         quote_like = seg.quoted and len(seg.text.split()) >= cfg.unsupported_min_words
         weak = m.verified.score < match_cfg.quoted
@@ -262,3 +271,40 @@ def _reworded(
             Discrepancy("reworded", claimed=a.segment.text, verified=sentences[a.sentence_id].text)
         )
     return out
+
+
+def contradicted(
+    matches: Sequence[SegmentMatch],
+    sentences: Mapping[str, Sentence],
+    event: Event,
+    match_cfg: MatchConfig,
+) -> list[Discrepancy]:
+    """Post sentences that match a verified sentence of the event (at `support` or above) but
+    say the opposite (`bot.contradiction`): named, never a silent match. Each verified sentence
+    at most once."""
+    out, seen = [], set()
+    for m in matches:
+        a = m.verified
+        verified = sentences.get(a.sentence_id)
+        if verified is None or verified.event_id != event.id or a.score < match_cfg.support:
+            continue
+        if explained_by_circulating(m, match_cfg) or verified.id in seen:
+            continue
+        if (sentence_language(a.segment.text) or verified.lang) != verified.lang:
+            continue  # a translation is compared by the models only
+        if contradiction(a.segment.text, verified.text) is not None:
+            seen.add(verified.id)
+            out.append(Discrepancy("contradicted", claimed=a.segment.text, verified=verified.text))
+    return out
+
+
+def _shown_by(matches: Sequence[SegmentMatch], shown: Set[str]) -> set[str]:
+    """The segments (by text) that put a sentence in the reply: for each shown sentence, the
+    post sentence aligned best with it. Another, weaker sentence aligned with it (an invented
+    quote next to a verbatim one) is still judged on its own."""
+    best: dict[str, SegmentMatch] = {}
+    for m in matches:
+        sid = m.verified.sentence_id
+        if sid in shown and (sid not in best or m.verified.score > best[sid].verified.score):
+            best[sid] = m
+    return {m.verified.segment.text for m in best.values()}

@@ -269,7 +269,7 @@ def _changes(
             shown_value(d.verified) if d.verified else _text(base.get(fallback.get(d.field, "")))
         )
         if (d.field != "omitted" and not claimed) or (
-            d.field in ("omitted", "reworded") and not verified
+            d.field in ("omitted", "reworded", "contradicted") and not verified
         ):
             continue
         name = _NAMES.get(d.field, d.field)

@@ -20,7 +20,9 @@ Basis = Literal["recording", "own_text", "reported", "translation"]
 BASES: tuple[Basis, ...] = ("recording", "own_text", "reported", "translation")
 FIRST_HAND: frozenset[Basis] = frozenset({"recording", "own_text"})  # his words, first hand
 Verdict = Literal["match", "review", "no_match"]
-Field = Literal["venue", "date", "speaker", "speaker_role", "omitted", "unsupported", "reworded"]
+Field = Literal[
+    "venue", "date", "speaker", "speaker_role", "omitted", "unsupported", "reworded", "contradicted"
+]
 FIELDS: tuple[Field, ...] = (
     "venue",
     "date",
@@ -29,6 +31,7 @@ FIELDS: tuple[Field, ...] = (
     "omitted",
     "unsupported",
     "reworded",
+    "contradicted",
 )
 
 

@@ -48,6 +48,11 @@ class Report:
     positives: int = 0
     mistakes: list[str] = field(default_factory=list)
     false_matches: list[str] = field(default_factory=list)  # labelled no_match, got match
+    # Per language (the post's declared `lang`): `match` one-vs-rest, and "flagged" (match or
+    # review) against posts labelled match or review; with the scores of the posts labelled
+    # match or review, for the per-language score distributions (issue 18).
+    languages: dict[str, tuple[PR, PR]] = field(default_factory=dict)
+    language_scores: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def gate_recall(self) -> float:
@@ -62,6 +67,19 @@ class Report:
                     f"{pr.tp:>4} {pr.fp:>3} {pr.fn:>3}"
                 )
         rows.append(f"event accuracy on matched posts: {self.event_accuracy:.3f}")
+        rows.append("lang    n  match P / R    flagged P / R  scores of match/review posts")
+        for lang, (m, f) in sorted(self.languages.items()):
+            scores = self.language_scores.get(lang, [])
+            spread = (
+                f"min {min(scores):.3f} median {sorted(scores)[len(scores) // 2]:.3f}"
+                if scores
+                else "-"
+            )
+            n = len(scores)  # posts labelled match or review
+            rows.append(
+                f"{lang:<5} {n:>3}  {m.precision:.3f} / {m.recall:.3f}  "
+                f"{f.precision:.3f} / {f.recall:.3f}  {spread}"
+            )
         rows.append(
             f"gate: passed {self.gate_passed}/{self.gate_total} posts; recall on "
             f"match/review posts {self.gate_recall:.3f} "
@@ -103,7 +121,19 @@ def evaluate(items: Sequence[Labelled], results: Sequence[CheckResult]) -> Repor
     counts = {v: [0, 0, 0] for v in ("match", "review", "no_match")}
     fcounts = {f: [0, 0, 0] for f in FIELDS}
     events_ok = events_total = 0
+    lcounts: dict[str, list[int]] = {}
     for item, result in zip(items, results, strict=True):
+        lang = item.post.lang or "?"
+        lc = lcounts.setdefault(lang, [0] * 6)
+        got_flag, want_flag = result.verdict != "no_match", item.verdict != "no_match"
+        for k, (got, want) in enumerate(
+            ((result.verdict == "match", item.verdict == "match"), (got_flag, want_flag))
+        ):
+            lc[3 * k] += got and want
+            lc[3 * k + 1] += got and not want
+            lc[3 * k + 2] += want and not got
+        if want_flag:
+            report.language_scores.setdefault(lang, []).append(result.score)
         got_v, want_v = result.verdict, item.verdict
         for v, c in counts.items():
             c[0] += got_v == v and want_v == v
@@ -132,4 +162,5 @@ def evaluate(items: Sequence[Labelled], results: Sequence[CheckResult]) -> Repor
     report.verdicts = {v: PR(*c) for v, c in counts.items()}
     report.fields = {f: PR(*c) for f, c in fcounts.items()}
     report.event_accuracy = events_ok / events_total if events_total else 1.0
+    report.languages = {lang: (PR(*c[:3]), PR(*c[3:])) for lang, c in lcounts.items()}
     return report

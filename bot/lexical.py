@@ -82,3 +82,25 @@ def verbatim_share(quoted: str, verified: str) -> float:
         return 0.0
     blocks = SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
     return sum(block.size for block in blocks if block.size >= 2) / len(a)
+
+
+_CASED = regex.compile(r"\p{Lu}|\p{Ll}")
+_SHOUTED_SHARE = 0.6  # of a sentence's cased letters in capitals: the sentence is shouted
+
+
+def folded(text: str) -> str:
+    """`text` as the models should read it: a sentence written in capitals ("OPEN SOURCE IS
+    OVER") lower-cased, its first letter kept as a capital, so that it reads like its plain
+    twin (the models are case-sensitive and score shouting far from the same words). A sentence
+    in ordinary case, acronyms and all, is left alone. The post's own text is never changed:
+    this is only what is embedded."""
+    cased = _CASED.findall(text)
+    upper = sum(1 for c in cased if c.isupper())
+    if len(cased) < 4 or upper < _SHOUTED_SHARE * len(cased):
+        return text
+    lowered = text.lower()
+    first = _CASED.search(lowered)
+    if first is None:
+        return lowered
+    i = first.start()
+    return lowered[:i] + lowered[i].upper() + lowered[i + 1 :]

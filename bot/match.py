@@ -17,7 +17,7 @@ import numpy.typing as npt
 from bot.config import MatchConfig, ModelConfig
 from bot.domain import Alignment, NormalisedPost, Segment, Verdict
 from bot.index import Index
-from bot.lexical import containment, evidence, tokens
+from bot.lexical import containment, evidence, folded, tokens
 from bot.models.vectors import Embedder, Matrix
 
 _TOP_K = 8  # lexical evidence is computed for the best few candidates only
@@ -66,7 +66,7 @@ class Matcher:
         queries = [(p, s) for p in posts for s in p.segments]
         if not queries:
             return [() for _ in posts]
-        texts = [s.text for _, s in queries]
+        texts = [folded(s.text) for _, s in queries]
         vectors = {name: e.encode(texts) for name, e in self.embedders.items()}
         if self.index.ann is not None:
             return self._align_approximate(posts, vectors)
@@ -160,7 +160,8 @@ class Matcher:
         """The best score any of `texts` reaches against each of `sentence_ids`."""
         if not texts or not sentence_ids:
             return {}
-        vectors = {name: e.encode(texts) for name, e in self.embedders.items()}
+        folded_texts = [folded(t) for t in texts]
+        vectors = {name: e.encode(folded_texts) for name, e in self.embedders.items()}
         columns = [self.index.position[i] for i in sentence_ids]
         # Exact search keeps its full product; an approximate index's corpus is too large.
         approximate = self.index.ann is not None

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 
 from bot.domain import NormalisedPost, Segment
 from bot.entities import entities
+from bot.lexical import folded
 from bot.quote_spans import CJK, HAS_CJK, quote_spans
 
 # --- cleaning -------------------------------------------------------------------------------
@@ -170,7 +171,7 @@ def language(prose: str, given: str | None) -> str | None:
     words = sum(1 for w in prose.split() if _LETTER.search(w))
     if words < 3 and not HAS_CJK.search(prose):
         return _given(given)
-    return str(_classifier()(prose)[0])
+    return str(_classifier()(folded(prose))[0])
 
 
 def sentence_language(text: str) -> str | None:

@@ -71,3 +71,13 @@ def test_gate_drops_no_labelled_paraphrase(report: Report) -> None:
     """The cheap gate lets every labelled match/review post through, and turns some away."""
     assert 1.0 == report.gate_recall, report.table()
     assert report.gate_passed < report.gate_total
+
+
+def test_contradictions_are_named(report: Report) -> None:
+    """Issue 18: a post saying the opposite of the verified sentence it matched is named
+    (`contradicted`): 21 labelled contradictions (negations, antonyms, hardenings) and 7 controls
+    whose negations agree with the source. Measured: precision 0.905, recall 0.905 (19 of 21;
+    2 false: L017, L055)."""
+    pr = report.fields["contradicted"]
+    assert pr.precision >= 0.9, report.table()
+    assert pr.recall >= 0.85, report.table()

@@ -363,6 +363,15 @@ def test_basis_wording_is_an_operator_template() -> None:
             "The post rewords it: “models come from China” vs the wording on record "
             "“models are all Chinese”",
         ),
+        (
+            make_discrepancy(
+                "contradicted",
+                "The open era at Meta is over.",
+                "There's still gonna be quite a lot of open source coming out of Meta.",
+            ),
+            "The post says the opposite of what he said: “The open era at Meta is over.” vs "
+            "“There's still gonna be quite a lot of open source coming out of Meta.”",
+        ),
     ],
 )
 def test_change_line(discrepancy: Discrepancy, expected: str) -> None:
@@ -722,3 +731,13 @@ def test_thread_loses_and_adds_nothing(
 def test_reply_texts_is_flat_strings() -> None:
     """Config fills ReplyTexts from TOML, so every field is a plain string."""
     assert all(f.type == "str" for f in dataclasses.fields(ReplyTexts))
+
+
+def test_a_contradiction_is_named_on_both_platforms() -> None:
+    """Issue 18: the verdict stays `match` and both replies name the contradiction in words."""
+    found = [make_discrepancy("contradicted", "The open era at Meta is over.", "Meta stays open.")]
+    reply = compose_reply("match", make_match(), found)
+    bluesky = "\n".join(p.text for p in reply.bluesky)
+    assert "The post says the opposite of what he said: “The open era at Meta is over.”" in bluesky
+    assert "The post says the opposite of what he said" in reply.telegram
+    assert html.escape("“The open era at Meta is over.”", quote=False) in reply.telegram
