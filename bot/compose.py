@@ -25,6 +25,7 @@ from bot.domain import (
     POSSESSIVE,
     BlueskyPost,
     Discrepancy,
+    Field,
     MatchInfo,
     Reply,
     Verdict,
@@ -51,8 +52,10 @@ _NOBODY = "the speakers I cover"  # {speakers} when neither config nor corpus na
 _RELATIVE = regex.compile(r"\((\d{4}-\d{2}-\d{2})(?:\.\.\d{4}-\d{2}-\d{2})?\)\s*$")
 
 
-# The changes a one-post reply names first: a wrong place, a wrong date, an invented sentence.
-ONE_POST_ORDER: tuple[str, ...] = (
+# The changes a one-post reply names first: words turned into their opposite, then a wrong
+# place, a wrong date, an invented sentence. Every field is here (tests/test_compose.py).
+ONE_POST_ORDER: tuple[Field, ...] = (
+    "contradicted",
     "venue",
     "date",
     "unsupported",

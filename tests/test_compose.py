@@ -741,3 +741,20 @@ def test_a_contradiction_is_named_on_both_platforms() -> None:
     assert "The post says the opposite of what he said: “The open era at Meta is over.”" in bluesky
     assert "The post says the opposite of what he said" in reply.telegram
     assert html.escape("“The open era at Meta is over.”", quote=False) in reply.telegram
+
+
+def test_the_one_post_reply_orders_every_field_and_names_a_contradiction_first() -> None:
+    """Every discrepancy field has a place in the one-post order (a field missing there made
+    the reply raise once `contradicted` was added), and saying the opposite comes first."""
+    from bot.compose import ONE_POST_ORDER
+    from bot.compose import compose_reply as compose_one
+    from bot.domain import FIELDS
+
+    assert sorted(ONE_POST_ORDER) == sorted(FIELDS)
+    found = [
+        make_discrepancy("venue", "Davos", "ai-PULSE 2025"),
+        make_discrepancy("contradicted", "The open era at Meta is over.", "Meta stays open."),
+    ]
+    (post,) = compose_one("match", make_match(), found).bluesky
+    first_change = post.text.splitlines()[1]
+    assert "says the opposite" in first_change, post.text
