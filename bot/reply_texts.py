@@ -58,7 +58,9 @@ class ReplyTexts:
     omitted: str = "The post drops the next sentence: “{verified}”"
     unsupported: str = "No verified source contains this sentence: “{claimed}”"
     reworded: str = "The post rewords it: “{claimed}” vs the wording on record “{verified}”"
-    contradicted: str = "The post says the opposite of what he said: “{claimed}” vs “{verified}”"
+    contradicted: str = (
+        "The post says the opposite of what {speaker} said: “{claimed}” vs “{verified}”"
+    )
     more: str = "…"
     cut: str = "This post is long: I checked only its beginning."
     # The words checked came from the post's image ({how}: its alt text, OCR, or a copy of an

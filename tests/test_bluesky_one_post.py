@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from atp_network import DEFAULT_PASSWORD, AtpNetwork
 from conftest import PAGES_BASE
-from factories import SEED_TEXT
 from test_bluesky import (  # noqa: F401 - fixtures, used by name
     accounts,
     assert_thread_ok,
@@ -29,6 +28,14 @@ from bot.pages.record import page_url
 from bot.pipeline import Checker
 
 pytestmark = pytest.mark.atproto
+
+# The seed (factories.SEED_TEXT) is longer than a Bluesky post; its first 250 characters cut the
+# quote mid-word and score `review`. This is its claim as a post can carry it: the venue moved
+# to Davos, the quote reworded, and an invented second sentence.
+SEED_MENTION = (
+    "Yann LeCun just said this at Davos: 'The best open source AI models right now come from "
+    "China. Everybody in the research community is using Chinese models.'"
+)
 
 
 @pytest.fixture
@@ -56,7 +63,7 @@ async def test_a_mention_of_the_seed_gets_one_post_linking_its_page(
     accounts: dict[str, tuple[str, str]],  # noqa: F811
 ) -> None:
     bot = one_post_bot
-    mention = await post(clients["user"], SEED_TEXT[:250], accounts["bot"])
+    mention = await post(clients["user"], SEED_MENTION, accounts["bot"])
     await mention_seen(bot, mention.uri)
     outcomes = {o.uri: o for o in await bot.mentions.poll()}
     assert ("replied", "match") == (outcomes[mention.uri].status, outcomes[mention.uri].verdict)

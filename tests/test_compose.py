@@ -369,7 +369,8 @@ def test_basis_wording_is_an_operator_template() -> None:
                 "The open era at Meta is over.",
                 "There's still gonna be quite a lot of open source coming out of Meta.",
             ),
-            "The post says the opposite of what he said: “The open era at Meta is over.” vs "
+            "The post says the opposite of what Yann LeCun said: "
+            "“The open era at Meta is over.” vs "
             "“There's still gonna be quite a lot of open source coming out of Meta.”",
         ),
     ],
@@ -738,8 +739,11 @@ def test_a_contradiction_is_named_on_both_platforms() -> None:
     found = [make_discrepancy("contradicted", "The open era at Meta is over.", "Meta stays open.")]
     reply = compose_reply("match", make_match(), found)
     bluesky = "\n".join(p.text for p in reply.bluesky)
-    assert "The post says the opposite of what he said: “The open era at Meta is over.”" in bluesky
-    assert "The post says the opposite of what he said" in reply.telegram
+    assert (
+        "The post says the opposite of what Yann LeCun said: “The open era at Meta is over.”"
+        in bluesky
+    )
+    assert "The post says the opposite of what Yann LeCun said" in reply.telegram
     assert html.escape("“The open era at Meta is over.”", quote=False) in reply.telegram
 
 

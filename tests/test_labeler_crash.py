@@ -104,12 +104,16 @@ async def test_sigkill_never_labels_a_post_twice(
     try:
         for how in PLAN:
             before = await labelled()
+            runs = _started(log)
             proc = start_bot(cfg, bot[1], log, env)
             try:
                 if how == "early":
                     await asyncio.sleep(rng.uniform(0.5, 6.0))
                 else:
                     await wait_for(lambda b=before: _more(labelled, b), timeout=120, interval=0.1)
+                    # Mid-work means this run's runtime is up: a label of the run before can
+                    # reach Ozone's queries late, while this process is still importing.
+                    await wait_for(lambda r=runs: _running(log, r), timeout=120, interval=0.1)
                     await asyncio.sleep(rng.uniform(0.0, 2.0))
             finally:
                 proc.send_signal(signal.SIGTERM if how == "term" else signal.SIGKILL)
@@ -124,9 +128,12 @@ async def test_sigkill_never_labels_a_post_twice(
                 break
 
         before = await labelled()
+        runs = _started(log)
         proc = start_bot(cfg, bot[1], log, env)
         try:
             await wait_for(lambda: _all(labelled, len(wanted)), timeout=300, interval=0.5)
+            # every label may be in already: the SIGTERM must still find the runtime up
+            await wait_for(lambda: _running(log, runs), timeout=120, interval=0.1)
             # the last mentions' labels are in; let the run finish what it started
             await asyncio.sleep(1.0)
         finally:
@@ -148,6 +155,17 @@ async def test_sigkill_never_labels_a_post_twice(
     assert [] == twice
     assert {u: (1 if u in wanted else 0) for u in uris} == events
     assert 0 == code, log.read_text(encoding="utf-8")[-3000:]
+
+
+def _started(log: Path) -> int:
+    """How many runs logged that the runtime is up ("factbot running")."""
+    if not log.exists():
+        return 0
+    return log.read_text(encoding="utf-8", errors="replace").count("factbot running")
+
+
+async def _running(log: Path, runs_before: int) -> bool:
+    return _started(log) > runs_before
 
 
 async def _more(count: Any, before: int) -> bool:
