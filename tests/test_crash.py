@@ -53,6 +53,10 @@ backoff_seconds = 0.05
 checks_per_hour = 0
 notifications_limit = 100
 
+[reply]
+# the replies the test expects are the session checker's (`config`): the thread
+bluesky_max_posts = {config.reply.bluesky_max_posts}
+
 [schedule]
 mentions_seconds = 0.3
 outbox_seconds = 1.0
