@@ -39,7 +39,6 @@ from bot.config_load import load_config
 from bot.corpus import CorpusError, corpus_stats, inspect_corpus, load_corpus
 from bot.domain import CheckResult, Post
 from bot.feed import BATCH, check_lines, open_feed
-from bot.images.files import post_with_image
 from bot.inputs import InputError, clean_text, not_utf8, parse_time, valid_lang
 from bot.pipeline import build_checker
 from bot.runtime.pages_cli import add_commands as add_page_commands
@@ -118,6 +117,8 @@ def cmd_check(args: argparse.Namespace, config: Config) -> int:
     try:
         post = None if args.jsonl is not None else _text_post(args)
         if post is not None and args.image is not None:
+            from bot.images.files import post_with_image  # Pillow, imagehash: only for --image
+
             post = post_with_image(post, args.image, args.alt, config, not args.no_store)
     except InputError as exc:
         print(f"factbot check: {exc}", file=sys.stderr)
