@@ -46,9 +46,12 @@ class JetstreamRelay:
         self.port = next(iter(self._server.sockets)).getsockname()[1]
 
     async def stop(self) -> None:
+        for ws in list(self._queues):  # every handler ends, even one whose client left quietly
+            ws.transport.abort()
         if self._server is not None:
             self._server.close()
-            await self._server.wait_closed()
+            async with asyncio.timeout(10):
+                await self._server.wait_closed()
         if self._firehose is not None:
             await self._firehose.stop()
         if self._task is not None:
@@ -106,8 +109,8 @@ class JetstreamRelay:
             backlog = [e for e in self.events if cursor is not None and e["time_us"] > cursor]
             for event in backlog:
                 sent = await self._send(ws, event, wanted, sent)
-            while True:
-                sent = await self._send(ws, await queue.get(), wanted, sent)
+            while (event := await _next(ws, queue)) is not None:
+                sent = await self._send(ws, event, wanted, sent)
         except (ConnectionClosed, OSError):  # the client went away (or was dropped)
             return
         finally:
@@ -125,3 +128,17 @@ class JetstreamRelay:
         if not wanted or event["commit"]["collection"] in wanted:
             await ws.send(json.dumps(event))
         return int(event["time_us"])
+
+
+async def _next(
+    ws: ServerConnection, queue: asyncio.Queue[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The next event, or None once the connection has closed (by the client, a drop or stop):
+    a handler waiting only on its queue would outlive its connection until some later commit,
+    and the server's `wait_closed` with it (a test once hung for the whole CI run that way)."""
+    get = asyncio.ensure_future(queue.get())
+    closed = asyncio.ensure_future(ws.wait_closed())
+    done, _ = await asyncio.wait({get, closed}, return_when=asyncio.FIRST_COMPLETED)
+    for task in (get, closed):
+        task.cancel()
+    return get.result() if get in done else None
