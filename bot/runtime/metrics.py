@@ -62,6 +62,14 @@ class Metrics:
     def count_errors(self, kind: str, reading: Reading) -> None:
         self._adapters.errors[kind] = reading
 
+    def count_labels(self, event: str, reading: Reading) -> None:
+        """Labels `event` ("applied", "negated", "failed") by the labeler."""
+        self._adapters.labels[event] = reading
+
+    def count_images(self, source: str, reading: Reading) -> None:
+        """Images read by `source` ("alt", "ocr", "seen": a copy already read) or "refused"."""
+        self._adapters.images[source] = reading
+
     def render(self) -> bytes:
         """The Prometheus text exposition format."""
         return generate_latest(self.registry)
@@ -71,6 +79,8 @@ class _Adapters(Collector):
     def __init__(self) -> None:
         self.replies: dict[str, Reading] = {}
         self.errors: dict[str, Reading] = {}
+        self.labels: dict[str, Reading] = {}
+        self.images: dict[str, Reading] = {}
 
     def collect(self) -> Iterator[Metric]:
         sent = CounterMetricFamily(
@@ -87,3 +97,21 @@ class _Adapters(Collector):
         for kind, reading in sorted(self.errors.items()):
             errors.add_metric([kind], reading())
         yield errors
+        labels = CounterMetricFamily(
+            "factbot_labels",
+            "Bluesky label events by the labeler: applied, negated (withdrawn), failed (Ozone "
+            "refused or did not answer; retried)",
+            labels=["event"],
+        )
+        for event, reading in sorted(self.labels.items()):
+            labels.add_metric([event], reading())
+        yield labels
+        images = CounterMetricFamily(
+            "factbot_images_read",
+            "Images read, by where the text came from (alt text, OCR, seen: a near-duplicate "
+            "of an image already read), and images refused (too big, corrupt, hostile)",
+            labels=["source"],
+        )
+        for source, reading in sorted(self.images.items()):
+            images.add_metric([source], reading())
+        yield images
