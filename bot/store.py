@@ -117,10 +117,7 @@ class Store:
         at: datetime | None = None,
     ) -> None:
         """Append one audit row per check (checked `at`, default now), in one transaction."""
-        now = (at or datetime.now(UTC)).isoformat()
-        rows = [_row(r, corpus_version, model, now) for r in results]
-        with self.db.conn:
-            self.db.table("checks").insert_all(rows)
+        _insert(self.db, results, corpus_version, model, at)
 
     def checks(self) -> Iterator[dict[str, Any]]:
         yield from self.db["checks"].rows_where(order_by="id")
@@ -142,15 +139,8 @@ class AuditLog(Tables):
         model: str,
         at: datetime | None = None,
     ) -> None:
-        def insert() -> None:
-            now = (at or datetime.now(UTC)).isoformat()
-            with self.db.conn:
-                self.db.table("checks").insert_all(
-                    [_row(r, corpus_version, model, now) for r in results]
-                )
-
         if results:
-            await self._run(insert)
+            await self._run(lambda: _insert(self.db, results, corpus_version, model, at))
 
     async def record_correction(
         self, key: str, found: Found, corpus_version: str, now: datetime
@@ -182,6 +172,19 @@ class AuditLog(Tables):
 
     async def corrections(self) -> list[dict[str, Any]]:
         return await self._run(lambda: list(self.db["corrections"].rows_where(order_by="id")))
+
+
+def _insert(
+    db: sqlite_utils.Database,
+    results: Sequence[CheckResult],
+    corpus_version: str,
+    model: str,
+    at: datetime | None,
+) -> None:
+    """One audit row per check (checked `at`, default now), in one transaction."""
+    now = (at or datetime.now(UTC)).isoformat()
+    with db.conn:
+        db.table("checks").insert_all([_row(r, corpus_version, model, now) for r in results])
 
 
 def _row(r: CheckResult, corpus_version: str, model: str, now: str) -> dict[str, Any]:

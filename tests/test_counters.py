@@ -11,13 +11,13 @@ import contextlib
 import dataclasses
 import json
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from conftest import DATA
-from runtime_support import free_port
+from runtime_support import free_port, running
 from telegram_emulator import BotApiEmulator, parse_html
 from test_runtime import metric
 
@@ -28,6 +28,7 @@ from bot.images.ocr import Tesseract
 from bot.images.reader import ImageInput, ImageReader
 from bot.images.seen import SeenImages
 from bot.models.vectors import Embedder
+from bot.retention import prune
 from bot.runtime.metrics import Metrics
 from bot.runtime.service import Credentials, Runtime
 
@@ -76,6 +77,10 @@ def test_the_reader_counts_how_each_image_was_read(tmp_path: Path) -> None:
     assert "images:    alt text 1, OCR 1, copies already read 1, refused 2" in status.describe(read)
     assert read.images == status.to_json(read)["images"]
     seen.close()
+    with contextlib.closing(sqlite3.connect(db)) as conn:  # kept `[store] keep_days`, no longer
+        assert 0 == prune(conn, datetime.now(UTC), keep_days=30)["image_reads"]
+        later = datetime.now(UTC) + timedelta(days=31)
+        assert 5 == prune(conn, later, keep_days=30)["image_reads"]
 
     metrics = Metrics()
     for source in reader.counts:
@@ -119,9 +124,7 @@ async def test_the_live_bot_counts_a_photo_read_by_ocr(
         ops=OpsConfig(port=free_port()),
     )
     runtime = Runtime(cfg, Credentials(telegram=emulator.token), embedders=embedders)
-    task = asyncio.create_task(runtime.run())
-    await asyncio.wait_for(runtime.ready.wait(), 60)
-    try:
+    async with running(runtime):
         assert runtime.images is not None and runtime.images.seen is not None
         assert runtime.outlet is not None
         assert runtime.images.seen.database is runtime.outlet.deps.store.database
@@ -133,9 +136,6 @@ async def test_the_live_bot_counts_a_photo_read_by_ocr(
             text = (await http.get("/metrics")).text
         assert 1 == metric(text, "factbot_images_read_total")
         assert 'factbot_images_read_total{source="ocr"} 1.0' in text
-    finally:
-        runtime.stop()
-        assert 0 == await asyncio.wait_for(task, 30)
     (tmp_path / "config.toml").write_text(f'[store]\npath = "{db}"\n', "utf-8")
     capsys.readouterr()
     assert 0 == await asyncio.to_thread(

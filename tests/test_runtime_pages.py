@@ -17,7 +17,7 @@ import httpx
 import pytest
 from conftest import PAGES_BASE
 from factories import SEED_TEXT, make_post
-from runtime_support import free_port
+from runtime_support import free_port, running
 from telegram_emulator import CHANNEL, REVIEW_CHAT, BotApiEmulator
 
 from bot.config import Config, OpsConfig, ScheduleConfig, StoreConfig, TelegramConfig
@@ -73,10 +73,7 @@ async def test_live_bot_serves_the_page_of_a_check(
     embedders: dict[str, Embedder],
     tmp_path: Path,
 ) -> None:
-    runtime = pages_runtime(one_post_config, emulator, tmp_path, embedders)
-    task = asyncio.create_task(runtime.run())
-    await asyncio.wait_for(runtime.ready.wait(), 60)
-    try:
+    async with running(pages_runtime(one_post_config, emulator, tmp_path, embedders)) as runtime:
         emulator.push_text(USER, "/check " + SEED_TEXT)
         await emulator.wait_for(lambda: bool(emulator.sent("sendMessage", chat_id=USER)))
         (answer,) = emulator.sent("sendMessage", chat_id=USER)
@@ -93,9 +90,6 @@ async def test_live_bot_serves_the_page_of_a_check(
             assert f'href="{pid}.html"' in index.text
             assert 200 == (await http.get("/checks/feed.atom")).status_code
             assert 401 == (await http.get("/healthz")).status_code
-    finally:
-        runtime.stop()
-        assert 0 == await asyncio.wait_for(task, 30)
 
 
 async def test_an_approved_review_gets_its_page(
@@ -104,10 +98,7 @@ async def test_an_approved_review_gets_its_page(
     embedders: dict[str, Embedder],
     tmp_path: Path,
 ) -> None:
-    runtime = pages_runtime(one_post_config, emulator, tmp_path, embedders)
-    task = asyncio.create_task(runtime.run())
-    await asyncio.wait_for(runtime.ready.wait(), 60)
-    try:
+    async with running(pages_runtime(one_post_config, emulator, tmp_path, embedders)) as runtime:
         assert runtime.live is not None and runtime.outlet is not None
         approved_id = "at://did:plc:viral/app.bsky.feed.post/3kapproved"
         rejected_id = "at://did:plc:viral/app.bsky.feed.post/3krejected"
@@ -153,9 +144,6 @@ async def test_an_approved_review_gets_its_page(
             assert 404 == (await http.get(rejected_path)).status_code
             assert page_id(rejected_id) not in (await http.get("/checks/")).text
             assert page_id(rejected_id) not in (await http.get("/checks/feed.atom")).text
-    finally:
-        runtime.stop()
-        assert 0 == await asyncio.wait_for(task, 30)
 
 
 def _message_id(emulator: BotApiEmulator, data: str) -> int:
