@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import dataclasses
 import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -48,6 +49,18 @@ def pages_runtime(
     return Runtime(cfg, creds, embedders=embedders)
 
 
+@pytest.fixture
+async def runtime(
+    emulator: BotApiEmulator,
+    one_post_config: Config,
+    embedders: dict[str, Embedder],
+    tmp_path: Path,
+) -> AsyncIterator[Runtime]:
+    """The running bot, stopped (exit 0) after the test."""
+    async with running(pages_runtime(one_post_config, emulator, tmp_path, embedders)) as bot:
+        yield bot
+
+
 def audited(db: Path, *post_ids: str) -> list[str]:
     """The verdicts of the audit rows of `post_ids` written so far (read-only)."""
     with contextlib.closing(sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)) as c:
@@ -68,82 +81,70 @@ async def status_of(http: httpx.AsyncClient, path: str, want: int) -> httpx.Resp
 
 
 async def test_live_bot_serves_the_page_of_a_check(
-    emulator: BotApiEmulator,
-    one_post_config: Config,
-    embedders: dict[str, Embedder],
-    tmp_path: Path,
+    emulator: BotApiEmulator, runtime: Runtime
 ) -> None:
-    async with running(pages_runtime(one_post_config, emulator, tmp_path, embedders)) as runtime:
-        emulator.push_text(USER, "/check " + SEED_TEXT)
-        await emulator.wait_for(lambda: bool(emulator.sent("sendMessage", chat_id=USER)))
-        (answer,) = emulator.sent("sendMessage", chat_id=USER)
-        links = [p for p in answer["text"].split('"') if p.startswith(PAGES_BASE)]
-        assert 1 == len(links)
-        pid = links[0].removeprefix(f"{PAGES_BASE}/checks/").removesuffix(".html")
-        async with httpx.AsyncClient(base_url=runtime.url) as http:
-            page = await status_of(http, f"/checks/{pid}.html", 200)
-            assert 200 == page.status_code
-            assert "Not recent" not in page.text  # the page words it its own way
-            assert "The post places it at “Davos”" in page.text
-            assert '"@type": "ClaimReview"' in page.text
-            index = await http.get("/checks/")
-            assert f'href="{pid}.html"' in index.text
-            assert 200 == (await http.get("/checks/feed.atom")).status_code
-            assert 401 == (await http.get("/healthz")).status_code
+    emulator.push_text(USER, "/check " + SEED_TEXT)
+    await emulator.wait_for(lambda: bool(emulator.sent("sendMessage", chat_id=USER)))
+    (answer,) = emulator.sent("sendMessage", chat_id=USER)
+    links = [p for p in answer["text"].split('"') if p.startswith(PAGES_BASE)]
+    assert 1 == len(links)
+    pid = links[0].removeprefix(f"{PAGES_BASE}/checks/").removesuffix(".html")
+    async with httpx.AsyncClient(base_url=runtime.url) as http:
+        page = await status_of(http, f"/checks/{pid}.html", 200)
+        assert 200 == page.status_code
+        assert "Not recent" not in page.text  # the page words it its own way
+        assert "The post places it at “Davos”" in page.text
+        assert '"@type": "ClaimReview"' in page.text
+        index = await http.get("/checks/")
+        assert f'href="{pid}.html"' in index.text
+        assert 200 == (await http.get("/checks/feed.atom")).status_code
+        assert 401 == (await http.get("/healthz")).status_code
 
 
-async def test_an_approved_review_gets_its_page(
-    emulator: BotApiEmulator,
-    one_post_config: Config,
-    embedders: dict[str, Embedder],
-    tmp_path: Path,
-) -> None:
-    async with running(pages_runtime(one_post_config, emulator, tmp_path, embedders)) as runtime:
-        assert runtime.live is not None and runtime.outlet is not None
-        approved_id = "at://did:plc:viral/app.bsky.feed.post/3kapproved"
-        rejected_id = "at://did:plc:viral/app.bsky.feed.post/3krejected"
-        approved, rejected = [
-            await asyncio.to_thread(runtime.live.check, make_post(REVIEWED, id=i))
-            for i in (approved_id, rejected_id)
-        ]
-        assert ["review", "review"] == [approved.verdict, rejected.verdict]
-        url = page_url(PAGES_BASE, approved_id)
-        path = f"/checks/{page_id(approved_id)}.html"
-        # the reply that would be published links the page: on Bluesky and on Telegram
-        assert [url] == [
-            link.uri for link in approved.reply.bluesky[0].links if "/checks/" in link.uri
-        ]
-        assert f'href="{url}"' in approved.reply.telegram
-        async with httpx.AsyncClient(base_url=runtime.url) as http:
-            db = runtime.config.store.path
-            await emulator.wait_for(lambda: 2 == len(audited(db, approved_id, rejected_id)))
-            assert 404 == (await http.get(path)).status_code  # recorded, not yet approved
-            assert page_id(approved_id) not in (await http.get("/checks/")).text
+async def test_an_approved_review_gets_its_page(emulator: BotApiEmulator, runtime: Runtime) -> None:
+    assert runtime.live is not None and runtime.outlet is not None
+    approved_id = "at://did:plc:viral/app.bsky.feed.post/3kapproved"
+    rejected_id = "at://did:plc:viral/app.bsky.feed.post/3krejected"
+    approved, rejected = [
+        await asyncio.to_thread(runtime.live.check, make_post(REVIEWED, id=i))
+        for i in (approved_id, rejected_id)
+    ]
+    assert ["review", "review"] == [approved.verdict, rejected.verdict]
+    url = page_url(PAGES_BASE, approved_id)
+    path = f"/checks/{page_id(approved_id)}.html"
+    # the reply that would be published links the page: on Bluesky and on Telegram
+    assert [url] == [link.uri for link in approved.reply.bluesky[0].links if "/checks/" in link.uri]
+    assert f'href="{url}"' in approved.reply.telegram
+    async with httpx.AsyncClient(base_url=runtime.url) as http:
+        db = runtime.config.store.path
+        await emulator.wait_for(lambda: 2 == len(audited(db, approved_id, rejected_id)))
+        assert 404 == (await http.get(path)).status_code  # recorded, not yet approved
+        assert page_id(approved_id) not in (await http.get("/checks/")).text
 
-            for result in (approved, rejected):  # what a watcher does with a viral review
-                await runtime.outlet.hand_over(result)
-            reviews = emulator.sent("sendMessage", chat_id=REVIEW_CHAT)
-            assert 2 == len(reviews)
-            assert f'href="{url}"' in reviews[0]["text"]  # the operators see where it goes
-            for message, button in zip(reviews, ("approve", "reject"), strict=True):
-                row = message["reply_markup"]["inline_keyboard"][0]
-                (press,) = [b["callback_data"] for b in row if button in b["callback_data"]]
-                emulator.push_press(OPERATOR, REVIEW_CHAT, _message_id(emulator, press), press)
-            await emulator.wait_for(lambda: 2 == len(emulator.sent("editMessageText")))
+        for result in (approved, rejected):  # what a watcher does with a viral review
+            await runtime.outlet.hand_over(result)
+        reviews = emulator.sent("sendMessage", chat_id=REVIEW_CHAT)
+        assert 2 == len(reviews)
+        assert f'href="{url}"' in reviews[0]["text"]  # the operators see where it goes
+        for message, button in zip(reviews, ("approve", "reject"), strict=True):
+            row = message["reply_markup"]["inline_keyboard"][0]
+            (press,) = [b["callback_data"] for b in row if button in b["callback_data"]]
+            emulator.push_press(OPERATOR, REVIEW_CHAT, _message_id(emulator, press), press)
+        await emulator.wait_for(lambda: 2 == len(emulator.sent("editMessageText")))
 
-            (card,) = emulator.sent("sendMessage", chat_id=CHANNEL)
-            assert f'href="{url}"' in card["text"]
-            page = await status_of(http, path, 200)
-            assert 200 == page.status_code
-            assert "approved by an operator on" in page.text
-            assert '"@type": "ClaimReview"' in page.text
-            assert f'href="{page_id(approved_id)}.html"' in (await http.get("/checks/")).text
-            assert url in (await http.get("/checks/feed.atom")).text
-            # the rejected review: never a page, in no list
-            rejected_path = f"/checks/{page_id(rejected_id)}.html"
-            assert 404 == (await http.get(rejected_path)).status_code
-            assert page_id(rejected_id) not in (await http.get("/checks/")).text
-            assert page_id(rejected_id) not in (await http.get("/checks/feed.atom")).text
+        (card,) = emulator.sent("sendMessage", chat_id=CHANNEL)
+        assert f'href="{url}"' in card["text"]
+        page = await status_of(http, path, 200)
+        assert 200 == page.status_code
+        assert "approved by an operator on" in page.text
+        assert '"@type": "ClaimReview"' in page.text
+        assert f'href="{page_id(approved_id)}.html"' in (await http.get("/checks/")).text
+        assert url in (await http.get("/checks/feed.atom")).text
+        # the rejected review: never a page, in no list
+        rejected_path = f"/checks/{page_id(rejected_id)}.html"
+        assert 404 == (await http.get(rejected_path)).status_code
+        assert page_id(rejected_id) not in (await http.get("/checks/")).text
+        assert page_id(rejected_id) not in (await http.get("/checks/feed.atom")).text
 
 
 def _message_id(emulator: BotApiEmulator, data: str) -> int:

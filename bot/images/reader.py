@@ -141,9 +141,7 @@ class ImageReader:
             return None
 
 
-def build_reader(
-    config: ImagesConfig, store: Database | Path | str | None
-) -> ImageReader | None:
+def build_reader(config: ImagesConfig, store: Database | Path | str | None) -> ImageReader | None:
     """The reader the adapters use, or None when images are off. `store`: the runtime's
     `Database` (or a file's path, for a one-shot command) that keeps the images read; None keeps
     none. No Tesseract: alt text and near-duplicates still work, and one warning says why there

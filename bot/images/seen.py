@@ -52,7 +52,7 @@ class Seen:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat()  # as every store writes it: strings compare as times
 
 
 class SeenImages(Tables):
@@ -89,7 +89,8 @@ class SeenImages(Tables):
 
         def insert() -> None:
             with self.db.conn:
-                self.db.execute("INSERT INTO image_reads (source, post_id, at) VALUES (?, ?, ?)", row)
+                sql = "INSERT INTO image_reads (source, post_id, at) VALUES (?, ?, ?)"
+                self.db.execute(sql, row)
 
         self.database.call(insert)
 

@@ -83,35 +83,32 @@ class _Adapters(Collector):
         self.images: dict[str, Reading] = {}
 
     def collect(self) -> Iterator[Metric]:
-        sent = CounterMetricFamily(
-            "factbot_replies_sent", "Messages written to a platform", labels=["platform"]
+        families = (
+            ("factbot_replies_sent", "Messages written to a platform", "platform", self.replies),
+            (
+                "factbot_errors",
+                "Errors: failed calls and retries by the adapters, failed jobs",
+                "kind",
+                self.errors,
+            ),
+            (
+                "factbot_labels",
+                "Bluesky label events by the labeler: applied, negated (withdrawn), failed "
+                "(Ozone refused or did not answer; retried)",
+                "event",
+                self.labels,
+            ),
+            (
+                "factbot_images_read",
+                "Images read, by where the text came from (alt text, OCR, seen: a "
+                "near-duplicate of an image already read), and images refused (too big, "
+                "corrupt, hostile)",
+                "source",
+                self.images,
+            ),
         )
-        for platform, reading in sorted(self.replies.items()):
-            sent.add_metric([platform], reading())
-        yield sent
-        errors = CounterMetricFamily(
-            "factbot_errors",
-            "Errors: failed calls and retries by the adapters, failed jobs",
-            labels=["kind"],
-        )
-        for kind, reading in sorted(self.errors.items()):
-            errors.add_metric([kind], reading())
-        yield errors
-        labels = CounterMetricFamily(
-            "factbot_labels",
-            "Bluesky label events by the labeler: applied, negated (withdrawn), failed (Ozone "
-            "refused or did not answer; retried)",
-            labels=["event"],
-        )
-        for event, reading in sorted(self.labels.items()):
-            labels.add_metric([event], reading())
-        yield labels
-        images = CounterMetricFamily(
-            "factbot_images_read",
-            "Images read, by where the text came from (alt text, OCR, seen: a near-duplicate "
-            "of an image already read), and images refused (too big, corrupt, hostile)",
-            labels=["source"],
-        )
-        for source, reading in sorted(self.images.items()):
-            images.add_metric([source], reading())
-        yield images
+        for name, documentation, label, readings in families:
+            family = CounterMetricFamily(name, documentation, labels=[label])
+            for value, reading in sorted(readings.items()):
+                family.add_metric([value], reading())
+            yield family
