@@ -40,9 +40,14 @@ class Database:
         """Run `fn` on the worker."""
         return await asyncio.get_running_loop().run_in_executor(self.worker, fn)
 
+    def call(self, fn: Callable[[], T]) -> T:
+        """Run `fn` on the worker and wait for it, from a thread that is neither the worker nor
+        the event loop's (the image reader's threads, a one-shot command)."""
+        return self.worker.submit(fn).result()
+
     def migrate(self, migrations: Migrations) -> None:
         """Apply a named migration set, on the worker (at start-up: it blocks until done)."""
-        self.worker.submit(migrations.apply, self.db).result()
+        self.call(lambda: migrations.apply(self.db))
 
     async def ping(self) -> None:
         """A round trip to the file through the worker (the health check): it takes the write

@@ -14,7 +14,8 @@ pending work or anything a restart needs to stay idempotent:
   one card, ever); reviews and operators' decisions are kept (few, and a record of people's
   decisions);
 - the limits' bookkeeping (`limit_answers`, `limit_notices`) older than a day;
-- `image_seen` (the images already read, by perceptual hash: bot/images/seen.py), by `seen_at`.
+- `image_seen` (the images already read, by perceptual hash: bot/images/seen.py), by `seen_at`,
+  and `image_reads` (how each image was read, for `factbot status`), by `at`.
 
 A table that does not exist (an adapter never ran against this file) is skipped. Deleting rows
 frees pages inside the file for reuse; it does not shrink the file (README: VACUUM). Every store
@@ -47,6 +48,7 @@ _DELETES = (
     ("limit_answers", "at < ?"),
     ("limit_notices", "told_at < ?"),
     ("image_seen", "seen_at < ?"),
+    ("image_reads", "at < ?"),
 )
 
 

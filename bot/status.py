@@ -19,6 +19,11 @@ What each figure counts, over the window [since, until):
 - watched posts first seen, and handed over, in the window;
 - Telegram channel cards published (by `sent_at`), reviews opened (`created_at`) and decided
   (`decided_at`);
+- Bluesky labels applied and negated (withdrawn) in the window (`applied_at`, `negated_at`), and
+  now, whatever their age: labels not yet accepted by Ozone (pending or being withdrawn: a
+  failed call is retried) and labels awaiting an operator's approval;
+- images read in the window, by where their text came from (alt text, OCR, `seen`: a copy of an
+  image already read) and images refused (`image_reads`);
 - the most matched events (matches by `event_id`, most first);
 - `factbot status` only: the file's size and its free pages (rows pruned, space a `VACUUM`
   would give back to the disk), from SQLite's page counts (no scan).
@@ -36,6 +41,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 VERDICTS = ("match", "review", "no_match")
+IMAGE_SOURCES = ("alt", "ocr", "seen", "refused")  # as bot.images.reader.SOURCES
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,11 @@ class Status:
     reviews_opened: int = 0
     reviews_decided: int = 0
     mentions_answered: int = 0
+    labels_applied: int = 0
+    labels_negated: int = 0
+    labels_unsent: int = 0  # now: pending or negating (not yet accepted by Ozone)
+    labels_awaiting: int = 0  # now: waiting for an operator's approval
+    images: dict[str, int] = field(default_factory=dict)  # source -> images read
     top_events: tuple[tuple[str, int], ...] = ()  # (event id, matches), most first
     file_bytes: int = 0  # the database file (not its WAL), when read_status read it
     free_bytes: int = 0  # of which free pages
@@ -118,6 +129,14 @@ def read_window(conn: sqlite3.Connection, since: datetime, until: datetime) -> S
     def between(column: str) -> str:
         return f"{column} >= ? AND {column} < ?"
 
+    images: Counter[str] = Counter(dict.fromkeys(IMAGE_SOURCES, 0))
+    if "image_reads" in tables:
+        for source, n in conn.execute(
+            "SELECT source, count(*) FROM image_reads WHERE at >= ? AND at < ? GROUP BY source",
+            window,
+        ):
+            images[str(source)] += int(n)
+
     top_events: tuple[tuple[str, int], ...] = ()
     if "checks" in tables:
         top_events = tuple(
@@ -153,6 +172,11 @@ def read_window(conn: sqlite3.Connection, since: datetime, until: datetime) -> S
         )
         if "bluesky_outbox" in tables
         else 0,
+        labels_applied=count("labels", between("applied_at"), window),
+        labels_negated=count("labels", between("negated_at"), window),
+        labels_unsent=count("labels", "state IN ('pending', 'negating')", []),
+        labels_awaiting=count("labels", "state = 'awaiting'", []),
+        images=dict(images),
         top_events=top_events,
     )
 
@@ -175,6 +199,13 @@ def to_json(status: Status) -> dict[str, Any]:
             "reviews_opened": status.reviews_opened,
             "reviews_decided": status.reviews_decided,
         },
+        "labels": {
+            "applied": status.labels_applied,
+            "negated": status.labels_negated,
+            "unsent": status.labels_unsent,
+            "awaiting_approval": status.labels_awaiting,
+        },
+        "images": status.images,
         "store": {"bytes": status.file_bytes, "free_bytes": status.free_bytes},
     }
 
@@ -185,6 +216,8 @@ def describe(status: Status) -> str:
     verdicts = ", ".join(f"{v} {status.checks.get(v, 0)}" for v in VERDICTS)
     mentions = ", ".join(f"{k} {n}" for k, n in status.mentions.items()) or "none"
     minutes = round((status.until - status.since).total_seconds() / 60)
+    words = {"alt": "alt text", "ocr": "OCR", "seen": "copies already read", "refused": "refused"}
+    images = ", ".join(f"{words.get(k, k)} {n}" for k, n in status.images.items()) or "none"
     return "\n".join(
         [
             f"last {minutes} min ({status.since:%Y-%m-%d %H:%M} to {status.until:%H:%M} UTC)",
@@ -194,6 +227,10 @@ def describe(status: Status) -> str:
             f"watched:   seen {status.watched_seen}, handed over {status.watched_handed_over}",
             f"telegram:  cards published {status.cards_published}, reviews opened "
             f"{status.reviews_opened}, decided {status.reviews_decided}",
+            f"labels:    applied {status.labels_applied}, negated {status.labels_negated}; "
+            f"not yet accepted by Ozone {status.labels_unsent}, awaiting an operator "
+            f"{status.labels_awaiting} (any age)",
+            f"images:    {images}",
             f"store:     {_mb(status.file_bytes)}, of which free {_mb(status.free_bytes)} "
             "(VACUUM gives free pages back)",
         ]

@@ -117,10 +117,7 @@ class Store:
         at: datetime | None = None,
     ) -> None:
         """Append one audit row per check (checked `at`, default now), in one transaction."""
-        now = (at or datetime.now(UTC)).isoformat()
-        rows = [_row(r, corpus_version, model, now) for r in results]
-        with self.db.conn:
-            self.db.table("checks").insert_all(rows)
+        _insert(self.db, results, corpus_version, model, at)
 
     def checks(self) -> Iterator[dict[str, Any]]:
         yield from self.db["checks"].rows_where(order_by="id")
@@ -142,15 +139,8 @@ class AuditLog(Tables):
         model: str,
         at: datetime | None = None,
     ) -> None:
-        def insert() -> None:
-            now = (at or datetime.now(UTC)).isoformat()
-            with self.db.conn:
-                self.db.table("checks").insert_all(
-                    [_row(r, corpus_version, model, now) for r in results]
-                )
-
         if results:
-            await self._run(insert)
+            await self._run(lambda: _insert(self.db, results, corpus_version, model, at))
 
     async def record_correction(
         self, key: str, found: Found, corpus_version: str, now: datetime
@@ -184,6 +174,19 @@ class AuditLog(Tables):
         return await self._run(lambda: list(self.db["corrections"].rows_where(order_by="id")))
 
 
+def _insert(
+    db: sqlite_utils.Database,
+    results: Sequence[CheckResult],
+    corpus_version: str,
+    model: str,
+    at: datetime | None,
+) -> None:
+    """One audit row per check (checked `at`, default now), in one transaction."""
+    now = (at or datetime.now(UTC)).isoformat()
+    with db.conn:
+        db.table("checks").insert_all([_row(r, corpus_version, model, now) for r in results])
+
+
 def _row(r: CheckResult, corpus_version: str, model: str, now: str) -> dict[str, Any]:
     contract = r.to_json()
     return {
@@ -207,17 +210,30 @@ def _row(r: CheckResult, corpus_version: str, model: str, now: str) -> dict[str,
     }
 
 
+# A review's page appears once an operator approved it: the first approval of the post in the
+# Telegram adapter's decisions (read here, never written), as `approved_at`.
+_PUBLISHED = (
+    "SELECT c.*, a.approved_at FROM checks c LEFT JOIN ("
+    " SELECT post_id, MIN(decided_at) AS approved_at FROM telegram_decisions"
+    " WHERE decision = 'approve' GROUP BY post_id) a ON a.post_id = c.post_id"
+    " WHERE c.verdict = 'match' OR (c.verdict = 'review' AND a.approved_at IS NOT NULL)"
+    " ORDER BY c.id"
+)
+_MATCHES = "SELECT * FROM checks WHERE verdict = 'match' ORDER BY id"  # no Telegram tables yet
+
+
 def published_checks(db_path: Path | str) -> list[PageCheck]:
-    """Every published check in the store, oldest first; [] with no store or no checks yet.
-    The file is opened read-only, so this runs beside the live bot."""
+    """Every published check in the store, oldest first: the matches, and the reviews an
+    operator approved; [] with no store or no checks yet. The file is opened read-only, so
+    this runs beside the live bot."""
     path = Path(db_path)
     if not path.exists():
         return []
     uri = f"{path.resolve().as_uri()}?mode=ro"
     with closing(sqlite3.connect(uri, uri=True)) as conn:
         conn.row_factory = sqlite3.Row
-        try:
-            rows = conn.execute("SELECT * FROM checks WHERE verdict = 'match' ORDER BY id")
-        except sqlite3.OperationalError:  # no checks table yet
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "checks" not in tables:
             return []
+        rows = conn.execute(_PUBLISHED if "telegram_decisions" in tables else _MATCHES)
         return [c for c in (from_row(dict(r)) for r in rows) if c is not None]

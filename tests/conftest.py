@@ -26,7 +26,7 @@ from atproto import AsyncClient
 from factories import SEED_TEXT
 from telegram_emulator import BotApiEmulator, standard_emulator
 
-from bot.config import Config, ModelConfig, PagesConfig, ReplyConfig
+from bot.config import BlueskyConfig, Config, ModelConfig, PagesConfig, ReplyConfig
 from bot.models.embed import build_embedders
 from bot.models.vectors import Embedder
 from bot.pipeline import Checker, build_checker
@@ -164,6 +164,36 @@ async def bot_and_users(
     yield made[0], users
     for client in users:
         await client.request.close()
+
+
+@pytest.fixture
+async def accounts(atp_account_factory: AccountFactory) -> dict[str, tuple[str, str]]:
+    """Fresh accounts (did, handle) by role: the bot, the author of a viral post, a user and
+    a fan, for the Bluesky adapter's tests."""
+    names = ("bot", "viral", "user", "fan")
+    made = await asyncio.gather(*(atp_account_factory() for _ in names))
+    return dict(zip(names, made, strict=True))
+
+
+@pytest.fixture
+async def clients(
+    atp_network: AtpNetwork, accounts: dict[str, tuple[str, str]]
+) -> AsyncIterator[dict[str, AsyncClient]]:
+    """Every account but the bot's, logged in, by role."""
+    out = {n: await login(atp_network.pds_url, h) for n, (_, h) in accounts.items() if n != "bot"}
+    yield out
+    for c in out.values():
+        await c.request.close()
+
+
+def bluesky_config(atp_network: AtpNetwork, tmp_path: Path, **kwargs: Any) -> BlueskyConfig:
+    """The Bluesky adapter's settings against the local network, quick to retry."""
+    return BlueskyConfig(
+        service_url=atp_network.pds_url,
+        session_file=tmp_path / "bluesky.session",
+        firehose_url=atp_network.firehose_url,
+        **{"backoff_seconds": 0.05, **kwargs},
+    )
 
 
 @pytest.fixture

@@ -3,9 +3,11 @@ what each one's reply should be (worked out with the same pipeline, on the same 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import socket
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from bot.bluesky.records import to_post
 from bot.bluesky.replies import cap_thread
 from bot.config import BlueskyConfig, Config, OpsConfig, ScheduleConfig, StoreConfig
 from bot.pipeline import Checker
+from bot.runtime.service import Runtime
 
 # Posts that match the corpus (short enough for one Bluesky post with a mention in front) and
 # posts that match nothing; the bot answers both (answer_no_match), one reply chain each.
@@ -38,6 +41,18 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def running(runtime: Runtime) -> AsyncIterator[Runtime]:
+    """`factbot run` in-process: started, ready, and at the end stopped, exiting 0."""
+    task = asyncio.create_task(runtime.run())
+    await asyncio.wait_for(runtime.ready.wait(), 60)
+    try:
+        yield runtime
+    finally:
+        runtime.stop()
+        assert 0 == await asyncio.wait_for(task, 30)
 
 
 def mention_texts(n: int) -> list[str]:

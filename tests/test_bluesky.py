@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from atp_network import DEFAULT_PASSWORD, AtpNetwork, login, wait_for
+from atp_network import DEFAULT_PASSWORD, AtpNetwork, wait_for
 from atproto import AsyncClient, client_utils, models
+from conftest import bluesky_config
 from faults import Fault, FaultTransport
 
 from bot.bluesky.app import BlueskyBot
@@ -24,7 +25,6 @@ from bot.bluesky.calls import utc_now
 from bot.bluesky.client import SessionInUse
 from bot.bluesky.replies import cap_thread, outbox_key
 from bot.compose import graphemes
-from bot.config import BlueskyConfig
 from bot.domain import CheckResult, Post
 from bot.pipeline import Checker
 
@@ -51,23 +51,6 @@ class Recorder:
 
 
 @pytest.fixture
-async def accounts(atp_account_factory: Any) -> dict[str, tuple[str, str]]:
-    names = ("bot", "viral", "user", "fan")
-    made = await asyncio.gather(*(atp_account_factory() for _ in names))
-    return dict(zip(names, made, strict=True))
-
-
-@pytest.fixture
-async def clients(
-    atp_network: AtpNetwork, accounts: dict[str, tuple[str, str]]
-) -> AsyncIterator[dict[str, AsyncClient]]:
-    out = {n: await login(atp_network.pds_url, h) for n, (_, h) in accounts.items() if n != "bot"}
-    yield out
-    for c in out.values():
-        await c.request.close()
-
-
-@pytest.fixture
 async def make_bot(
     atp_network: AtpNetwork,
     accounts: dict[str, tuple[str, str]],
@@ -80,14 +63,7 @@ async def make_bot(
         transport = kwargs.pop("transport", None)
         publisher = kwargs.pop("publisher", None)
         clock = kwargs.pop("clock", utc_now)
-        config = BlueskyConfig(
-            service_url=atp_network.pds_url,
-            session_file=tmp_path / "bluesky.session",
-            firehose_url=atp_network.firehose_url,
-            backoff_seconds=0.05,
-            cursor_save_seconds=0.5,
-            **kwargs,
-        )
+        config = bluesky_config(atp_network, tmp_path, cursor_save_seconds=0.5, **kwargs)
         bot = BlueskyBot(config, checker, tmp_path / "factbot.db", publisher, transport, clock)
         await bot.start(accounts["bot"][1], DEFAULT_PASSWORD)
         made.append(bot)

@@ -32,7 +32,7 @@ from bot.config import BlueskyConfig
 from bot.pipeline import Checker
 
 pytestmark = pytest.mark.atproto
-accounts, clients, make_bot = tb.accounts, tb.clients, tb.make_bot  # its fixtures, by name
+make_bot = tb.make_bot  # its fixture, by name (accounts and clients are conftest's)
 
 # Five changes to name: a reply of four posts before the cap.
 LONG = (

@@ -11,19 +11,10 @@ from typing import Any
 
 import pytest
 from atp_network import DEFAULT_PASSWORD, AtpNetwork
-from conftest import PAGES_BASE
-from test_bluesky import (  # noqa: F401 - fixtures, used by name
-    accounts,
-    assert_thread_ok,
-    bot_replies,
-    clients,
-    mention_seen,
-    post,
-    replies_settled,
-)
+from conftest import PAGES_BASE, bluesky_config
+from test_bluesky import assert_thread_ok, bot_replies, mention_seen, post, replies_settled
 
 from bot.bluesky.app import BlueskyBot
-from bot.config import BlueskyConfig
 from bot.pages.record import page_url
 from bot.pipeline import Checker
 
@@ -41,16 +32,11 @@ SEED_MENTION = (
 @pytest.fixture
 async def one_post_bot(
     atp_network: AtpNetwork,
-    accounts: dict[str, tuple[str, str]],  # noqa: F811 - the fixture imported above
+    accounts: dict[str, tuple[str, str]],
     one_post_checker: Checker,
     tmp_path: Path,
 ) -> AsyncIterator[BlueskyBot]:
-    config = BlueskyConfig(
-        service_url=atp_network.pds_url,
-        session_file=tmp_path / "bluesky.session",
-        firehose_url=atp_network.firehose_url,
-        backoff_seconds=0.05,
-    )
+    config = bluesky_config(atp_network, tmp_path)
     bot = BlueskyBot(config, one_post_checker, tmp_path / "factbot.db", None)
     await bot.start(accounts["bot"][1], DEFAULT_PASSWORD)
     yield bot
@@ -59,8 +45,8 @@ async def one_post_bot(
 
 async def test_a_mention_of_the_seed_gets_one_post_linking_its_page(
     one_post_bot: BlueskyBot,
-    clients: dict[str, Any],  # noqa: F811 - the fixture imported above
-    accounts: dict[str, tuple[str, str]],  # noqa: F811
+    clients: dict[str, Any],
+    accounts: dict[str, tuple[str, str]],
 ) -> None:
     bot = one_post_bot
     mention = await post(clients["user"], SEED_MENTION, accounts["bot"])

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,35 @@ def start_bot(
         )
 
 
+def crash_seed() -> tuple[int, random.Random]:
+    """The seed of the random points (FACTBOT_CRASH_SEED replays one) and its generator."""
+    seed = int(os.environ.get("FACTBOT_CRASH_SEED", time.time_ns() % 1_000_000))
+    return seed, random.Random(seed)  # noqa: S311 - when to kill, not a secret
+
+
+async def one_run(
+    how: str,
+    rng: random.Random,
+    start: Callable[[], subprocess.Popen[bytes]],
+    mid_work: Callable[[], Awaitable[object]],
+    later: float = 3.0,
+) -> int:
+    """One run of the bot (`start()`) ended as `how` says: SIGKILL at a random moment of
+    start-up ("early"); or once `mid_work()` returns, a random moment up to `later` seconds
+    after, SIGKILL ("kill") or SIGTERM ("term"). The exit code."""
+    proc = start()
+    try:
+        if how == "early":  # anywhere in start-up: imports, models, login, reconcile, polls
+            await asyncio.sleep(rng.uniform(0.5, 6.0))
+        else:  # past the model load and into the work, then a random moment later
+            await mid_work()
+            await asyncio.sleep(rng.uniform(0.0, later))
+    finally:
+        proc.send_signal(signal.SIGTERM if how == "term" else signal.SIGKILL)
+        code = await asyncio.to_thread(proc.wait, 60)
+    return code
+
+
 async def test_sigkill_at_random_points_never_duplicates_or_loses_a_reply(
     atp_network: AtpNetwork,
     bot_and_users: tuple[tuple[str, str], list[AsyncClient]],
@@ -95,8 +125,7 @@ async def test_sigkill_at_random_points_never_duplicates_or_loses_a_reply(
     checker: Checker,
     tmp_path: Path,
 ) -> None:
-    seed = int(os.environ.get("FACTBOT_CRASH_SEED", time.time_ns() % 1_000_000))
-    rng = random.Random(seed)  # noqa: S311 - when to kill, not a secret
+    seed, rng = crash_seed()
     bot, users = bot_and_users
     bot_did, bot_handle = bot
     expected = await await_mentions(users, bot, checker, MENTIONS)
@@ -111,16 +140,12 @@ async def test_sigkill_at_random_points_never_duplicates_or_loses_a_reply(
     per_run: list[int] = []
     for how in PLAN:
         before = await written()
-        bot = start_bot(cfg, bot_handle, log)
-        try:
-            if how == "early":  # anywhere in start-up: imports, models, login, reconcile, polls
-                await asyncio.sleep(rng.uniform(0.5, 6.0))
-            else:  # past the model load and into the answers, then a random moment later
-                await wait_for(lambda b=before: _more(written, b), timeout=120, interval=0.1)
-                await asyncio.sleep(rng.uniform(0.0, 3.0))
-        finally:
-            bot.send_signal(signal.SIGTERM if how == "term" else signal.SIGKILL)
-            code = await asyncio.to_thread(bot.wait, 60)
+        code = await one_run(
+            how,
+            rng,
+            lambda: start_bot(cfg, bot_handle, log),
+            lambda b=before: wait_for(lambda: _more(written, b), timeout=120, interval=0.1),
+        )
         if how == "term":
             assert 0 == code, log.read_text(encoding="utf-8")[-3000:]  # a clean stop mid-work
             terms += 1

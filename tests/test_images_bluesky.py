@@ -6,21 +6,20 @@ recognised by its perceptual hash, without OCR; a post whose image is hostile is
 
 from __future__ import annotations
 
-import asyncio
 import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from atp_network import DEFAULT_PASSWORD, AtpNetwork, login, wait_for
+from atp_network import DEFAULT_PASSWORD, AtpNetwork, wait_for
 from atproto import AsyncClient, client_utils, models
-from conftest import DATA
+from conftest import DATA, bluesky_config
 from PIL import Image
 
 from bot.bluesky.app import BlueskyBot
 from bot.bluesky.calls import utc_now
-from bot.config import BlueskyConfig, ImagesConfig
+from bot.config import ImagesConfig
 from bot.images.ocr import Tesseract
 from bot.images.reader import ImageReader
 from bot.images.seen import SeenImages
@@ -43,35 +42,13 @@ class CountingOcr:
 
 
 @pytest.fixture
-async def accounts(atp_account_factory: Any) -> dict[str, tuple[str, str]]:
-    names = ("bot", "viral", "user", "other")
-    made = await asyncio.gather(*(atp_account_factory() for _ in names))
-    return dict(zip(names, made, strict=True))
-
-
-@pytest.fixture
-async def clients(
-    atp_network: AtpNetwork, accounts: dict[str, tuple[str, str]]
-) -> AsyncIterator[dict[str, AsyncClient]]:
-    out = {n: await login(atp_network.pds_url, h) for n, (_, h) in accounts.items() if n != "bot"}
-    yield out
-    for c in out.values():
-        await c.request.close()
-
-
-@pytest.fixture
 async def bot(
     atp_network: AtpNetwork,
     accounts: dict[str, tuple[str, str]],
     checker: Checker,
     tmp_path: Path,
 ) -> AsyncIterator[BlueskyBot]:
-    config = BlueskyConfig(
-        service_url=atp_network.pds_url,
-        session_file=tmp_path / "bluesky.session",
-        firehose_url=atp_network.firehose_url,
-        backoff_seconds=0.05,
-    )
+    config = bluesky_config(atp_network, tmp_path)
     db = tmp_path / "factbot.db"
     # The local AppView's image URLs name a CDN that does not exist: the blobs from the PDS.
     reader = ImageReader(CountingOcr(), SeenImages(db), ImagesConfig(bluesky_source="pds"))
@@ -143,15 +120,15 @@ async def test_a_quote_card_without_alt_text_gets_the_right_reply_and_a_reupload
 
     # A re-upload, cropped and re-encoded, in a post that quotes another post and carries the
     # image (recordWithMedia), and a mention under it: recognised by its hash, not read again.
-    unrelated = await clients["other"].send_post("nice weather in Paris")
-    blob = await clients["other"].upload_blob(reupload(CARD))
+    unrelated = await clients["fan"].send_post("nice weather in Paris")
+    blob = await clients["fan"].upload_blob(reupload(CARD))
     embed = models.AppBskyEmbedRecordWithMedia.Main(
         record=models.AppBskyEmbedRecord.Main(record=models.create_strong_ref(unrelated)),
         media=models.AppBskyEmbedImages.Main(
             images=[models.AppBskyEmbedImages.Image(alt="", image=blob.blob)]
         ),
     )
-    again = await clients["other"].send_post("LeCun said this at Davos!", embed=embed)
+    again = await clients["fan"].send_post("LeCun said this at Davos!", embed=embed)
     ref = models.create_strong_ref(again)
     asked = await clients["user"].send_post(
         mention_text(accounts["bot"], "and this one?"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 from atp_network import DEFAULT_PASSWORD, AtpNetwork, wait_for
 from atproto import AsyncClient, models
+from atproto_client.exceptions import BadRequestError
 from atproto_client.models.dot_dict import DotDict
 from factories import make_post
 from telegram_emulator import REVIEW_CHAT, BotApiEmulator
@@ -28,6 +30,7 @@ from test_corrections_live import moved_corpus
 from bot.bluesky.app import BlueskyBot
 from bot.bluesky.etiquette import may_quote
 from bot.bluesky.label_corrections import LabelCorrector
+from bot.bluesky.label_store import LabelRow
 from bot.bluesky.labeler import Labeler
 from bot.bluesky.reports import Reports
 from bot.cli import main
@@ -36,6 +39,7 @@ from bot.corpus import load_corpus
 from bot.labels import label_for
 from bot.pipeline import Checker
 from bot.runtime.corrections import Corrections
+from bot.status import read_status
 from bot.store import AuditLog, Store
 from bot.telegram import TelegramDeps, TelegramStore, build_application, register
 from bot.telegram.appeals import register_appeals
@@ -49,6 +53,17 @@ APPEAL = "com.atproto.moderation.defs#reasonAppeal"
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def operators_chat(emulator: BotApiEmulator) -> TelegramConfig:
+    """The Telegram side: the operators' chat on the emulator, quick to retry."""
+    return TelegramConfig(
+        review_chat=str(REVIEW_CHAT),
+        operators=(OPERATOR,),
+        base_url=emulator.base_url,
+        network_retries=1,
+        backoff_seconds=0.01,
+    )
 
 
 def labeler_config(atp_network: AtpNetwork, tmp_path: Path, **kwargs: Any) -> LabelerConfig:
@@ -218,6 +233,7 @@ async def test_a_reply_with_a_match_labels_the_post_once_and_a_correction_withdr
         await mention_seen(bot, second.uri)
         assert "replied" == {o.uri: o.status for o in await bot.mentions.poll()}[second.uri]
         assert 1 == len(await created_label_events(labeler, viral.uri))
+        assert {"applied": 1, "negated": 0, "failed": 0} == labeler.counts  # /metrics
     finally:
         await bot.close()
 
@@ -257,6 +273,31 @@ async def test_a_reply_with_a_match_labels_the_post_once_and_a_correction_withdr
         audit.close()
     actions = [a for a, _, _ in await labeler.store.events(viral.uri)]
     assert ["label", "negate"] == actions
+    assert {"applied": 1, "negated": 1, "failed": 0} == labeler.counts
+    capsys.readouterr()
+    assert 0 == await asyncio.to_thread(main, ["--config", str(cfg), "status", "--json"])
+    shown = json.loads(capsys.readouterr().out)["labels"]
+    assert {"applied": 1, "negated": 1, "unsent": 0, "awaiting_approval": 0} == shown
+
+
+async def test_a_label_ozone_refuses_is_counted_failed_and_stays_pending(
+    labeler: Labeler, tmp_path: Path
+) -> None:
+    """Ozone refuses the event (a malformed CID): the failure is counted (/metrics), the label
+    stays pending for the reconcile job, and `factbot status` counts it as not yet accepted."""
+    uri = "at://did:plc:nobody/app.bsky.feed.post/3kfailed"
+    row = LabelRow(uri, "not-a-cid", "altered-quote", "viral", "review", "awaiting", None)
+    await labeler.store.add(row, now())
+    with pytest.raises(BadRequestError):
+        await labeler.approved(uri, "operator")
+    assert {"applied": 0, "negated": 0, "failed": 1} == labeler.counts
+    assert "pending" == (await labeler.store.get(uri) or row).state
+    conn = sqlite3.connect(f"{(tmp_path / 'factbot.db').as_uri()}?mode=ro", uri=True)
+    try:
+        figures = read_status(conn, now(), 60)
+    finally:
+        conn.close()
+    assert (0, 1, 0) == (figures.labels_applied, figures.labels_unsent, figures.labels_awaiting)
 
 
 # --- 3. reports as requests, appeals to the operators ---------------------------------------
@@ -291,13 +332,7 @@ async def test_a_report_is_checked_and_an_appeal_is_decided_by_the_operators(
 
     db = tmp_path / "factbot.db"
     Store(db).close()
-    config = TelegramConfig(
-        review_chat=str(REVIEW_CHAT),
-        operators=(OPERATOR,),
-        base_url=emulator.base_url,
-        network_retries=1,
-        backoff_seconds=0.01,
-    )
+    config = operators_chat(emulator)
     app = build_application(config, token=emulator.token)
     deps = TelegramDeps(checker, TelegramStore(db), config, labels=labeler)
     outlet = register(app, deps)
@@ -477,13 +512,7 @@ async def test_a_review_is_labelled_only_after_an_operators_approve(
     (bot_did, bot_handle), users = bot_and_users
     db = tmp_path / "factbot.db"
     Store(db).close()
-    config = TelegramConfig(
-        review_chat=str(REVIEW_CHAT),
-        operators=(OPERATOR,),
-        base_url=emulator.base_url,
-        network_retries=1,
-        backoff_seconds=0.01,
-    )
+    config = operators_chat(emulator)
     app = build_application(config, token=emulator.token)
     bluesky = BlueskyBot(
         BlueskyConfig(

@@ -8,10 +8,7 @@ FACTBOT_CRASH_SEED replays one."""
 from __future__ import annotations
 
 import asyncio
-import os
-import random
 import signal
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +17,7 @@ from atp_network import AtpNetwork, wait_for
 from atproto import AsyncClient
 from atproto_client.models.dot_dict import DotDict
 from runtime_support import post_mentions
-from test_crash import start_bot, write_config
+from test_crash import crash_seed, one_run, start_bot, write_config
 from test_labeler import LABELER_HANDLE, LABELER_PASSWORD, created_label_events
 
 from bot.bluesky.labeler import Labeler
@@ -63,8 +60,7 @@ async def test_sigkill_never_labels_a_post_twice(
     checker: Checker,
     tmp_path: Path,
 ) -> None:
-    seed = int(os.environ.get("FACTBOT_CRASH_SEED", time.time_ns() % 1_000_000))
-    rng = random.Random(seed)  # noqa: S311 - when to kill, not a secret
+    seed, rng = crash_seed()
     bot, users = bot_and_users
     texts = [f"{QUOTES[i % len(QUOTES)]} ({i + 1})" for i in range(POSTS)]
     posted = await post_mentions(users, bot, texts)
@@ -105,19 +101,14 @@ async def test_sigkill_never_labels_a_post_twice(
         for how in PLAN:
             before = await labelled()
             runs = _started(log)
-            proc = start_bot(cfg, bot[1], log, env)
-            try:
-                if how == "early":
-                    await asyncio.sleep(rng.uniform(0.5, 6.0))
-                else:
-                    await wait_for(lambda b=before: _more(labelled, b), timeout=120, interval=0.1)
-                    # Mid-work means this run's runtime is up: a label of the run before can
-                    # reach Ozone's queries late, while this process is still importing.
-                    await wait_for(lambda r=runs: _running(log, r), timeout=120, interval=0.1)
-                    await asyncio.sleep(rng.uniform(0.0, 2.0))
-            finally:
-                proc.send_signal(signal.SIGTERM if how == "term" else signal.SIGKILL)
-                code = await asyncio.to_thread(proc.wait, 60)
+
+            async def mid_work(before: int = before, runs: int = runs) -> None:
+                await wait_for(lambda: _more(labelled, before), timeout=120, interval=0.1)
+                # Mid-work means this run's runtime is up: a label of the run before can
+                # reach Ozone's queries late, while this process is still importing.
+                await wait_for(lambda: _running(log, runs), timeout=120, interval=0.1)
+
+            code = await one_run(how, rng, lambda: start_bot(cfg, bot[1], log, env), mid_work, 2.0)
             if how == "term":
                 assert 0 == code, log.read_text(encoding="utf-8")[-3000:]
                 terms += 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,9 @@ class Labeler:
         self.did = ""
         self.ozone: Ozone | None = None
         self.emitted = 0  # label events sent to Ozone by this process (/metrics, tests)
+        # By this process: labels applied, negated, and label events Ozone refused or never
+        # answered (each failed attempt; the row stays pending for reconcile). /metrics.
+        self.counts: Counter[str] = Counter({"applied": 0, "negated": 0, "failed": 0})
         # Posts whose label event is being sent now: the reconcile job, running beside the
         # mentions job, must not send the same one again meanwhile.
         self._sending: set[str] = set()
@@ -224,18 +228,28 @@ class Labeler:
 
     async def _send(self, row: LabelRow) -> None:
         ozone, now = self._ozone(), self.clock()
-        if row.state == "negating":
-            await ozone.emit_label(row.uri, row.cid, negate=[row.value], comment="withdrawn")
-            self.emitted += 1
+        negate = row.state == "negating"
+        try:
+            if negate:
+                await ozone.emit_label(row.uri, row.cid, negate=[row.value], comment="withdrawn")
+            else:
+                await ozone.emit_label(
+                    row.uri,
+                    row.cid,
+                    create=[row.value],
+                    comment=f"factbot {row.why}: {row.verdict}",
+                    duration_hours=self.config.expiry_days * 24,
+                )
+        except Exception:
+            self.counts["failed"] += 1
+            raise
+        self.emitted += 1
+        if negate:
+            self.counts["negated"] += 1
             await self.store.move(row.uri, ("negating",), "negated", now)
             log.info("labeler: withdrew %s from %s", row.value, row.uri)
             return
-        hours = self.config.expiry_days * 24
-        comment = f"factbot {row.why}: {row.verdict}"
-        await ozone.emit_label(
-            row.uri, row.cid, create=[row.value], comment=comment, duration_hours=hours
-        )
-        self.emitted += 1
+        self.counts["applied"] += 1
         await self.store.move(row.uri, ("pending",), "applied", now)
         log.info("labeler: labelled %s %s (%s)", row.uri, row.value, row.why)
 

@@ -27,11 +27,15 @@ def read_file(path: str, max_bytes: int) -> bytes:
 def post_with_image(post: Post, path: str, alt: str, config: Config, store: bool) -> Post:
     """`post` with the image's quote added; InputError when the image gives no quote and the
     post has no words of its own (nothing to check)."""
-    reader = build_reader(config.images, str(config.store.path) if store else None)
+    reader = build_reader(config.images, config.store.path if store else None)
     if reader is None:
         raise InputError("[images] enabled = false: images are not read")
-    data = read_file(path, config.images.max_bytes)
-    checked = with_images(post, reader.read_all([ImageInput(data, alt)], post.id))
+    try:
+        data = read_file(path, config.images.max_bytes)
+        checked = with_images(post, reader.read_all([ImageInput(data, alt)], post.id))
+    finally:
+        if reader.seen is not None:
+            reader.seen.close()
     if checked.image is None and not post.text.strip():
         raise InputError(f"{path}: no quote found in the image (and no TEXT given)")
     return checked

@@ -7,14 +7,17 @@ failure is one log line and no text: the post is then checked on its own words."
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 import regex
 from PIL import Image
 
 from bot.config import ImagesConfig
+from bot.database import Database
 from bot.domain import ImageText
 from bot.images.card import split_text
 from bot.images.decode import ImageRefused, open_image, perceptual_hash
@@ -22,6 +25,7 @@ from bot.images.seen import SeenImages
 from bot.inputs import clean_text
 
 log = logging.getLogger(__name__)
+SOURCES = ("alt", "ocr", "seen", "refused")  # how an image was read (`ImageReader.counts`)
 
 
 class Ocr(Protocol):
@@ -53,8 +57,22 @@ class ImageReader:
     ocr: Ocr | None
     seen: SeenImages | None
     config: ImagesConfig
+    # Images read by this process, by where the text came from ("alt", "ocr", "seen": a copy
+    # already read) and images refused (/metrics); also written to `image_reads` when kept.
+    counts: Counter[str] = field(default_factory=lambda: Counter(dict.fromkeys(SOURCES, 0)))
+
+    def _tally(self, source: str, post_id: str) -> None:
+        self.counts[source] += 1
+        if self.seen is not None:
+            self.seen.read(source, post_id)
 
     def read(self, image: ImageInput, post_id: str = "") -> ImageText | None:
+        got = self._read(image, post_id)
+        if got is not None:
+            self._tally(got.source, post_id)
+        return got
+
+    def _read(self, image: ImageInput, post_id: str) -> ImageText | None:
         alt = clean_text(image.alt or "")[: self.config.max_alt_chars]
         from_alt = split_text(alt, "alt") if alt.strip() else None
         img = self._open(image.data, post_id)
@@ -107,6 +125,7 @@ class ImageReader:
         if data is None:
             return None
         if len(data) > self.config.max_bytes:
+            self._tally("refused", post_id)
             log.warning(
                 "image of %s refused: %d bytes (more than [images] max_bytes %d)",
                 post_id[:120],
@@ -117,13 +136,16 @@ class ImageReader:
         try:
             return open_image(data, self.config.max_pixels)
         except ImageRefused as exc:
+            self._tally("refused", post_id)
             log.warning("image of %s refused: %s", post_id[:120], exc)
             return None
 
 
-def build_reader(config: ImagesConfig, store_path: str | None) -> ImageReader | None:
-    """The reader the adapters use, or None when images are off. No Tesseract: alt text and
-    near-duplicates still work, and one warning says why there is no OCR."""
+def build_reader(config: ImagesConfig, store: Database | Path | str | None) -> ImageReader | None:
+    """The reader the adapters use, or None when images are off. `store`: the runtime's
+    `Database` (or a file's path, for a one-shot command) that keeps the images read; None keeps
+    none. No Tesseract: alt text and near-duplicates still work, and one warning says why there
+    is no OCR."""
     if not config.enabled:
         return None
     from bot.images.ocr import OcrUnavailable, Tesseract
@@ -134,5 +156,5 @@ def build_reader(config: ImagesConfig, store_path: str | None) -> ImageReader | 
     except OcrUnavailable as exc:
         log.warning("images: no OCR (%s); alt text and known images only", exc)
         ocr = None
-    seen = SeenImages(store_path) if store_path else None
+    seen = SeenImages(store) if store is not None else None
     return ImageReader(ocr, seen, config)

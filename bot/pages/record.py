@@ -27,7 +27,10 @@ from bot.domain import (
     Verdict,
 )
 
-PUBLISHED: frozenset[str] = frozenset({"match"})  # verdicts that get a public page
+# Verdicts whose reply links a public page: a match's page is public at once, a review's once an
+# operator approves it (until then the address answers 404: the reply that links it is not sent).
+PUBLISHED: frozenset[str] = frozenset({"match", "review"})
+AT_ONCE: frozenset[str] = frozenset({"match"})  # verdicts whose page needs no approval
 
 
 def page_id(post_id: str) -> str:
@@ -58,6 +61,7 @@ class PageCheck:
     discrepancies: tuple[Discrepancy, ...]
     checked_at: datetime
     corpus_version: str
+    approved_at: datetime | None = None  # a review: when an operator approved it
 
     @property
     def page_id(self) -> str:
@@ -138,14 +142,23 @@ def _time(raw: object) -> datetime | None:
         return None
 
 
+def _verdict(value: object) -> Verdict | None:
+    """The verdict of a row that may have a page (PUBLISHED); None for any other."""
+    if value == "match":
+        return "match"
+    return "review" if value == "review" else None
+
+
 def from_row(row: Mapping[str, Any]) -> PageCheck | None:
     """The page of an audit row; None when the row is not a published check (another verdict,
-    or an older row without the match)."""
-    verdict = row.get("verdict")
-    if verdict not in PUBLISHED or not row.get("match"):
+    a review no operator approved (`approved_at`, from the decisions), or an older row without
+    the match)."""
+    verdict = _verdict(row.get("verdict"))
+    if verdict is None or not row.get("match"):
         return None
     checked = _time(row.get("checked_at"))
-    if checked is None:
+    approved = _time(row.get("approved_at"))
+    if checked is None or (verdict not in AT_ONCE and approved is None):
         return None
     post = Post(
         id=str(row["post_id"]),
@@ -157,10 +170,11 @@ def from_row(row: Mapping[str, Any]) -> PageCheck | None:
     return PageCheck(
         row_id=int(row["id"]),
         post=post,
-        verdict="match",
+        verdict=verdict,
         score=float(row.get("score") or 0.0),
         match=match_from_json(str(row["match"])),
         discrepancies=discrepancies_from_json(str(row.get("discrepancies") or "[]")),
         checked_at=checked,
         corpus_version=str(row.get("corpus_version") or ""),
+        approved_at=approved if verdict not in AT_ONCE else None,
     )

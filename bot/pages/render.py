@@ -132,6 +132,10 @@ def basis_words(match: MatchInfo) -> str:
     return words
 
 
+def _utc(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def render_check(
     check: PageCheck, seen: Sequence[PageCheck], corpus: Corpus, cfg: PagesConfig
 ) -> str:
@@ -158,7 +162,8 @@ def render_check(
             verdict=rating(check.discrepancies).name,
             basis=basis_words(check.match),
             date=human_date(check.match.date),
-            checked=check.checked_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            checked=_utc(check.checked_at),
+            approved=_utc(check.approved_at) if check.approved_at else "",
             later=later_changes(check.match, corpus),
             corpus_now=corpus.version[:12],
             review=review,

@@ -16,7 +16,7 @@ from bot.bluesky.replies import Ref, ThreadSender
 from bot.bluesky.store import BlueskyStore
 from bot.domain import BlueskyPost, CheckResult
 from bot.feed import check_lines, open_feed
-from bot.pages.record import PUBLISHED, page_id, page_path
+from bot.pages.record import AT_ONCE, page_id, page_path
 from bot.pipeline import Checks
 
 
@@ -69,6 +69,6 @@ def replay(checks: Checks, feed: Path, out: TextIO) -> int:
             emit(out, f"[{obj['id']}] {obj['verdict']} (score {obj['score']:.2f})")
             for i, text in enumerate(posts, start=1):
                 emit(out, f"  reply {i}/{len(posts)}: {text}")
-            if obj["verdict"] in PUBLISHED:
+            if obj["verdict"] in AT_ONCE:  # a review's page waits for an operator
                 emit(out, f"  page: {page_path(page_id(str(obj['id'])))}")
     return done

@@ -62,6 +62,14 @@ class Metrics:
     def count_errors(self, kind: str, reading: Reading) -> None:
         self._adapters.errors[kind] = reading
 
+    def count_labels(self, event: str, reading: Reading) -> None:
+        """Labels `event` ("applied", "negated", "failed") by the labeler."""
+        self._adapters.labels[event] = reading
+
+    def count_images(self, source: str, reading: Reading) -> None:
+        """Images read by `source` ("alt", "ocr", "seen": a copy already read) or "refused"."""
+        self._adapters.images[source] = reading
+
     def render(self) -> bytes:
         """The Prometheus text exposition format."""
         return generate_latest(self.registry)
@@ -71,19 +79,36 @@ class _Adapters(Collector):
     def __init__(self) -> None:
         self.replies: dict[str, Reading] = {}
         self.errors: dict[str, Reading] = {}
+        self.labels: dict[str, Reading] = {}
+        self.images: dict[str, Reading] = {}
 
     def collect(self) -> Iterator[Metric]:
-        sent = CounterMetricFamily(
-            "factbot_replies_sent", "Messages written to a platform", labels=["platform"]
+        families = (
+            ("factbot_replies_sent", "Messages written to a platform", "platform", self.replies),
+            (
+                "factbot_errors",
+                "Errors: failed calls and retries by the adapters, failed jobs",
+                "kind",
+                self.errors,
+            ),
+            (
+                "factbot_labels",
+                "Bluesky label events by the labeler: applied, negated (withdrawn), failed "
+                "(Ozone refused or did not answer; retried)",
+                "event",
+                self.labels,
+            ),
+            (
+                "factbot_images_read",
+                "Images read, by where the text came from (alt text, OCR, seen: a "
+                "near-duplicate of an image already read), and images refused (too big, "
+                "corrupt, hostile)",
+                "source",
+                self.images,
+            ),
         )
-        for platform, reading in sorted(self.replies.items()):
-            sent.add_metric([platform], reading())
-        yield sent
-        errors = CounterMetricFamily(
-            "factbot_errors",
-            "Errors: failed calls and retries by the adapters, failed jobs",
-            labels=["kind"],
-        )
-        for kind, reading in sorted(self.errors.items()):
-            errors.add_metric([kind], reading())
-        yield errors
+        for name, documentation, label, readings in families:
+            family = CounterMetricFamily(name, documentation, labels=[label])
+            for value, reading in sorted(readings.items()):
+                family.add_metric([value], reading())
+            yield family

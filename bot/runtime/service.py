@@ -35,7 +35,7 @@ from bot.config import Config
 from bot.corrections import describe
 from bot.database import Database
 from bot.domain import CheckResult
-from bot.images.reader import ImageReader, build_reader
+from bot.images.reader import SOURCES, ImageReader, build_reader
 from bot.models.vectors import Embedder
 from bot.pipeline import build_checker, probe_post
 from bot.ports import CHANNEL, Publisher
@@ -109,6 +109,7 @@ class Runtime:
         self.live: LiveChecks | None = None
         self.labeler: Labeler | None = None
         self.appeals: AppealDesk | None = None
+        self.images: ImageReader | None = None  # built by the first platform that reads images
         self.jobs = Jobs(config.schedule, self.metrics)
         self.parked = 0  # job runs cancelled at stop (their work waits for the next start)
 
@@ -127,6 +128,7 @@ class Runtime:
             path: Path | str = ":memory:" if self.dry_run else self.config.store.path
             database = Database(path)
             started.callback(database.close)
+            self.images = None  # the reader of this run's database, built by the first platform
             audit = AuditLog(database)
             started.callback(audit.close)
             checker = await asyncio.to_thread(build_checker, self.config, self.embedders)
@@ -148,6 +150,8 @@ class Runtime:
                     self.config, self.creds.labeler, live, database, started, self.transport
                 )
                 self.health.add("labeler", self.labeler.client.com.atproto.server.get_session)
+                for event in ("applied", "negated", "failed"):
+                    self.metrics.count_labels(event, _reading(self.labeler.counts, event))
             if self.creds.bluesky is not None:
                 await self._start_bluesky(self.creds.bluesky, live, database, handover, started)
             if self.creds.telegram is not None and not self.dry_run:
@@ -199,12 +203,15 @@ class Runtime:
 
         self.jobs.once("replay", replay_then_stop)
 
-    def _images(self) -> ImageReader | None:
-        """The image reader (bot/images); the images already read are kept in the store's file
-        (none in a dry run, whose database is in memory)."""
-        return build_reader(
-            self.config.images, None if self.dry_run else str(self.config.store.path)
-        )
+    def _images(self, database: Database) -> ImageReader | None:
+        """The image reader (bot/images), one for both platforms; the images already read are
+        kept in the run's database (in memory in a dry run). Its counts go to /metrics."""
+        if self.images is None:
+            self.images = build_reader(self.config.images, database)
+            if self.images is not None:
+                for source in SOURCES:
+                    self.metrics.count_images(source, _reading(self.images.counts, source))
+        return self.images
 
     async def _start_bluesky(
         self,
@@ -224,7 +231,7 @@ class Runtime:
             budget=self.config.limits,
             sender=partial(WritingSender, self.out) if self.dry_run else ThreadSender,
             labels=self.labeler,
-            images=self._images(),
+            images=self._images(database),
         )
         self.bluesky = bot
         started.push_async_callback(bot.close)
@@ -277,7 +284,7 @@ class Runtime:
             bluesky=ports,
             budget=self.config.limits,
             labels=self.labeler,
-            images=self._images(),
+            images=self._images(database),
         )
         outlet = register(app, deps)
         self.appeals = register_appeals(app, deps, outlet)

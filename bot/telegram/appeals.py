@@ -8,14 +8,14 @@ from __future__ import annotations
 import logging
 
 import regex
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.labels import Appeal
 from bot.telegram.app import TelegramApp
-from bot.telegram.cards import brief, defang, esc, fit
+from bot.telegram.cards import brief, defang, esc, fit, footer
 from bot.telegram.deps import TelegramDeps
-from bot.telegram.handlers import Context
+from bot.telegram.handlers import Context, decided, operator
 from bot.telegram.publish import APPEAL_CALLBACK, TelegramOutlet
 from bot.telegram.store import APPEAL
 
@@ -58,9 +58,8 @@ class AppealDesk:
         query = update.callback_query
         if query is None or query.data is None:
             return
-        user = query.from_user
-        if user.id not in self.deps.config.operators:
-            await query.answer("Only operators can decide appeals.", show_alert=True)
+        user = await operator(query, self.deps, "decide appeals")
+        if user is None:
             return
         match = regex.match(APPEAL_CALLBACK, query.data)
         desk = self.deps.labels
@@ -70,13 +69,7 @@ class AppealDesk:
         name = user.full_name or str(user.id)
         done = await desk.decide_appeal(match[2], match[1] == "keep", f"{name} ({user.id})")
         await query.answer(brief(done, 200))
-        message = query.message
-        if isinstance(message, Message) and message.text:
-            footer = (
-                f"<b>{esc(done)}</b> by {esc(brief(name, 64))} ({user.id}) on "
-                f"{esc(self.deps.clock().strftime('%Y-%m-%d %H:%M UTC'))}"
-            )
-            await message.edit_text(fit([footer], message.text_html, []), reply_markup=None)
+        await decided(query, footer(done, name, user.id, self.deps.clock()))
 
 
 def register_appeals(app: TelegramApp, deps: TelegramDeps, outlet: TelegramOutlet) -> AppealDesk:

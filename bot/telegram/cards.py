@@ -126,10 +126,16 @@ def review_card(result: CheckResult, target: str) -> str:
     return fit(head, defang(result.reply.telegram), [link] if link else [])
 
 
-def decision_footer(decision: str, operator: str, operator_id: int, at: datetime) -> str:
-    verb = "Approved" if decision == "approve" else "Rejected"
+def footer(what: str, operator: str, operator_id: int, at: datetime, note: str = "") -> str:
+    """What an operator decided, who and when (and `note`, what was done), above a message
+    once its buttons are gone. Plain text in, HTML out."""
     when = at.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<b>{verb}</b> by {esc(brief(operator, 64))} ({operator_id}) on {esc(when)}"
+    done = f"<b>{esc(what)}</b> by {esc(brief(operator, 64))} ({operator_id}) on {esc(when)}"
+    return done + (f": {esc(note)}" if note else "")
+
+
+def decision_footer(decision: str, operator: str, operator_id: int, at: datetime) -> str:
+    return footer("Approved" if decision == "approve" else "Rejected", operator, operator_id, at)
 
 
 def decided_card(review_html: str, footer: str) -> str:

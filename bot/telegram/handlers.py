@@ -13,7 +13,7 @@ import os
 from typing import Any
 
 import regex
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update, User
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot.domain import CheckResult, Corpus, Post
@@ -21,7 +21,7 @@ from bot.limits import BUSY_NOTICE, Admit, Limits, limit_notice
 from bot.logs import Redact, secrets_from
 from bot.ports import ResolveError
 from bot.telegram.app import TelegramApp
-from bot.telegram.cards import brief, channel_card, esc, fit
+from bot.telegram.cards import brief, channel_card, esc, fit, footer
 from bot.telegram.deps import TelegramDeps
 from bot.telegram.photos import photo_post
 from bot.telegram.publish import CALLBACK, CORRECTIONS_CALLBACK, TelegramOutlet, chat_id
@@ -62,6 +62,22 @@ def about_text(corpus: Corpus, per_hour: int) -> str:
         "and can be wrong; borderline matches are checked by an operator before I publish "
         f"them.{limit}"
     )
+
+
+async def operator(query: CallbackQuery, deps: TelegramDeps, what: str) -> User | None:
+    """Who pressed a button, when they are one of `[telegram] operators`; anyone else is told
+    that only operators can do `what`, and gets None."""
+    if query.from_user.id in deps.config.operators:
+        return query.from_user
+    await query.answer(f"Only operators can {what}.", show_alert=True)
+    return None
+
+
+async def decided(query: CallbackQuery, footer_html: str) -> None:
+    """The pressed message, its buttons gone, with who decided what on top."""
+    message = query.message
+    if isinstance(message, Message) and message.text:
+        await message.edit_text(fit([footer_html], message.text_html, []), reply_markup=None)
 
 
 class Handlers:
@@ -146,9 +162,8 @@ class Handlers:
         query = update.callback_query
         if query is None or query.data is None:
             return
-        user = query.from_user
-        if user.id not in self.deps.config.operators:
-            await query.answer("Only operators can decide reviews.", show_alert=True)
+        user = await operator(query, self.deps, "decide reviews")
+        if user is None:
             return
         match = regex.match(CALLBACK, query.data)
         if match is None:
@@ -165,23 +180,16 @@ class Handlers:
         query = update.callback_query
         if query is None:
             return
-        user = query.from_user
-        if user.id not in self.deps.config.operators:
-            await query.answer("Only operators can apply corrections.", show_alert=True)
+        user = await operator(query, self.deps, "apply corrections")
+        if user is None:
             return
         if self.outlet.corrections is None:
             await query.answer("Corrections cannot be applied by this bot.", show_alert=True)
             return
         done = await self.outlet.corrections()
         await query.answer(brief(done, 200))
-        message = query.message
-        if isinstance(message, Message) and message.text:
-            footer = (
-                f"<b>Approved</b> by {esc(brief(user.full_name or str(user.id), 64))} "
-                f"({user.id}) on {esc(self.deps.clock().strftime('%Y-%m-%d %H:%M UTC'))}: "
-                f"{esc(done)}"
-            )
-            await message.edit_text(fit([footer], message.text_html, []), reply_markup=None)
+        name = user.full_name or str(user.id)
+        await decided(query, footer("Approved", name, user.id, self.deps.clock(), done))
 
     async def error(self, update: object, context: Context) -> None:
         """The one error handler: log it, and tell the operators (briefly, no secrets)."""
