@@ -34,7 +34,6 @@ from dataclasses import dataclass
 import regex
 
 from bot.config import MatchConfig
-
 from bot.contradiction_words import (
     ABSOLUTES,
     ANTONYMS,
