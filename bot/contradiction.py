@@ -27,6 +27,7 @@ tables are in `bot.contradiction_words`."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,12 +38,14 @@ from bot.config import MatchConfig
 from bot.contradiction_words import (
     ABSOLUTES,
     ANTONYMS,
-    ENTITY_PATTERNS,
+    ENTITY_ANY_CASE,
+    ENTITY_EXACT,
     FRAMING_BEFORE,
     HEDGES,
     NEGATIONS,
     NUMBER_WORDS,
     QUANTITIES,
+    entity_of,
 )
 from bot.domain import Alignment, Sentence
 from bot.lexical import STOPWORDS, tokens
@@ -148,7 +151,8 @@ def near_miss(
     return max(found, key=lambda a: a.score, default=None)
 
 
-def entities(text: str, *, claims_only: bool = False) -> list[tuple[int, str, str]]:
+@functools.lru_cache(maxsize=4096)
+def entities(text: str, *, claims_only: bool = False) -> tuple[tuple[int, str, str], ...]:
     """The places and companies `text` names: (position, kind, canonical name), in order.
     With `claims_only`, those named as framing (before a leading colon, "ex-Meta") are left
     out."""
@@ -157,12 +161,12 @@ def entities(text: str, *, claims_only: bool = False) -> list[tuple[int, str, st
     if claims_only and colon and len(head.split()) <= 8:
         start = len(head) + 1
     found = []
-    for kind, name, pattern in ENTITY_PATTERNS:
+    for pattern in (ENTITY_EXACT, ENTITY_ANY_CASE):
         for m in pattern.finditer(text, start):
             if claims_only and FRAMING_BEFORE.search(text[: m.start()]):
                 continue
-            found.append((m.start(), kind, name))
-    return sorted(found)
+            found.append((m.start(), *entity_of(m.group())))
+    return tuple(sorted(found))
 
 
 def relevant(claimed: str, verified: str) -> str:
@@ -205,8 +209,8 @@ def entity_swap(claimed: str, verified: str) -> Reason | None:
 def _reversed(
     claimed: str,
     verified: str,
-    mine: list[tuple[int, str, str]],
-    theirs: list[tuple[int, str, str]],
+    mine: tuple[tuple[int, str, str], ...],
+    theirs: tuple[tuple[int, str, str], ...],
 ) -> Reason | None:
     """Two entities of `verified` named the other way round in `claimed` around a content word
     both sentences put between them ("A is surpassing B" / "B is surpassing A"); "A or B" /

@@ -108,18 +108,36 @@ ENTITIES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-def _pattern(form: str) -> str:
-    body = regex.escape(form).replace(r"\ ", r"[\s\-]+")
-    flags = "" if form.isupper() or form == "xAI" else "(?i)"
-    return rf"(?<![\p{{L}}\p{{N}}]){flags}(?:{body})(?![\p{{L}}\p{{N}}])"
-
-
-ENTITY_PATTERNS: tuple[tuple[str, str, regex.Pattern[str]], ...] = tuple(
-    (kind, name, regex.compile(_pattern(form), regex.V1))
+_FORMS = {
+    form: (kind, name)
     for kind, names in ENTITIES.items()
     for name, forms in names.items()
     for form in forms
-)
+}
+_EXACT = [f for f in _FORMS if f.isupper() or f == "xAI"]  # "US" is a country, "us" is not
+
+
+def _alternation(forms: list[str], flags: str) -> regex.Pattern[str]:
+    bodies = (
+        regex.escape(f).replace(r"\ ", r"[\s\-]+") for f in sorted(forms, key=len, reverse=True)
+    )
+    return regex.compile(rf"{flags}(?<![\p{{L}}\p{{N}}])(?:{'|'.join(bodies)})(?![\p{{L}}\p{{N}}])")
+
+
+ENTITY_EXACT = _alternation(_EXACT, "")
+ENTITY_ANY_CASE = _alternation([f for f in _FORMS if f not in _EXACT], "(?i)")
+# A form as found (exact forms as written, the others lower-cased, spaces and hyphens as one
+# space) → (kind, canonical name).
+ENTITY_FORMS = {(f if f in _EXACT else f.lower()): k for f, k in _FORMS.items()}
+
+
+def entity_of(found: str) -> tuple[str, str]:
+    """The (kind, canonical name) of an entity form as `ENTITY_EXACT` or `ENTITY_ANY_CASE`
+    found it in a text."""
+    key = found if found in ENTITY_FORMS else regex.sub(r"[\s\-]+", " ", found.lower())
+    return ENTITY_FORMS[key]
+
+
 # An entity named as someone's past ("ex-Meta", "former Meta", "after leaving Meta") or in
 # the attribution before a colon ("LeCun on Meta:") is the framing, not the claim.
 FRAMING_BEFORE = regex.compile(r"(?i)(?:\bex[\s\-]|\bformer(?:ly)?\s|\bleft\s|\bleaving\s)$")
