@@ -24,8 +24,8 @@ _PAIRS = (
     ("much lot lots plenty", "little"),  # "leaves little room" is "does not leave much room"
     ("larger large bigger big", "smaller small"),
     (
-        "ahead overtake overtakes overtaking overtook overtaken surpass surpasses surpassing "
-        "surpassed outpace outpaces outpacing outpaced",
+        "ahead front overtake overtakes overtaking overtook overtaken surpass surpasses "
+        "surpassing surpassed outpace outpaces outpacing outpaced",
         "behind trailing trail trails lag lags lagging",
     ),
     (
@@ -33,7 +33,7 @@ _PAIRS = (
         "slow slows slowing slower decelerate hamper hampers",
     ),
     ("still", "over ended ending"),
-    ("wrong", "right correct"),
+    ("wrong mistaken", "right correct"),
     ("win winning wins gain gains gaining", "lose losing lost loses"),
     ("profit profited profits profiting benefited", "suffered suffer suffers suffering harmed"),
     ("dangerous", "safe harmless"),
