@@ -5,8 +5,16 @@ not."""
 from __future__ import annotations
 
 import pytest
+from conftest import ROOT
 
-from bot.contradiction import contradiction, entities, numbers, relevant
+from bot.compare import contradicted, repeats
+from bot.config import MatchConfig
+from bot.contradiction import contradiction, entities, near_miss, numbers, relevant
+from bot.corpus import load_corpus
+from bot.domain import Alignment, Post, Segment, Sentence
+from bot.lexical import tokens
+from bot.match import SegmentMatch
+from bot.pipeline import Checker
 
 E22 = (
     "There's still gonna be quite a lot of open source coming out of Meta, but maybe not as "
@@ -69,6 +77,7 @@ def test_an_agreeing_sentence_is_not_named(claimed: str, verified: str) -> None:
     assert contradiction(claimed, verified) is None
 
 
+S3A = "When you do research in secret, you fall behind,"
 S3B = "The rest of the world will go open source and will overtake you."
 S14 = (
     "DeepSeek has profited from open research and open source (e.g., PyTorch and Llama from Meta)."
@@ -106,6 +115,18 @@ S10 = (
             "this kind of work outside of Silicon Valley, in Paris.",
             "antonym",
             "outside / inside",
+        ),
+        (
+            "When you keep your research secret, you stay in front.",
+            S3A,
+            "antonym",
+            "behind / front",
+        ),
+        (
+            "They all want sovereignty in AI, and I believe they are mistaken.",
+            "They all want to ensure their sovereignty in AI, and I believe they are right,",
+            "antonym",
+            "right / mistaken",
         ),
         # a changed nationality, company or place
         (
@@ -231,3 +252,57 @@ def test_entities_leave_out_the_framing_when_asked() -> None:
     assert [n for _, _, n in entities(text)] == ["meta", "google", "anthropic"]
     assert [n for _, _, n in entities(text, claims_only=True)] == ["anthropic"]
     assert [n for _, _, n in entities("us and US")] == ["us"]  # the pronoun is no country
+
+
+def _aligned(text: str, sentence_id: str, score: float, circulating: bool = False) -> SegmentMatch:
+    segment = Segment(text, quoted=False, start=0, end=len(text))
+    alignment = Alignment(segment, sentence_id, circulating, score, score, 0.0)
+    return SegmentMatch(verified=alignment, circulating=None)
+
+
+@pytest.fixture(scope="module")
+def sentences() -> dict[str, Sentence]:
+    return {s.id: s for s in load_corpus(ROOT / "corpus").sentences()}
+
+
+def test_a_contradiction_just_under_review_is_found(sentences: dict[str, Sentence]) -> None:
+    """Item 4: between `support` and `review`, an alignment whose words say the opposite is
+    the one `near_miss` returns (the best of them); an agreeing one, one under `support` and one
+    at `review` or above (already a verdict of its own) are not."""
+    cfg = MatchConfig()
+    wrong = _aligned("LeCun: I'm wrong.", "S8b.2", 0.47)
+    ahead = _aligned("LeCun: do research in secret and you get ahead.", "S3a.1", 0.46)
+    agree = _aligned("LeCun: I'm not wrong.", "S8b.2", 0.48)
+    assert near_miss([ahead, agree, wrong], sentences, cfg) == wrong.verified
+    assert near_miss([agree], sentences, cfg) is None
+    assert near_miss([_aligned("LeCun: I'm wrong.", "S8b.2", 0.44)], sentences, cfg) is None
+    assert near_miss([_aligned("LeCun: I'm wrong.", "S8b.2", cfg.review)], sentences, cfg) is None
+
+
+def test_a_post_sentence_is_read_against_the_sentences_it_repeats(
+    sentences: dict[str, Sentence],
+) -> None:
+    """A post sentence that matched DeepSeek's sentence about profiting (S1.4) still reverses
+    S1.7, whose words it repeats; the sentences it does not repeat are not read."""
+    corpus = load_corpus(ROOT / "corpus")
+    event = corpus.event("deepseek-post-2025")
+    text = "LeCun on DeepSeek: that is the weakness of open research and open source."
+    found = contradicted([_aligned(text, "S1.4", 0.72)], sentences, event, MatchConfig())
+    assert [(d.claimed, d.verified) for d in found] == [(text, sentences["S1.7"].text)]
+    assert repeats(tokens(text), sentences["S1.7"])
+    assert not repeats(tokens(text), sentences["S1.2"])
+
+
+def test_a_low_scoring_contradiction_is_never_a_silent_no_match(checker: Checker) -> None:
+    """Item 4, with the real models: L215 scores under `review` (0.473 when measured), so it
+    was a silent no_match; it now goes to review, named `contradicted`. Its agreeing twin is
+    not named."""
+    post = (
+        "LeCun on restricting open models: rivals will not get access to them, even with a delay."
+    )
+    result = checker.check(Post("c1", post))
+    assert result.score < checker.config.match.review
+    assert result.verdict == "review"
+    assert "contradicted" in {d.field for d in result.discrepancies}
+    twin = checker.check(Post("c2", post.replace("will not get", "will still get")))
+    assert "contradicted" not in {d.field for d in twin.discrepancies}
