@@ -22,6 +22,7 @@ from bot.normalise import sentence_language
 # Given sentence ids, the best score any part of the post reaches against each of them.
 Coverage = Callable[[Sequence[str]], Mapping[str, float]]
 _COVERED_WORDS = 0.6  # a dropped sentence whose content words the post mostly repeats is not
+_REPEATED = 0.6  # a post sentence is also read against the event's sentences it mostly repeats
 _MAX_DAYS = 3_000_000  # a tolerance beyond the calendar's span is the whole calendar
 
 
@@ -281,21 +282,35 @@ def contradicted(
 ) -> list[Discrepancy]:
     """Post sentences that match a verified sentence of the event (at `support` or above) but
     say the opposite (`bot.contradiction`): named, never a silent match. Each verified sentence
-    at most once."""
+    at most once. A post sentence is read against the sentence it matched and against any other
+    sentence of the event whose words it repeats (`repeats`): "that is the weakness of open
+    research and open source" may match DeepSeek's sentence about open research, and still
+    reverse "That is the power of open research and open source"."""
     out, seen = [], set()
     for m in matches:
         a = m.verified
         verified = sentences.get(a.sentence_id)
         if verified is None or verified.event_id != event.id or a.score < match_cfg.support:
             continue
-        if explained_by_circulating(m, match_cfg) or verified.id in seen:
+        if explained_by_circulating(m, match_cfg):
             continue
         if (sentence_language(a.segment.text) or verified.lang) != verified.lang:
             continue  # a translation is compared by the models only
-        if contradiction(a.segment.text, verified.text) is not None:
-            seen.add(verified.id)
-            out.append(Discrepancy("contradicted", claimed=a.segment.text, verified=verified.text))
+        words = tokens(a.segment.text)
+        others = [s for s in event.sentences if s.id != verified.id and repeats(words, s)]
+        for s in (verified, *others):
+            if s.id not in seen and contradiction(a.segment.text, s.text) is not None:
+                seen.add(s.id)
+                out.append(Discrepancy("contradicted", claimed=a.segment.text, verified=s.text))
+                break
     return out
+
+
+def repeats(words: frozenset[str], sentence: Sentence) -> bool:
+    """Does a post sentence (its content `words`) repeat most of `sentence`'s content words
+    (`_REPEATED`, and at least three of them)?"""
+    theirs = tokens(sentence.text)
+    return len(words & theirs) >= 3 and containment(words, theirs) >= _REPEATED
 
 
 def _shown_by(matches: Sequence[SegmentMatch], shown: Set[str]) -> set[str]:

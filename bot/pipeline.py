@@ -24,6 +24,7 @@ import regex
 from bot.compare import compare, corpus_people
 from bot.compose import ReplyTexts, compose_reply
 from bot.config import Config
+from bot.contradiction import near_miss
 from bot.corpus import load_corpus
 from bot.domain import (
     CheckFailure,
@@ -34,12 +35,13 @@ from bot.domain import (
     Post,
     Reply,
     Scores,
+    Sentence,
 )
 from bot.extract import Person, find_people
 from bot.gate import Gate
 from bot.index import Doc, Index
 from bot.inputs import clean_post, clean_text
-from bot.match import Matcher, SegmentMatch, decide, explained_by_circulating
+from bot.match import Decision, Matcher, SegmentMatch, decide, explained_by_circulating
 from bot.models.embed import build_embedders
 from bot.models.vectors import Embedder
 from bot.normalise import normalise, with_language
@@ -91,6 +93,10 @@ class Checker:
     @cached_property
     def people(self) -> tuple[Person, ...]:
         return corpus_people(self.corpus)
+
+    @cached_property
+    def sentences(self) -> dict[str, Sentence]:
+        return {s.id: s for s in self.corpus.sentences()}
 
     @cached_property
     def speaker_names(self) -> frozenset[str]:
@@ -170,6 +176,9 @@ class Checker:
         cfg = self.config
         attributed = self.names_a_speaker(normalised)
         decision = decide(matches, prose_words(normalised), attributed, cfg.match)
+        near = near_miss(matches, self.sentences, cfg.match) if attributed else None
+        if decision.best is None and near is not None:  # a contradiction is never silent
+            decision = Decision("review", near.score, near)
         if decision.best is None:
             # On a post with no verified match, only sentences close to a known invented quote
             # are named: anything else is simply outside what the corpus covers.

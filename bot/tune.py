@@ -5,7 +5,8 @@ The pipeline's verdict is a function of the best score, so one run is enough: at
 (match, review) a post is `match` when its score reaches `match` and it has enough prose words,
 `review` when it reaches `review`, else `no_match` — as `bot.match.decide` rules, including the
 `unattributed` floor for posts that name no speaker (applied here as a score of 0); a match on a
-disputed sentence is `review` at any score, like a short post.
+disputed sentence is `review` at any score, like a short post; a post that a contradiction sent
+to review under `review` (`bot.contradiction.near_miss`) is flagged at any review threshold.
 
 Besides the labelled file, the operators' review decisions count when the database has them:
 the Telegram adapter's `telegram_decisions` table (bot/telegram/schema.py, same SQLite file as
@@ -45,6 +46,9 @@ class Sample:
     long_enough: bool
     expected: str
     source: str  # "labels" or "reviews"
+    # Sent to review under `review` by a contradiction (`bot.contradiction.near_miss`): flagged
+    # whatever the review threshold (as measured at the configured one).
+    surfaced: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,7 @@ def samples_from_results(
                 and not (result.match is not None and result.match.disputed),
                 expected=item.verdict,
                 source="labels",
+                surfaced=result.verdict == "review" and score < cfg.review,
             )
         )
     return out
@@ -143,7 +148,7 @@ def sweep(samples: Sequence[Sample], grid: Sequence[float] = GRID) -> list[Point
     points = []
     for t in grid:
         published = [s for s in samples if s.score >= t and s.long_enough]
-        flagged = [s for s in samples if s.score >= t]
+        flagged = [s for s in samples if s.score >= t or s.surfaced]
         is_match = sum(s.expected == "match" for s in samples)
         positives = sum(s.expected != "no_match" for s in samples)
         good_pub = sum(s.expected == "match" for s in published)

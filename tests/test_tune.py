@@ -20,7 +20,7 @@ NOW = datetime(2026, 5, 12, 9, 0, tzinfo=UTC)
 def _verdict(s: Sample, match: float, review: float) -> str:
     if s.score >= match:
         return "match" if s.long_enough else "review"
-    return "review" if s.score >= review else "no_match"
+    return "review" if s.score >= review or s.surfaced else "no_match"
 
 
 def test_sweep_reproduces_the_pipeline_at_the_current_thresholds(
