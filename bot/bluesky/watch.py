@@ -20,6 +20,7 @@ from atproto import AsyncClient
 from bot.bluesky.calls import Calls, Clock
 from bot.bluesky.records import to_post
 from bot.bluesky.store import BlueskyStore
+from bot.bluesky.watch_images import ImageRef, WatchedImages, view_refs
 from bot.config import BlueskyConfig
 from bot.domain import CheckFailure, CheckResult, Post
 from bot.labels import Labelling
@@ -39,6 +40,7 @@ class Incoming:
     cid: str
     post: Post
     author_did: str = ""
+    images: tuple[ImageRef, ...] = ()  # read when the watcher has images (watch_images.py)
 
 
 class Watcher:
@@ -53,7 +55,9 @@ class Watcher:
         publisher: Publisher | None = None,
         self_did: str = "",
         labels: Labelling | None = None,
+        images: WatchedImages | None = None,
     ) -> None:
+        self.images = images  # watched posts' images, read within bounds (watch_images.py)
         self.labels = labels  # the labeler: a viral match earns its label
         self.client, self.checker, self.store, self.calls = client, checker, store, calls
         self.config, self.clock, self.publisher = config, clock, publisher
@@ -66,7 +70,15 @@ class Watcher:
         posts = [p for p in posts if not self.self_did or p.author_did != self.self_did]
         if not posts:
             return []
-        outcomes = await asyncio.to_thread(check_each, self.checker, [p.post for p in posts])
+        checked = [await self._with_images(p, source) for p in posts]
+        if self.images is not None and (skipped := self.images.take_skipped()):
+            log.info(
+                "%s: %d image(s) not fetched: their posts name no speaker, theme or event, and "
+                "are not by a watched author ([images] pre-filter; alt text read)",
+                source,
+                skipped,
+            )
+        outcomes = await asyncio.to_thread(check_each, self.checker, checked)
         results: list[CheckResult] = []
         for incoming, result in zip(posts, outcomes, strict=True):
             if isinstance(result, CheckFailure):
@@ -85,6 +97,26 @@ class Watcher:
                 if fresh:
                     log.info("watching %s (%s, %s)", incoming.uri, result.verdict, source)
         return results
+
+    async def _with_images(self, incoming: Incoming, source: str) -> Post:
+        """The post with its images' words (alt text, a known copy, OCR: within the bounds of
+        `WatchedImages`); as it was when there are none. An image that cannot be read is
+        logged and left out: the post is still checked on its own words."""
+        if self.images is None or not incoming.images:
+            return incoming.post
+        try:
+            return await self.images.post_with_images(
+                incoming.post, incoming.images, incoming.author_did, source
+            )
+        except Exception as exc:  # a hostile image must not cost the batch its other posts
+            log.warning(
+                "%s: the images of %s could not be read (%s: %s); checked on its words",
+                source,
+                incoming.uri,
+                type(exc).__name__,
+                str(exc)[:200],
+            )
+            return incoming.post
 
     async def search_once(self) -> int:
         """Run every configured search once; the number of posts checked. Each query keeps its
@@ -106,7 +138,8 @@ class Watcher:
             )
             views = list(got.posts)
             await self.consider(
-                [Incoming(v.uri, v.cid, to_post(v), v.author.did) for v in views], name
+                [Incoming(v.uri, v.cid, to_post(v), v.author.did, view_refs(v)) for v in views],
+                name,
             )
             for v in views:
                 await self._engagement(v)
@@ -139,7 +172,9 @@ class Watcher:
             return 0
         if not await self.store.awaiting_handover(view.uri):
             return 0  # not tracked, or handed over before
-        result = (await asyncio.to_thread(self.checker.check_many, [to_post(view)]))[0]
+        incoming = Incoming(view.uri, view.cid, to_post(view), view.author.did, view_refs(view))
+        post = await self._with_images(incoming, "viral")  # checked as it was when tracked
+        result = (await asyncio.to_thread(self.checker.check_many, [post]))[0]
         log.info("%s went viral (%d likes, %d reposts): handing over", view.uri, likes, reposts)
         if self.publisher is not None and result.verdict in TRACKED:
             await self.publisher.hand_over(result, CHANNEL)
