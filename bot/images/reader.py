@@ -15,7 +15,7 @@ import regex
 from PIL import Image
 
 from bot.config import ImagesConfig
-from bot.domain import ImageText
+from bot.domain import ImageSource, ImageText
 from bot.images.card import split_text
 from bot.images.decode import ImageRefused, open_image, perceptual_hash
 from bot.images.seen import SeenImages
@@ -101,6 +101,9 @@ class ImageReader:
         near = self.seen.near(image_hash, self.config.hash_distance)
         if near is None:
             return None
+        if post_id and near.post_id == post_id[:300]:  # this post's own image, read before
+            source: ImageSource = "alt" if near.source == "alt" else "ocr"
+            return split_text(near.text, source, image_hash)
         log.info(
             "image of %s: a copy of one read for %s (%d bits apart): no OCR",
             post_id[:120],
