@@ -138,9 +138,7 @@ class Rig:
         return {r["uri"]: r["verdict"] for r in rows}
 
 
-async def rig(
-    checker: Checker, cdn: Cdn, tmp_path: Path, **images: object
-) -> AsyncIterator[Rig]:
+async def rig(checker: Checker, cdn: Cdn, tmp_path: Path, **images: object) -> AsyncIterator[Rig]:
     db = tmp_path / "factbot.db"
     ocr, clock = CountingOcr(), Clock()
     config = ImagesConfig(cdn_url=cdn.url, **images)  # type: ignore[arg-type]
