@@ -134,6 +134,9 @@ class BlueskyBot:
         return FirehoseWatcher(self.watcher, mentions=mentions, watching=cfg.firehose)
 
     async def close(self) -> None:
+        watcher: Watcher | None = getattr(self, "watcher", None)  # None: never started
+        if watcher is not None:
+            await watcher.stop_reading()  # images deferred by the stream's last flush
         await self.client.request.close()
         if self.images is not None:
             await self.images.close()

@@ -7,8 +7,10 @@ a mention does."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,9 +22,10 @@ from atproto import AsyncClient
 from bot.bluesky.calls import Calls, Clock
 from bot.bluesky.records import to_post
 from bot.bluesky.store import BlueskyStore
-from bot.bluesky.watch_images import ImageRef, WatchedImages, view_refs
+from bot.bluesky.watch_images import ImageRef, WatchedImages, When, view_refs
 from bot.config import BlueskyConfig
 from bot.domain import CheckFailure, CheckResult, Post
+from bot.images.watching import LOW_VOLUME
 from bot.labels import Labelling
 from bot.pipeline import Checks, check_each
 from bot.ports import CHANNEL, Publisher
@@ -58,19 +61,35 @@ class Watcher:
         images: WatchedImages | None = None,
     ) -> None:
         self.images = images  # watched posts' images, read within bounds (watch_images.py)
+        # Stream posts whose OCR was deferred (at most the OCR budget's worth: the budget was
+        # taken for each), read again by one task at a time, off the flush.
+        self.deferred: deque[tuple[Incoming, str]] = deque()
+        self._reading: asyncio.Task[None] | None = None
         self.labels = labels  # the labeler: a viral match earns its label
         self.client, self.checker, self.store, self.calls = client, checker, store, calls
         self.config, self.clock, self.publisher = config, clock, publisher
         self.self_did = self_did  # the bot's own posts quote the corpus: never tracked
 
-    async def consider(self, posts: Sequence[Incoming], source: str) -> list[CheckResult]:
+    async def consider(
+        self, posts: Sequence[Incoming], source: str, when: When | None = None
+    ) -> list[CheckResult]:
         """Check the posts in one batch and start tracking those that match (or need review).
         A post seen before is not tracked twice; the bot's own posts are not checked. A post the
-        pipeline cannot check is logged and left out; the others are checked all the same."""
+        pipeline cannot check is logged and left out; the others are checked all the same.
+        Images: read inline for a low-volume source; for the stream, an image that needs OCR
+        is left to the reading task (`deferred`), and the post checked on the rest now."""
         posts = [p for p in posts if not self.self_did or p.author_did != self.self_did]
         if not posts:
             return []
-        checked = [await self._with_images(p, source) for p in posts]
+        when = when or ("now" if source.startswith(LOW_VOLUME) else "defer")
+        checked = []
+        for p in posts:
+            post, deferred = await self._with_images(p, source, when)
+            checked.append(post)
+            if deferred:
+                self.deferred.append((p, source))
+        if self.deferred and (self._reading is None or self._reading.done()):
+            self._reading = asyncio.create_task(self._read_deferred(), name="watch-images")
         if self.images is not None and (skipped := self.images.take_skipped()):
             log.info(
                 "%s: %d image(s) not fetched: their posts name no speaker, theme or event, and "
@@ -98,15 +117,42 @@ class Watcher:
                     log.info("watching %s (%s, %s)", incoming.uri, result.verdict, source)
         return results
 
-    async def _with_images(self, incoming: Incoming, source: str) -> Post:
+    async def _read_deferred(self) -> None:
+        """The deferred posts read again, OCR and all, and checked (tracked if they match)."""
+        while self.deferred:
+            incoming, source = self.deferred.popleft()
+            try:
+                await self.consider([incoming], source, "reserved")
+            except Exception as exc:  # the next one is read all the same
+                log.warning("%s: %s not checked with its images: %s", source, incoming.uri, exc)
+
+    async def idle(self) -> None:
+        """Wait until the deferred images are read (a test's, or a flush's at the end)."""
+        while self._reading is not None and not self._reading.done():
+            await asyncio.shield(self._reading)
+
+    async def stop_reading(self) -> int:
+        """Stop the reading task; the number of posts left unread (logged)."""
+        left = len(self.deferred)
+        if self._reading is not None:
+            self._reading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reading
+        if left:
+            log.warning("watching: %d post(s) left without their images read (stopping)", left)
+        self.deferred.clear()
+        return left
+
+    async def _with_images(self, incoming: Incoming, source: str, when: When) -> tuple[Post, bool]:
         """The post with its images' words (alt text, a known copy, OCR: within the bounds of
-        `WatchedImages`); as it was when there are none. An image that cannot be read is
-        logged and left out: the post is still checked on its own words."""
+        `WatchedImages`); as it was when there are none; True when its OCR was deferred. An
+        image that cannot be read is logged and left out: the post is still checked on its
+        own words."""
         if self.images is None or not incoming.images:
-            return incoming.post
+            return incoming.post, False
         try:
             return await self.images.post_with_images(
-                incoming.post, incoming.images, incoming.author_did, source
+                incoming.post, incoming.images, incoming.author_did, source, when
             )
         except Exception as exc:  # a hostile image must not cost the batch its other posts
             log.warning(
@@ -116,7 +162,7 @@ class Watcher:
                 type(exc).__name__,
                 str(exc)[:200],
             )
-            return incoming.post
+            return incoming.post, False
 
     async def search_once(self) -> int:
         """Run every configured search once; the number of posts checked. Each query keeps its
@@ -173,7 +219,7 @@ class Watcher:
         if not await self.store.awaiting_handover(view.uri):
             return 0  # not tracked, or handed over before
         incoming = Incoming(view.uri, view.cid, to_post(view), view.author.did, view_refs(view))
-        post = await self._with_images(incoming, "viral")  # checked as it was when tracked
+        post, _ = await self._with_images(incoming, "viral", "now")  # as when it was tracked
         result = (await asyncio.to_thread(self.checker.check_many, [post]))[0]
         log.info("%s went viral (%d likes, %d reposts): handing over", view.uri, likes, reposts)
         if self.publisher is not None and result.verdict in TRACKED:

@@ -21,7 +21,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from bot.bluesky.images import BlueskyImages, embed_views
 from bot.domain import Corpus, ImageText, Post
@@ -29,6 +29,12 @@ from bot.images.card import with_images
 from bot.images.watching import OcrBudget, Prefilter
 
 log = logging.getLogger(__name__)
+# When OCR runs: "now" (within the budget: the searches and a viral recheck, low volume);
+# "defer" (the stream's flush: the budget is taken, and the OCR left to `Watcher`'s reading
+# task, so that the flush never waits seconds for Tesseract); "reserved" (that task: the budget
+# was taken when it was deferred).
+When = Literal["now", "defer", "reserved"]
+DEFERRED = ImageText("ocr", "", "", "", "none")  # OCR left for later (no text yet)
 
 
 @dataclass(frozen=True)
@@ -113,13 +119,15 @@ class WatchedImages:
         return n
 
     async def post_with_images(
-        self, post: Post, refs: Sequence[ImageRef], author: str, source: str
-    ) -> Post:
+        self, post: Post, refs: Sequence[ImageRef], author: str, source: str, when: When = "now"
+    ) -> tuple[Post, bool]:
         """`post` with its images' quotes added (the words then say they came from an image);
-        as it was when its images hold none, or none was read."""
+        as it was when its images hold none, or none was read. True when an image's OCR was
+        deferred (`when="defer"`): the post is to be read again with `when="reserved"`."""
         refs = refs[: self.reader.config.max_images]
         if not refs:
-            return post
+            return post, False
+        deferred = False
         alts = [self.reader.alt_text(r.alt) for r in refs]
         admission = self.prefilter.admits(post.text, [a for a, _ in alts], author, source)
         texts: list[ImageText] = []
@@ -130,7 +138,9 @@ class WatchedImages:
                 if admission.admitted:  # remembered by hash: a copy without alt text is known
                     await self._remember_alt(ref, alt, post.id)
                 continue
-            got = await self._pixels(ref, post.id) if admission.admitted else None
+            got = await self._pixels(ref, post.id, when) if admission.admitted else None
+            if got is DEFERRED:
+                deferred, got = True, None
             if not admission.admitted:
                 self.counts["skipped:filter"] += 1
                 self.skipped += 1
@@ -138,7 +148,7 @@ class WatchedImages:
                 got = from_alt  # a description is all there is
             if got is not None:
                 texts.append(got)
-        return with_images(post, texts)
+        return with_images(post, texts), deferred
 
     async def _look(self, url: str, post_id: str) -> tuple[Any, str]:
         data = await self.images.fetch(url)
@@ -151,9 +161,10 @@ class WatchedImages:
         if img is not None and self.reader.known(image_hash, post_id) is None:
             await asyncio.to_thread(self.reader.remember, image_hash, "alt", alt, post_id)
 
-    async def _pixels(self, ref: ImageRef, post_id: str) -> ImageText | None:
+    async def _pixels(self, ref: ImageRef, post_id: str, when: When) -> ImageText | None:
         """The thumbnail hashed and looked up; else, within the OCR budget, the full-size image
-        read by OCR (remembered under the thumbnail's hash: the next copy is known)."""
+        read by OCR (remembered under the thumbnail's hash: the next copy is known), or
+        `DEFERRED` when that is for later."""
         img, image_hash = await self._look(ref.thumb or ref.url, post_id)
         if img is None:
             self.counts["refused"] += 1
@@ -165,7 +176,7 @@ class WatchedImages:
         if self.reader.ocr is None:
             self.counts["no text"] += 1
             return None
-        if not self.budget.take():
+        if when != "reserved" and not self.budget.take():
             self.counts["skipped:rate"] += 1
             log.info(
                 "image of %s not read: [images] watch_ocr_per_minute = %d spent in the last "
@@ -174,6 +185,9 @@ class WatchedImages:
                 self.budget.per_minute,
             )
             return None
+        if when == "defer":
+            self.counts["deferred"] += 1
+            return DEFERRED
         if ref.thumb and ref.url != ref.thumb:  # OCR wants every pixel; the hash did not
             data = await self.images.fetch(ref.url)
             full = await asyncio.to_thread(self.reader.open, data, post_id) if data else None
