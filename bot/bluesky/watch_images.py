@@ -128,6 +128,9 @@ class WatchedImages:
         if not refs:
             return post, False
         deferred = False
+        # One OCR slot of the budget per deferred post: taken at the flush for its first
+        # unknown image, used by the reading task for it; any other image takes its own.
+        slot = [when == "reserved"]
         alts = [self.reader.alt_text(r.alt) for r in refs]
         admission = self.prefilter.admits(post.text, [a for a, _ in alts], author, source)
         texts: list[ImageText] = []
@@ -138,7 +141,7 @@ class WatchedImages:
                 if admission.admitted:  # remembered by hash: a copy without alt text is known
                     await self._remember_alt(ref, alt, post.id)
                 continue
-            got = await self._pixels(ref, post.id, when) if admission.admitted else None
+            got = await self._pixels(ref, post.id, when, slot) if admission.admitted else None
             if got is DEFERRED:
                 deferred, got = True, None
             if not admission.admitted:
@@ -158,10 +161,13 @@ class WatchedImages:
 
     async def _remember_alt(self, ref: ImageRef, alt: str, post_id: str) -> None:
         img, image_hash = await self._look(ref.thumb or ref.url, post_id)
-        if img is not None and self.reader.known(image_hash, post_id) is None:
+        known = await asyncio.to_thread(self.reader.known, image_hash, post_id) if img else None
+        if img is not None and known is None:
             await asyncio.to_thread(self.reader.remember, image_hash, "alt", alt, post_id)
 
-    async def _pixels(self, ref: ImageRef, post_id: str, when: When) -> ImageText | None:
+    async def _pixels(
+        self, ref: ImageRef, post_id: str, when: When, slot: list[bool]
+    ) -> ImageText | None:
         """The thumbnail hashed and looked up; else, within the OCR budget, the full-size image
         read by OCR (remembered under the thumbnail's hash: the next copy is known), or
         `DEFERRED` when that is for later."""
@@ -176,7 +182,11 @@ class WatchedImages:
         if self.reader.ocr is None:
             self.counts["no text"] += 1
             return None
-        if when != "reserved" and not self.budget.take():
+        if when == "defer" and slot[0]:  # this post's slot is taken: read with the first
+            return DEFERRED
+        if slot[0]:
+            slot[0] = False  # the slot taken at the flush
+        elif not self.budget.take():
             self.counts["skipped:rate"] += 1
             log.info(
                 "image of %s not read: [images] watch_ocr_per_minute = %d spent in the last "
@@ -187,6 +197,7 @@ class WatchedImages:
             return None
         if when == "defer":
             self.counts["deferred"] += 1
+            slot[0] = True
             return DEFERRED
         if ref.thumb and ref.url != ref.thumb:  # OCR wants every pixel; the hash did not
             data = await self.images.fetch(ref.url)
