@@ -33,6 +33,7 @@ from bot.ports import CHANNEL, Publisher
 log = logging.getLogger(__name__)
 TRACKED = ("match", "review")
 GET_POSTS_MAX = 25  # app.bsky.feed.getPosts takes at most 25 URIs a call
+MAX_DEFERRED = 500  # stream posts waiting for their images to be read; more are not read
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,8 @@ class Watcher:
         images: WatchedImages | None = None,
     ) -> None:
         self.images = images  # watched posts' images, read within bounds (watch_images.py)
-        # Stream posts whose OCR was deferred (at most the OCR budget's worth: the budget was
-        # taken for each), read again by one task at a time, off the flush.
+        # Stream posts that passed the images' pre-filter, read (fetch, hash, OCR) and checked
+        # again by one task, off the flush; at most MAX_DEFERRED wait.
         self.deferred: deque[tuple[Incoming, str]] = deque()
         self._reading: asyncio.Task[None] | None = None
         self.labels = labels  # the labeler: a viral match earns its label
@@ -76,18 +77,28 @@ class Watcher:
         """Check the posts in one batch and start tracking those that match (or need review).
         A post seen before is not tracked twice; the bot's own posts are not checked. A post the
         pipeline cannot check is logged and left out; the others are checked all the same.
-        Images: read inline for a low-volume source; for the stream, an image that needs OCR
-        is left to the reading task (`deferred`), and the post checked on the rest now."""
+        Images: read inline for a low-volume source; for the stream, a post whose images pass
+        the pre-filter is checked on its words and alt text now, and again by the reading task
+        (`deferred`) once its images are read."""
         posts = [p for p in posts if not self.self_did or p.author_did != self.self_did]
         if not posts:
             return []
         when = when or ("now" if source.startswith(LOW_VOLUME) else "defer")
-        checked = []
+        checked, dropped = [], 0
         for p in posts:
             post, deferred = await self._with_images(p, source, when)
             checked.append(post)
-            if deferred:
+            if deferred and len(self.deferred) < MAX_DEFERRED:
                 self.deferred.append((p, source))
+            elif deferred:
+                dropped += 1
+        if dropped:
+            log.warning(
+                "%s: %d post(s) checked without their images read: %d already wait for theirs",
+                source,
+                dropped,
+                MAX_DEFERRED,
+            )
         if self.deferred and (self._reading is None or self._reading.done()):
             self._reading = asyncio.create_task(self._read_deferred(), name="watch-images")
         if self.images is not None and (skipped := self.images.take_skipped()):
@@ -122,12 +133,12 @@ class Watcher:
         while self.deferred:
             incoming, source = self.deferred.popleft()
             try:
-                await self.consider([incoming], source, "reserved")
+                await self.consider([incoming], source, "now")
             except Exception as exc:  # the next one is read all the same
                 log.warning("%s: %s not checked with its images: %s", source, incoming.uri, exc)
 
     async def idle(self) -> None:
-        """Wait until the deferred images are read (a test's, or a flush's at the end)."""
+        """Wait until the deferred posts are read (a test's, or a benchmark's)."""
         while self._reading is not None and not self._reading.done():
             await asyncio.shield(self._reading)
 

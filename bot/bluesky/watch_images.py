@@ -9,6 +9,10 @@ through the same reader (bot/images/reader.py) and the same pipeline as a mentio
 3. OCR (of the full-size image) only when no copy was read before, and at most
    `[images] watch_ocr_per_minute` images a minute (`OcrBudget`).
 
+For the stream (`when="defer"`) steps 2 and 3 are left to the `Watcher`'s reading task: the
+flush checks the post on its words and alt text at once and never waits for a fetch, a hash or
+Tesseract; the task checks it again with its images' words.
+
 An image refused (too big, corrupt, a bomb) or skipped (over the OCR rate) is logged once, with
 the post; images left unread by the pre-filter are counted (`skipped`) and summed up in one line
 per batch by the watcher. A streamed record names its image blobs by CID: the URLs are the
@@ -29,12 +33,11 @@ from bot.images.card import with_images
 from bot.images.watching import OcrBudget, Prefilter
 
 log = logging.getLogger(__name__)
-# When OCR runs: "now" (within the budget: the searches and a viral recheck, low volume);
-# "defer" (the stream's flush: the budget is taken, and the OCR left to `Watcher`'s reading
-# task, so that the flush never waits seconds for Tesseract); "reserved" (that task: the budget
-# was taken when it was deferred).
-When = Literal["now", "defer", "reserved"]
-DEFERRED = ImageText("ocr", "", "", "", "none")  # OCR left for later (no text yet)
+# When the pixels are read: "now" (the searches and a viral recheck, low volume; and the
+# `Watcher`'s reading task), or "defer" (the stream's flush: alt text only, and a post that
+# passes the pre-filter is left to the reading task, so that the flush never waits for a fetch,
+# a hash or Tesseract).
+When = Literal["now", "defer"]
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,8 @@ def record_refs(did: str, record: Any, cdn_url: str) -> tuple[ImageRef, ...]:
 
 class WatchedImages:
     """Reads the images of watched posts within the bounds above. `counts` says what became of
-    every image: "alt", "seen", "ocr", "skipped:filter", "skipped:rate", "refused", "no text"."""
+    every image: "alt", "seen", "ocr", "skipped:filter", "skipped:rate", "refused", "no text";
+    and "deferred": stream posts left to the reading task."""
 
     def __init__(
         self,
@@ -123,35 +127,35 @@ class WatchedImages:
     ) -> tuple[Post, bool]:
         """`post` with its images' quotes added (the words then say they came from an image);
         as it was when its images hold none, or none was read. True when an image's OCR was
-        deferred (`when="defer"`): the post is to be read again with `when="reserved"`."""
+        deferred (`when="defer"`): the post is to be read again with `when="now"`."""
         refs = refs[: self.reader.config.max_images]
         if not refs:
             return post, False
-        deferred = False
-        # One OCR slot of the budget per deferred post: taken at the flush for its first
-        # unknown image, used by the reading task for it; any other image takes its own.
-        slot = [when == "reserved"]
         alts = [self.reader.alt_text(r.alt) for r in refs]
         admission = self.prefilter.admits(post.text, [a for a, _ in alts], author, source)
+        defer = admission.admitted and when == "defer"  # the reading task reads it all later
         texts: list[ImageText] = []
         for ref, (alt, from_alt) in zip(refs, alts, strict=True):
             if from_alt is not None and self.reader.transcribes(alt):
-                self.counts["alt"] += 1
                 texts.append(from_alt)
-                if admission.admitted:  # remembered by hash: a copy without alt text is known
+                if not defer:
+                    self.counts["alt"] += 1
+                if admission.admitted and not defer:  # by hash: a copy without alt is known
                     await self._remember_alt(ref, alt, post.id)
                 continue
-            got = await self._pixels(ref, post.id, when, slot) if admission.admitted else None
-            if got is DEFERRED:
-                deferred, got = True, None
+            got = None
             if not admission.admitted:
                 self.counts["skipped:filter"] += 1
                 self.skipped += 1
+            elif not defer:
+                got = await self._pixels(ref, post.id)
             if (got is None or not got.quote) and from_alt is not None:
                 got = from_alt  # a description is all there is
             if got is not None:
                 texts.append(got)
-        return with_images(post, texts), deferred
+        if defer:
+            self.counts["deferred"] += 1  # posts
+        return with_images(post, texts), defer
 
     async def _look(self, url: str, post_id: str) -> tuple[Any, str]:
         data = await self.images.fetch(url)
@@ -165,12 +169,9 @@ class WatchedImages:
         if img is not None and known is None:
             await asyncio.to_thread(self.reader.remember, image_hash, "alt", alt, post_id)
 
-    async def _pixels(
-        self, ref: ImageRef, post_id: str, when: When, slot: list[bool]
-    ) -> ImageText | None:
+    async def _pixels(self, ref: ImageRef, post_id: str) -> ImageText | None:
         """The thumbnail hashed and looked up; else, within the OCR budget, the full-size image
-        read by OCR (remembered under the thumbnail's hash: the next copy is known), or
-        `DEFERRED` when that is for later."""
+        read by OCR (remembered under the thumbnail's hash: the next copy is known)."""
         img, image_hash = await self._look(ref.thumb or ref.url, post_id)
         if img is None:
             self.counts["refused"] += 1
@@ -182,11 +183,7 @@ class WatchedImages:
         if self.reader.ocr is None:
             self.counts["no text"] += 1
             return None
-        if when == "defer" and slot[0]:  # this post's slot is taken: read with the first
-            return DEFERRED
-        if slot[0]:
-            slot[0] = False  # the slot taken at the flush
-        elif not self.budget.take():
+        if not self.budget.take():
             self.counts["skipped:rate"] += 1
             log.info(
                 "image of %s not read: [images] watch_ocr_per_minute = %d spent in the last "
@@ -195,10 +192,6 @@ class WatchedImages:
                 self.budget.per_minute,
             )
             return None
-        if when == "defer":
-            self.counts["deferred"] += 1
-            slot[0] = True
-            return DEFERRED
         if ref.thumb and ref.url != ref.thumb:  # OCR wants every pixel; the hash did not
             data = await self.images.fetch(ref.url)
             full = await asyncio.to_thread(self.reader.open, data, post_id) if data else None
