@@ -4,7 +4,7 @@ already read only when the post passes a cheap pre-filter (`Prefilter`); and OCR
 paths is rationed to `[images] watch_ocr_per_minute` images (`OcrBudget`). The firehose brings
 hundreds of posts a second: without these bounds it would make the bot OCR the network.
 
-Hashing is not free either: 77-84 ms of CPU per image (decoding, straightening, trimming, the
+Hashing is not free either: about 75 ms of CPU per image (decoding, straightening, trimming, the
 pHash; benchmarks/watch_images.py), so it is behind the pre-filter too, not run on every image of
 the stream. No I/O here."""
 
