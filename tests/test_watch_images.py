@@ -284,3 +284,24 @@ async def test_a_hostile_image_on_the_watcher_path_is_refused_and_the_batch_goes
     assert f"image of {corrupt} refused: not a readable image" in caplog.text
     assert "404" in caplog.text
     assert caplog.text.count(bombed) == 1  # once
+
+
+async def test_stream_posts_waiting_for_their_images_are_bounded(
+    checker: Checker,
+    cdn: Cdn,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import bot.bluesky.watch as watch
+
+    monkeypatch.setattr(watch, "MAX_DEFERRED", 2)
+    caplog.set_level(logging.INFO)
+    async for r in rig(checker, cdn, tmp_path, watch_ocr_per_minute=0):
+        for i in range(3):
+            r.arrive(CAPTION, f"bafkreiwait{i}", CARD.read_bytes())
+        await r.tracked()
+        assert r.watched.counts["deferred"] == 3
+        assert "firehose: 1 post(s) checked without their images read: 2 already" in caplog.text
+        assert sum(r.cdn.asked.values()) == 2  # the third was never fetched
+        assert r.ocr.calls == 0 and r.watched.counts["skipped:rate"] == 2  # 0 a minute: none
