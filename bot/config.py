@@ -221,6 +221,11 @@ class ImagesConfig:
     ocr_timeout_seconds: float = 30.0
     bluesky_source: str = "cdn"  # "cdn": the AppView's image URL, then the PDS; "pds": only
     hash_distance: int = 56  # bits of the 256-bit pHash within which an image is a copy
+    # The watchers (searches, firehose, Jetstream): alt text always; pixels only for posts that
+    # pass the pre-filter (bot/images/watching.py); OCR at most this many images a minute.
+    watch_ocr_per_minute: int = 6
+    watch_authors: tuple[str, ...] = ()  # DIDs whose images are always read when watched
+    cdn_url: str = "https://cdn.bsky.app"  # where a streamed post's images are fetched from
 
 
 @dataclass(frozen=True)

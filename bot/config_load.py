@@ -249,6 +249,16 @@ def _check_images(path: Path, images: ImagesConfig) -> None:
     for key in ("max_images", "max_bytes", "max_pixels", "max_alt_chars"):
         if getattr(images, key) < 1:
             raise ConfigError(f"{path}: [images] {key} = {getattr(images, key)}: expected >= 1")
+    if images.watch_ocr_per_minute < 0:
+        raise ConfigError(
+            f"{path}: [images] watch_ocr_per_minute = {images.watch_ocr_per_minute}: "
+            "expected >= 0 (0: no OCR for watched posts)"
+        )
+    if not images.cdn_url.startswith(("https://", "http://")):
+        raise ConfigError(f"{path}: [images] cdn_url = {images.cdn_url!r}: expected an http(s) URL")
+    for did in images.watch_authors:
+        if not did.startswith("did:"):
+            raise ConfigError(f"{path}: [images] watch_authors: {did!r} is not a DID")
 
 
 def _check_bluesky(path: Path, bluesky: BlueskyConfig) -> None:

@@ -71,6 +71,12 @@ def test_relative_paths_follow_the_file(tmp_path: Path) -> None:
             "[schedule]\nprune_seconds = 0\n",
             "[schedule] prune_seconds = 0.0: expected a number > 0",
         ),
+        (
+            "[images]\nwatch_ocr_per_minute = -1\n",
+            "[images] watch_ocr_per_minute = -1: expected >= 0",
+        ),
+        ('[images]\nwatch_authors = ["alice.bsky.social"]\n', "'alice.bsky.social' is not a DID"),
+        ('[images]\ncdn_url = "ftp://x"\n', "[images] cdn_url = 'ftp://x': expected an http(s)"),
     ],
 )
 def test_bad_config_names_file_key_and_value(tmp_path: Path, text: str, message: str) -> None:

@@ -25,6 +25,7 @@ from bot.bluesky.publish import BlueskyPorts
 from bot.bluesky.replies import ThreadSender
 from bot.bluesky.store import BlueskyStore
 from bot.bluesky.watch import Watcher
+from bot.bluesky.watch_images import WatchedImages
 from bot.config import BlueskyConfig, LimitsConfig
 from bot.database import Database
 from bot.images.reader import ImageReader
@@ -107,6 +108,7 @@ class BlueskyBot:
             publisher=self.publisher,
             self_did=self.did,
             labels=self.labels,
+            images=WatchedImages(self.images, lambda: self.checker.corpus) if self.images else None,
         )
         self.mention_stream = MentionStream(self.mentions)
         self.ports = BlueskyPorts(
@@ -132,6 +134,9 @@ class BlueskyBot:
         return FirehoseWatcher(self.watcher, mentions=mentions, watching=cfg.firehose)
 
     async def close(self) -> None:
+        watcher: Watcher | None = getattr(self, "watcher", None)  # None: never started
+        if watcher is not None:
+            await watcher.stop_reading()  # images deferred by the stream's last flush
         await self.client.request.close()
         if self.images is not None:
             await self.images.close()

@@ -29,6 +29,7 @@ from atproto_firehose import AsyncFirehoseSubscribeReposClient, parse_subscribe_
 from bot.bluesky.mention_stream import MentionStream
 from bot.bluesky.records import POST, parse_time, web_url
 from bot.bluesky.watch import Incoming, Watcher
+from bot.bluesky.watch_images import record_refs
 from bot.domain import Post
 
 log = logging.getLogger(__name__)
@@ -133,7 +134,13 @@ class FirehoseWatcher:
         if self.mentions is not None:
             self.mentions.offer(uri, did, record)
         if self.watching:
-            self.buffer(Incoming(uri, cid, _post(uri, did, record), did))
+            images = self.watcher.images
+            refs = (
+                record_refs(did, record, images.reader.config.cdn_url)
+                if images is not None and record.embed is not None
+                else ()
+            )
+            self.buffer(Incoming(uri, cid, _post(uri, did, record), did, refs))
 
     async def _on_error(self, exc: BaseException) -> None:
         log.error("firehose: a message could not be handled: %s", exc)

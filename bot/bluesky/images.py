@@ -37,7 +37,7 @@ def blob_url(pds_url: str, url: str) -> str | None:
 def image_refs(view: Any, depth: int = 0) -> list[tuple[str, str]]:
     """(fullsize url, alt) of every image a post view shows: its own, then the quoted post's."""
     refs: list[tuple[str, str]] = []
-    for embed in _embeds(view, depth):
+    for embed in embed_views(view, depth):
         for image in getattr(embed, "images", None) or []:
             url = getattr(image, "fullsize", None) or getattr(image, "thumb", None)
             if isinstance(url, str) and url.startswith(("http://", "https://")):
@@ -45,7 +45,7 @@ def image_refs(view: Any, depth: int = 0) -> list[tuple[str, str]]:
     return refs
 
 
-def _embeds(view: Any, depth: int) -> list[Any]:
+def embed_views(view: Any, depth: int) -> list[Any]:
     """The embed views of a post view (`embed`) or of a quoted record view (`embeds`): an
     images view as it is; a recordWithMedia view's media, then its record; a record view's
     quoted post (only one level down: a quote of a quote is not followed)."""
@@ -62,7 +62,7 @@ def _embeds(view: Any, depth: int) -> list[Any]:
         quoted = getattr(embed, "record", None)
         quoted = getattr(quoted, "record", quoted)  # recordWithMedia: record.record
         if quoted is not None and depth == 0 and hasattr(quoted, "embeds"):
-            out += _embeds(quoted, depth + 1)
+            out += embed_views(quoted, depth + 1)
     return out
 
 

@@ -7,8 +7,10 @@ a mention does."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,8 +22,10 @@ from atproto import AsyncClient
 from bot.bluesky.calls import Calls, Clock
 from bot.bluesky.records import to_post
 from bot.bluesky.store import BlueskyStore
+from bot.bluesky.watch_images import ImageRef, WatchedImages, When, view_refs
 from bot.config import BlueskyConfig
 from bot.domain import CheckFailure, CheckResult, Post
+from bot.images.watching import LOW_VOLUME
 from bot.labels import Labelling
 from bot.pipeline import Checks, check_each
 from bot.ports import CHANNEL, Publisher
@@ -29,6 +33,7 @@ from bot.ports import CHANNEL, Publisher
 log = logging.getLogger(__name__)
 TRACKED = ("match", "review")
 GET_POSTS_MAX = 25  # app.bsky.feed.getPosts takes at most 25 URIs a call
+MAX_DEFERRED = 500  # stream posts waiting for their images to be read; more are not read
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,7 @@ class Incoming:
     cid: str
     post: Post
     author_did: str = ""
+    images: tuple[ImageRef, ...] = ()  # read when the watcher has images (watch_images.py)
 
 
 class Watcher:
@@ -53,20 +59,56 @@ class Watcher:
         publisher: Publisher | None = None,
         self_did: str = "",
         labels: Labelling | None = None,
+        images: WatchedImages | None = None,
     ) -> None:
+        self.images = images  # watched posts' images, read within bounds (watch_images.py)
+        # Stream posts that passed the images' pre-filter, read (fetch, hash, OCR) and checked
+        # again by one task, off the flush; at most MAX_DEFERRED wait.
+        self.deferred: deque[tuple[Incoming, str]] = deque()
+        self._reading: asyncio.Task[None] | None = None
         self.labels = labels  # the labeler: a viral match earns its label
         self.client, self.checker, self.store, self.calls = client, checker, store, calls
         self.config, self.clock, self.publisher = config, clock, publisher
         self.self_did = self_did  # the bot's own posts quote the corpus: never tracked
 
-    async def consider(self, posts: Sequence[Incoming], source: str) -> list[CheckResult]:
+    async def consider(
+        self, posts: Sequence[Incoming], source: str, when: When | None = None
+    ) -> list[CheckResult]:
         """Check the posts in one batch and start tracking those that match (or need review).
         A post seen before is not tracked twice; the bot's own posts are not checked. A post the
-        pipeline cannot check is logged and left out; the others are checked all the same."""
+        pipeline cannot check is logged and left out; the others are checked all the same.
+        Images: read inline for a low-volume source; for the stream, a post whose images pass
+        the pre-filter is checked on its words and alt text now, and again by the reading task
+        (`deferred`) once its images are read."""
         posts = [p for p in posts if not self.self_did or p.author_did != self.self_did]
         if not posts:
             return []
-        outcomes = await asyncio.to_thread(check_each, self.checker, [p.post for p in posts])
+        when = when or ("now" if source.startswith(LOW_VOLUME) else "defer")
+        checked, dropped = [], 0
+        for p in posts:
+            post, deferred = await self._with_images(p, source, when)
+            checked.append(post)
+            if deferred and len(self.deferred) < MAX_DEFERRED:
+                self.deferred.append((p, source))
+            elif deferred:
+                dropped += 1
+        if dropped:
+            log.warning(
+                "%s: %d post(s) checked without their images read: %d already wait for theirs",
+                source,
+                dropped,
+                MAX_DEFERRED,
+            )
+        if self.deferred and (self._reading is None or self._reading.done()):
+            self._reading = asyncio.create_task(self._read_deferred(), name="watch-images")
+        if self.images is not None and (skipped := self.images.take_skipped()):
+            log.info(
+                "%s: %d image(s) not fetched: their posts name no speaker, theme or event, and "
+                "are not by a watched author ([images] pre-filter; alt text read)",
+                source,
+                skipped,
+            )
+        outcomes = await asyncio.to_thread(check_each, self.checker, checked)
         results: list[CheckResult] = []
         for incoming, result in zip(posts, outcomes, strict=True):
             if isinstance(result, CheckFailure):
@@ -85,6 +127,53 @@ class Watcher:
                 if fresh:
                     log.info("watching %s (%s, %s)", incoming.uri, result.verdict, source)
         return results
+
+    async def _read_deferred(self) -> None:
+        """The deferred posts read again, OCR and all, and checked (tracked if they match)."""
+        while self.deferred:
+            incoming, source = self.deferred.popleft()
+            try:
+                await self.consider([incoming], source, "now")
+            except Exception as exc:  # the next one is read all the same
+                log.warning("%s: %s not checked with its images: %s", source, incoming.uri, exc)
+
+    async def idle(self) -> None:
+        """Wait until the deferred posts are read (a test's, or a benchmark's)."""
+        while self._reading is not None and not self._reading.done():
+            await asyncio.shield(self._reading)
+
+    async def stop_reading(self) -> int:
+        """Stop the reading task; the number of posts left unread (logged)."""
+        left = len(self.deferred)
+        if self._reading is not None:
+            self._reading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reading
+        if left:
+            log.warning("watching: %d post(s) left without their images read (stopping)", left)
+        self.deferred.clear()
+        return left
+
+    async def _with_images(self, incoming: Incoming, source: str, when: When) -> tuple[Post, bool]:
+        """The post with its images' words (alt text, a known copy, OCR: within the bounds of
+        `WatchedImages`); as it was when there are none; True when its OCR was deferred. An
+        image that cannot be read is logged and left out: the post is still checked on its
+        own words."""
+        if self.images is None or not incoming.images:
+            return incoming.post, False
+        try:
+            return await self.images.post_with_images(
+                incoming.post, incoming.images, incoming.author_did, source, when
+            )
+        except Exception as exc:  # a hostile image must not cost the batch its other posts
+            log.warning(
+                "%s: the images of %s could not be read (%s: %s); checked on its words",
+                source,
+                incoming.uri,
+                type(exc).__name__,
+                str(exc)[:200],
+            )
+            return incoming.post, False
 
     async def search_once(self) -> int:
         """Run every configured search once; the number of posts checked. Each query keeps its
@@ -106,7 +195,8 @@ class Watcher:
             )
             views = list(got.posts)
             await self.consider(
-                [Incoming(v.uri, v.cid, to_post(v), v.author.did) for v in views], name
+                [Incoming(v.uri, v.cid, to_post(v), v.author.did, view_refs(v)) for v in views],
+                name,
             )
             for v in views:
                 await self._engagement(v)
@@ -139,7 +229,9 @@ class Watcher:
             return 0
         if not await self.store.awaiting_handover(view.uri):
             return 0  # not tracked, or handed over before
-        result = (await asyncio.to_thread(self.checker.check_many, [to_post(view)]))[0]
+        incoming = Incoming(view.uri, view.cid, to_post(view), view.author.did, view_refs(view))
+        post, _ = await self._with_images(incoming, "viral", "now")  # as when it was tracked
+        result = (await asyncio.to_thread(self.checker.check_many, [post]))[0]
         log.info("%s went viral (%d likes, %d reposts): handing over", view.uri, likes, reposts)
         if self.publisher is not None and result.verdict in TRACKED:
             await self.publisher.hand_over(result, CHANNEL)

@@ -18,7 +18,7 @@ from PIL import Image
 
 from bot.config import ImagesConfig
 from bot.database import Database
-from bot.domain import ImageText
+from bot.domain import ImageSource, ImageText
 from bot.images.card import split_text
 from bot.images.decode import ImageRefused, open_image, perceptual_hash
 from bot.images.seen import SeenImages
@@ -73,35 +73,65 @@ class ImageReader:
         return got
 
     def _read(self, image: ImageInput, post_id: str) -> ImageText | None:
-        alt = clean_text(image.alt or "")[: self.config.max_alt_chars]
-        from_alt = split_text(alt, "alt") if alt.strip() else None
-        img = self._open(image.data, post_id)
-        image_hash = perceptual_hash(img) if img is not None else ""
-        if from_alt is not None and from_alt.quote and _transcribes(alt):
-            if image_hash and self.seen is not None:
-                self.seen.add(image_hash, "alt", alt, post_id)
+        alt, from_alt = self.alt_text(image.alt)
+        img, image_hash = self.look(image.data, post_id)
+        if from_alt is not None and _transcribes(alt):
+            if image_hash:
+                self.remember(image_hash, "alt", alt, post_id)
             return split_text(alt, "alt", image_hash)
         got = self._read_pixels(img, image_hash, post_id)
-        if (got is None or not got.quote) and from_alt is not None and from_alt.quote:
+        if (got is None or not got.quote) and from_alt is not None:
             return split_text(alt, "alt", image_hash)  # a description is all there is
         return got
 
-    def _read_pixels(
-        self, img: Image.Image | None, image_hash: str, post_id: str
-    ) -> ImageText | None:
-        """A copy already read, else OCR."""
-        if img is None:
-            return None
+    # The steps of `read`, for the watchers (bot/bluesky/watch_images.py), which fetch the
+    # pixels only when a post passes their pre-filter and ration OCR.
+
+    def alt_text(self, alt: str) -> tuple[str, ImageText | None]:
+        """The alt text cleaned and capped, and its split when it holds a quote (else None)."""
+        cleaned = clean_text(alt or "")[: self.config.max_alt_chars]
+        got = split_text(cleaned, "alt") if cleaned.strip() else None
+        return cleaned, got if got is not None and got.quote else None
+
+    @staticmethod
+    def transcribes(alt: str) -> bool:
+        """The alt text transcribes a quote card (it stands in for OCR)."""
+        return _transcribes(alt)
+
+    def look(self, data: bytes | None, post_id: str) -> tuple[Image.Image | None, str]:
+        """The image opened within bounds and its perceptual hash; (None, "") when refused
+        (logged once, here)."""
+        img = self.open(data, post_id)
+        return img, perceptual_hash(img) if img is not None else ""
+
+    def open(self, data: bytes | None, post_id: str) -> Image.Image | None:
+        """The image opened within bounds (no hash); None when refused (logged once, here)."""
+        return self._open(data, post_id)
+
+    def remember(self, image_hash: str, source: str, text: str, post_id: str) -> None:
         if self.seen is not None:
-            near = self.seen.near(image_hash, self.config.hash_distance)
-            if near is not None:
-                log.info(
-                    "image of %s: a copy of one read for %s (%d bits apart): no OCR",
-                    post_id[:120],
-                    near.post_id[:120],
-                    near.distance,
-                )
-                return split_text(near.text, "seen", image_hash)
+            self.seen.add(image_hash, source, text, post_id)
+
+    def known(self, image_hash: str, post_id: str) -> ImageText | None:
+        """The text of a copy already read (within `hash_distance` bits), without OCR."""
+        if self.seen is None or not image_hash:
+            return None
+        near = self.seen.near(image_hash, self.config.hash_distance)
+        if near is None:
+            return None
+        if post_id and near.post_id == post_id[:300]:  # this post's own image, read before
+            source: ImageSource = "alt" if near.source == "alt" else "ocr"
+            return split_text(near.text, source, image_hash)
+        log.info(
+            "image of %s: a copy of one read for %s (%d bits apart): no OCR",
+            post_id[:120],
+            near.post_id[:120],
+            near.distance,
+        )
+        return split_text(near.text, "seen", image_hash)
+
+    def ocr_text(self, img: Image.Image, image_hash: str, post_id: str) -> ImageText | None:
+        """OCR, remembered under `image_hash`; None when there is no OCR or it failed."""
         if self.ocr is None:
             return None
         try:
@@ -109,9 +139,16 @@ class ImageReader:
         except Exception as exc:  # OCR is best effort: the post is still checked
             log.warning("image of %s: OCR failed (%s: %s)", post_id[:120], type(exc).__name__, exc)
             return None
-        if self.seen is not None:
-            self.seen.add(image_hash, "ocr", text, post_id)
+        self.remember(image_hash, "ocr", text, post_id)
         return split_text(text, "ocr", image_hash)
+
+    def _read_pixels(
+        self, img: Image.Image | None, image_hash: str, post_id: str
+    ) -> ImageText | None:
+        """A copy already read, else OCR."""
+        if img is None:
+            return None
+        return self.known(image_hash, post_id) or self.ocr_text(img, image_hash, post_id)
 
     def read_all(self, images: Sequence[ImageInput], post_id: str = "") -> list[ImageText]:
         out = []
