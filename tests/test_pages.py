@@ -7,15 +7,17 @@ import dataclasses
 import json
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
+import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pages_support import COPY_ID, SEED_ID, SEED_URL, seeded_store
 
 from bot.config import PagesConfig
-from bot.domain import Discrepancy, MatchInfo, Post, Source
+from bot.domain import FIELDS, Discrepancy, MatchInfo, Post, Source
 from bot.pages.diff import post_wording, word_diff
 from bot.pages.record import PageCheck, page_id
 from bot.pages.render import render_atom, render_check, render_index
@@ -254,3 +256,20 @@ def test_index_is_newest_first_and_paginated(checker: Checker, tmp_path: Path) -
         f"{CFG.base_url}/checks/{page_id(COPY_ID)}.html",
         f"{CFG.base_url}/checks/{page_id(SEED_ID)}.html",
     ] == ids
+
+
+def test_every_field_has_its_plain_words_on_the_page(checker: Checker) -> None:
+    """Each kind of change a check can name is worded on its page (a field without words once
+    made the page export raise, so a `contradicted` match stopped `factbot run`), with the
+    speaker's own pronoun."""
+    check = _check("The open era at Meta is over.")
+    match = dataclasses.replace(check.match, speaker="Ada Lovelace", pronoun="she")
+    changes = tuple(Discrepancy(f, f"claimed {f}", f"verified {f}") for f in FIELDS)
+    check = dataclasses.replace(check, match=match, discrepancies=changes)
+    html = render_check(check, [check], checker.corpus, CFG)
+    assert not parse(html).errors
+    text = " ".join(unescape(regex.sub(r"<[^>]*>", " ", html)).split())
+    for field in FIELDS:
+        assert f"claimed {field}" in text or f"verified {field}" in text, field
+    assert "says the opposite of what Ada Lovelace said" in text
+    assert "on that date she was verified speaker_role" in text

@@ -108,11 +108,14 @@ def change_words(d: Discrepancy, match: MatchInfo) -> Change:
         "date": f"The post dates it “{claimed}”; it was said on {human_date(match.date)}.",
         "speaker": f"The post gives it to {claimed}; these are {verified or match.speaker}'s "
         "words.",
-        "speaker_role": f"The post calls {match.speaker} “{claimed}”; on that date he was "
+        "speaker_role": f"The post calls {match.speaker} “{claimed}”; on that date "
+        f"{match.pronoun} {'were' if match.pronoun == 'they' else 'was'} "
         f"{verified or match.speaker_role}.",
         "omitted": f"The post leaves out the verified sentence that follows: “{verified}”",
         "unsupported": f"No verified source contains this sentence of the post: “{claimed}”",
         "reworded": f"The post rewords “{verified}” as “{claimed}”",
+        "contradicted": f"The post says the opposite of what {match.speaker} said: “{claimed}”, "
+        f"where the verified words are “{verified}”",
     }[d.field]
     return Change(d.field, words)
 
