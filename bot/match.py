@@ -226,16 +226,23 @@ class Matcher:
 
 
 def decide(
-    matches: Sequence[SegmentMatch], prose_words: int, attributed: bool, cfg: MatchConfig
+    matches: Sequence[SegmentMatch],
+    prose_words: int,
+    attributed: bool,
+    cfg: MatchConfig,
+    lang: str | None = None,
 ) -> Decision:
-    """The verdict from the best verified alignment. Short posts never publish on their own:
-    a match on fewer than `short_text_words` words of prose goes to review.
+    """The verdict from the best verified alignment, against the `match` and `review`
+    thresholds of the post's language `lang` (`[match.lang.xx]`, else `[match]`'s). Short
+    posts never publish on their own: a match on fewer than `short_text_words` words of prose
+    goes to review.
 
     A post that names no speaker of the corpus is someone's own opinion unless it repeats a
     verified sentence closely: it needs `unattributed` to count at all.
 
     The alignment that names the source is the best one among the sentences the post presents
     as quotes, when any of them reaches `support`: the quote is the claim being checked."""
+    cfg = cfg.for_language(lang)
     candidates = [m.verified for m in matches if not explained_by_circulating(m, cfg)]
     if not candidates:
         return Decision("no_match", 0.0, None)

@@ -169,7 +169,7 @@ class Checker:
     ) -> CheckResult:
         cfg = self.config
         attributed = self.names_a_speaker(normalised)
-        decision = decide(matches, prose_words(normalised), attributed, cfg.match)
+        decision = decide(matches, prose_words(normalised), attributed, cfg.match, normalised.lang)
         if decision.best is None:
             # On a post with no verified match, only sentences close to a known invented quote
             # are named: anything else is simply outside what the corpus covers.

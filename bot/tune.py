@@ -45,6 +45,7 @@ class Sample:
     long_enough: bool
     expected: str
     source: str  # "labels" or "reviews"
+    lang: str | None = None  # as the pipeline detects it: whose thresholds apply (none: reviews)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ def samples_from_results(
                 and not (result.match is not None and result.match.disputed),
                 expected=item.verdict,
                 source="labels",
+                lang=post.lang,
             )
         )
     return out
