@@ -219,7 +219,7 @@ def _exit_before_start(signum: int, frame: object) -> None:
 def cmd_tune(args: argparse.Namespace, config: Config) -> int:
     """Run the labelled posts once, sweep the thresholds, print the table (globally and per
     language), write the plot."""
-    from bot import tune, tune_lang
+    from bot import tune
     from bot.evaluate import load_labelled
 
     items = []
@@ -260,8 +260,8 @@ def cmd_tune(args: argparse.Namespace, config: Config) -> int:
             f"review = {suggestion.review}   (set them under [match] in config.toml)"
         )
     low, high = config.tune.min_language_matches, config.tune.min_language_negatives
-    per_language = tune_lang.by_language(samples, config.match, target, low, high)
-    print(tune_lang.report(per_language, low, high))
+    per_language = tune.by_language(samples, config.match, target, low, high)
+    print(tune.report(per_language, low, high))
     print(f"plot written to {plot}")
     return 0
 
