@@ -310,12 +310,15 @@ def by_language(
 def suggest_language(points: Sequence[Point], target_precision: float) -> Suggestion:
     """`match` in the middle of the thresholds that keep `target_precision` (from there on, as
     `bot.tune.suggest` reads it) with the best recall among them; `review` at their lowest end,
-    or lower where the global rule needs it to flag every labelled positive."""
+    or lower where the global rule needs it to flag every labelled positive. None where the
+    target precision holds only above every labelled match (nothing would publish)."""
     lowest = suggest(points, target_precision)
     if lowest.match is None:
         return lowest
     kept = [p for p in points if p.threshold >= lowest.match]
     best = max(p.match_recall for p in kept)
+    if best == 0:  # the target is only "reached" where nothing publishes
+        return Suggestion(None, None, target_precision)
     plateau = [p.threshold for p in kept if p.match_recall == best]
     middle = (min(plateau) + max(plateau)) / 2
     match = min(GRID, key=lambda t: (abs(t - middle), t))
@@ -345,7 +348,10 @@ def report(tunings: Sequence[LanguageTuning], min_matches: int, min_negatives: i
         lines.append(table(t.points, t.current))
         s = t.suggestion
         if s.match is None:
-            lines.append(f"no threshold reaches precision {s.target_precision} in {t.lang}")
+            lines.append(
+                f"no threshold reaches precision {s.target_precision} in {t.lang} and publishes "
+                "any of its labelled matches: [match] applies"
+            )
         else:
             lines.append(
                 f"suggested for precision >= {s.target_precision}:\n"
