@@ -6,10 +6,13 @@ model's cosines are noise), then raised by lexical evidence — the share of the
 sentence's content words that the post repeats — but never lowered by its absence, since a
 translation shares no words with its source.
 
-A sentence that opens with a short attribution ("Yann LeCun: …", "LeCun en VivaTech: …") is
-also embedded without it, and the better of the two counts: the name is no part of what he
-said, and in a translation, where no word is shared to raise the score, it took 0.15–0.25 off
-the multilingual model's cosine (BENCHMARKS.md "Other languages").
+In a post that is not in English, a sentence that opens with a short attribution ("Yann
+LeCun: …", "LeCun en VivaTech: …") is also embedded without it, and the better of the two
+counts: the name is no part of what he said, and in a translation, where no word is shared to
+raise the score, it took 0.15–0.25 off the multilingual model's cosine (BENCHMARKS.md "Other
+languages"). English posts are left as they were: MiniLM and the shared words already carry
+them, and there the higher scores reached the contradiction rules with a clause they misread
+(samples/feed.jsonl feed-16).
 
 The `match` and `review` thresholds are those of the post's language when `[match.lang.xx]`
 sets them (`MatchConfig.for_language`), else `[match]`'s."""
@@ -39,6 +42,11 @@ CANDIDATES = 64
 _ATTRIBUTION = regex.compile(r"(?P<head>[^:\n]{1,60}?)(?<!\d)\s*:\s*(?P<body>\D.*)", regex.S)
 _HEAD_WORDS = 6
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
+
+
+def _translated(lang: str | None) -> bool:
+    """A post in a known language other than English (as `_combined` reads it)."""
+    return lang not in (None, "en")
 
 
 def variants(text: str) -> tuple[str, ...]:
@@ -90,15 +98,15 @@ class Matcher:
         self.circulating_rows = np.flatnonzero(is_circ)
 
     def align_many(self, posts: Sequence[NormalisedPost]) -> list[tuple[SegmentMatch, ...]]:
-        """Align every segment of every post; all segments (and their `variants`) are embedded
-        in one batch per model."""
+        """Align every segment of every post; all segments (and, in a post not in English,
+        their `variants`) are embedded in one batch per model."""
         queries = [(p, s) for p in posts for s in p.segments]
         if not queries:
             return [() for _ in posts]
         texts: list[str] = []
         rows_of: list[list[int]] = []  # per segment, its variants' rows in `texts`
-        for _, segment in queries:
-            found = variants(segment.text)
+        for post, segment in queries:
+            found = variants(segment.text) if _translated(post.lang) else (segment.text,)
             rows_of.append(list(range(len(texts), len(texts) + len(found))))
             texts += [folded(t) for t in found]
         vectors = {name: e.encode(texts) for name, e in self.embedders.items()}

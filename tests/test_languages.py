@@ -7,9 +7,11 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from conftest import DATA
 
 from bot.config import Config, LanguageThresholds
 from bot.domain import Post
+from bot.evaluate import evaluate, load_labelled
 from bot.match import variants
 from bot.models.vectors import Embedder
 from bot.pipeline import Checker, build_checker
@@ -96,3 +98,34 @@ def test_the_thresholds_of_the_detected_language_apply(
     assert "review" == french.check(post).verdict
     assert "review" == french.check(dataclasses.replace(post, lang="fr")).verdict
     assert "match" == lower.check(dataclasses.replace(post, lang="fr")).verdict
+
+
+def test_other_languages_keep_their_measured_accuracy(checker: Checker) -> None:
+    """tests/data/languages.jsonl (65 posts in eight languages, 27 of them hard negatives):
+    no false match, match recall at least 0.95 (measured 0.974, 37 of 38; 0.711 at main
+    7ee06e0), every moved venue and date named, and no field named on a faithful rendering."""
+    items = load_labelled(DATA / "languages.jsonl")
+    report = evaluate(items, checker.check_many([i.post for i in items]))
+    assert [] == report.false_matches, report.table()
+    assert report.verdicts["match"].precision == 1.0, report.table()
+    assert report.verdicts["match"].recall >= 0.95, report.table()
+    for field in ("venue", "date"):
+        assert (1.0, 1.0) == (report.fields[field].precision, report.fields[field].recall)
+    assert 0 == sum(pr.fp for pr in report.fields.values()), report.table()
+
+
+def test_english_sentences_are_embedded_whole(checker: Checker) -> None:
+    """An English post's "LeCun in Geneva this week: …" is scored as written (MiniLM and the
+    shared words carry English; there the attribution-free variant raised a clause to where the
+    contradiction rules misread it)."""
+    text = (
+        "LeCun in Geneva this week: cutting off open research would slow us down and help "
+        "rivals catch up. His point: open research accelerates progress because more people "
+        "get involved."
+    )
+    result = checker.check(Post("en", text, lang="en"))
+    assert "match" == result.verdict
+    assert "contradicted" not in {d.field for d in result.discrepancies}
+    for a in result.alignments:
+        whole = checker.matcher.best_scores([a.segment.text], "en", [a.sentence_id])
+        assert a.score == pytest.approx(whole[a.sentence_id], abs=1e-6)
