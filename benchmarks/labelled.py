@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot.config import Config, ModelConfig  # noqa: E402
+from bot.config_load import load_config  # noqa: E402
 from bot.domain import CheckResult  # noqa: E402
 from bot.evaluate import Labelled, evaluate, load_labelled  # noqa: E402
 from bot.models.embed import build_embedders  # noqa: E402
@@ -43,9 +44,10 @@ def main() -> None:
     parser.add_argument("--all", action="store_true", help="every model configuration")
     parser.add_argument("--mistakes", action="store_true")
     parser.add_argument("--no-gate", action="store_true")
+    parser.add_argument("--config", help="a config.toml to run with (its [match], [match.lang])")
     args = parser.parse_args()
     items = load_labelled(Path(args.labels))
-    base = Config()
+    base = load_config(Path(args.config)) if args.config else Config()
     if args.no_gate:
         base = dataclasses.replace(base, gate=dataclasses.replace(base.gate, enabled=False))
     names = list(CONFIGS) if args.all else ["auto"]
