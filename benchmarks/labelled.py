@@ -5,7 +5,8 @@
     .venv/bin/python benchmarks/labelled.py --mistakes           # list every wrong post
 
 Prints precision/recall per verdict and per discrepancy field, gate figures, and the time the
-models took, for each configuration, in the same run.
+models took, for each configuration, in the same run; then, per language (the post's `lang`),
+the verdict `match` and every field the language's posts expect or got.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot.config import Config, ModelConfig  # noqa: E402
-from bot.evaluate import evaluate, load_labelled  # noqa: E402
+from bot.config_load import load_config  # noqa: E402
+from bot.domain import CheckResult  # noqa: E402
+from bot.evaluate import Labelled, evaluate, load_labelled  # noqa: E402
 from bot.models.embed import build_embedders  # noqa: E402
 from bot.pipeline import build_checker  # noqa: E402
 
@@ -41,9 +44,10 @@ def main() -> None:
     parser.add_argument("--all", action="store_true", help="every model configuration")
     parser.add_argument("--mistakes", action="store_true")
     parser.add_argument("--no-gate", action="store_true")
+    parser.add_argument("--config", help="a config.toml to run with (its [match], [match.lang])")
     args = parser.parse_args()
     items = load_labelled(Path(args.labels))
-    base = Config()
+    base = load_config(Path(args.config)) if args.config else Config()
     if args.no_gate:
         base = dataclasses.replace(base, gate=dataclasses.replace(base.gate, enabled=False))
     names = list(CONFIGS) if args.all else ["auto"]
@@ -61,8 +65,24 @@ def main() -> None:
         report = evaluate(items, results)
         print(f"\n== {name}: {len(items)} posts in {took:.2f} s ({len(items) / took:.1f} posts/s)")
         print(report.table())
+        print(per_language(items, results))
         if args.mistakes:
             print("\n".join(report.mistakes))
+
+
+def per_language(items: list[Labelled], results: list[CheckResult]) -> str:
+    """Per language: posts, `match` P/R, and P/R (tp/fp/fn) of each field with any of them."""
+    rows = ["per language: verdict match, then each field seen (P/R tp/fp/fn)"]
+    for lang in sorted({i.post.lang or "?" for i in items}):
+        mine = [k for k, i in enumerate(items) if (i.post.lang or "?") == lang]
+        report = evaluate([items[k] for k in mine], [results[k] for k in mine])
+        m = report.verdicts["match"]
+        cells = [f"{lang:<3} {len(mine):>3} posts  match {m.precision:.3f}/{m.recall:.3f}"]
+        for name, pr in report.fields.items():
+            if pr.tp + pr.fp + pr.fn:
+                cells.append(f"{name} {pr.precision:.3f}/{pr.recall:.3f} {pr.tp}/{pr.fp}/{pr.fn}")
+        rows.append("; ".join(cells))
+    return "\n".join(rows)
 
 
 if __name__ == "__main__":

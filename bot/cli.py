@@ -5,7 +5,7 @@
     factbot check --image FILE [TEXT] the quote in an image (alt text, else OCR), TEXT as context
     factbot corpus validate [--stats] every corpus problem and warning as file:line: message
     factbot run [--dry-run]           live with credentials (until SIGTERM); else the sample feed
-    factbot tune --labels FILE        sweep the thresholds; precision/recall table and plot
+    factbot tune --labels FILE...     sweep the thresholds; PR tables (all, per language), plot
     factbot status [--json]           the last hour's figures from the store (read-only)
     factbot corrections [--apply]     published outputs whose stated facts the corpus changed
     factbot pages export DIR          the check pages as static files (--claimreview FILE.jsonl)
@@ -217,16 +217,19 @@ def _exit_before_start(signum: int, frame: object) -> None:
 
 
 def cmd_tune(args: argparse.Namespace, config: Config) -> int:
-    """Run the labelled posts once, sweep the thresholds, print the table, write the plot."""
+    """Run the labelled posts once, sweep the thresholds, print the table (globally and per
+    language), write the plot."""
     from bot import tune
     from bot.evaluate import load_labelled
 
-    labels = Path(args.labels)
-    try:
-        items = load_labelled(labels)
-    except (OSError, ValueError, KeyError) as exc:
-        print(f"factbot tune: cannot read {labels}: {exc}", file=sys.stderr)
-        return 2
+    items = []
+    for name in args.labels:
+        labels = Path(name)
+        try:
+            items += load_labelled(labels)
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"factbot tune: cannot read {labels}: {exc}", file=sys.stderr)
+            return 2
     checker = build_checker(config)
 
     def progress(starts: Iterable[int]) -> Iterable[int]:
@@ -243,9 +246,10 @@ def cmd_tune(args: argparse.Namespace, config: Config) -> int:
     plot = Path(args.plot) if args.plot else config.tune.plot
     tune.plot(points, config.match, suggestion, plot)
     print(
-        f"{len(samples)} labelled posts from {labels}, {len(reviews)} operator review "
-        f"decisions from {config.store.path}"
+        f"{len(samples)} labelled posts from {', '.join(args.labels)}, {len(reviews)} operator "
+        f"review decisions from {config.store.path}"
     )
+    print("== all languages")
     print(tune.table(points, config.match))
     print(f"current: match = {config.match.match}, review = {config.match.review}")
     if suggestion.match is None:
@@ -255,6 +259,9 @@ def cmd_tune(args: argparse.Namespace, config: Config) -> int:
             f"suggested for precision >= {target}: match = {suggestion.match}, "
             f"review = {suggestion.review}   (set them under [match] in config.toml)"
         )
+    low, high = config.tune.min_language_matches, config.tune.min_language_negatives
+    per_language = tune.by_language(samples, config.match, target, low, high)
+    print(tune.report(per_language, low, high))
     print(f"plot written to {plot}")
     return 0
 
@@ -378,7 +385,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(func=cmd_run)
     tune_ = sub.add_parser("tune", help="sweep the match/review thresholds on labelled posts")
-    tune_.add_argument("--labels", required=True, help="JSONL posts with expected verdicts")
+    tune_.add_argument(
+        "--labels",
+        required=True,
+        action="append",
+        help="JSONL posts with expected verdicts (repeat to join files)",
+    )
     tune_.add_argument("--plot", help="the PNG to write (default: [tune] plot)")
     tune_.add_argument("--target-precision", type=float, help="default: [tune] target_precision")
     tune_.set_defaults(func=cmd_tune)

@@ -8,6 +8,7 @@ they come only from the environment, read by the adapters that need them.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +58,16 @@ class ModelConfig:
 
 
 @dataclass(frozen=True)
+class LanguageThresholds:
+    """`[match.lang.xx]`: the `match` and `review` thresholds of posts in language `lang` (the
+    code the language detector gives: "fr", "zh", ...), in place of `[match]`'s."""
+
+    lang: str
+    match: float
+    review: float
+
+
+@dataclass(frozen=True)
 class MatchConfig:
     match: float = 0.62
     review: float = 0.5
@@ -68,6 +79,15 @@ class MatchConfig:
     lexical_weight: float = 0.35
     max_chars: int = 5000  # characters of a post checked at most (the reply says it was cut)
     max_segments: int = 50  # sentences of a post embedded at most (clauses: twice as many)
+    lang: tuple[LanguageThresholds, ...] = ()  # `[match.lang.xx]` (bot/config_lang.py)
+
+    def for_language(self, lang: str | None) -> MatchConfig:
+        """These settings with the `match`/`review` thresholds of `lang` when `[match.lang]`
+        sets them; else unchanged (`[match]`'s)."""
+        for own in self.lang:
+            if own.lang == lang:
+                return dataclasses.replace(self, match=own.match, review=own.review)
+        return self
 
 
 @dataclass(frozen=True)
@@ -231,6 +251,10 @@ class ImagesConfig:
 @dataclass(frozen=True)
 class TuneConfig:
     target_precision: float = 0.98
+    # `factbot tune` suggests `[match.lang.xx]` for a language only with at least this many of
+    # its labelled posts expected to match, and this many expected not to.
+    min_language_matches: int = 5
+    min_language_negatives: int = 5
     plot: Path = Path(".factbot/thresholds.png")
 
 

@@ -26,6 +26,7 @@ from bot.config import (
     ScheduleConfig,
     TelegramConfig,
 )
+from bot.config_lang import language_thresholds
 from bot.config_probe import DAYS_MAX, FLOAT_MAX, INT_MAX, bound_problem, probe_paths
 
 _COMBINE = ("auto", "mean", "max")
@@ -59,6 +60,13 @@ def load_config(path: Path | None) -> Config:
             raise ConfigError(f"{path}: unknown section [{name}]; expected one of {known}")
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: {name} = {table!r}: expected a table [{name}]")
+        if name == "match" and "lang" in table:  # [match.lang.xx]: bot/config_lang.py
+            table = dict(table)
+            raw_lang = table.pop("lang")
+            match = _section(path, name, hints[name], table)
+            langs = language_thresholds(path, raw_lang, match)
+            sections[name] = dataclasses.replace(match, lang=langs)
+            continue
         sections[name] = _section(path, name, hints[name], table)
     config = Config(**sections, source=str(path))
     _check(path, config)
@@ -150,6 +158,10 @@ def _check(path: Path, config: Config) -> None:
         raise ConfigError(
             f"{path}: [tune] target_precision = {target}: expected a number above 0, at most 1"
         )
+    for key in ("min_language_matches", "min_language_negatives"):
+        if getattr(config.tune, key) < 1:
+            value = getattr(config.tune, key)
+            raise ConfigError(f"{path}: [tune] {key} = {value}: expected a whole number >= 1")
     model = config.model
     for name in model.embedders:
         if name not in _EMBEDDERS:

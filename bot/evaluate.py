@@ -53,6 +53,7 @@ class Report:
     # match or review, for the per-language score distributions (issue 18).
     languages: dict[str, tuple[PR, PR]] = field(default_factory=dict)
     language_scores: dict[str, list[float]] = field(default_factory=dict)
+    language_negative_scores: dict[str, list[float]] = field(default_factory=dict)  # no_match
 
     @property
     def gate_recall(self) -> float:
@@ -67,18 +68,23 @@ class Report:
                     f"{pr.tp:>4} {pr.fp:>3} {pr.fn:>3}"
                 )
         rows.append(f"event accuracy on matched posts: {self.event_accuracy:.3f}")
-        rows.append("lang    n  match P / R    flagged P / R  scores of match/review posts")
+        rows.append(
+            "lang    n  match P / R    flagged P / R  scores of match/review posts  "
+            "no_match posts: n, max"
+        )
         for lang, (m, f) in sorted(self.languages.items()):
             scores = self.language_scores.get(lang, [])
             spread = (
                 f"min {min(scores):.3f} median {sorted(scores)[len(scores) // 2]:.3f}"
                 if scores
-                else "-"
+                else "-".ljust(24)
             )
+            negatives = self.language_negative_scores.get(lang, [])
+            highest = f"{max(negatives):.3f}" if negatives else "-"
             n = len(scores)  # posts labelled match or review
             rows.append(
                 f"{lang:<5} {n:>3}  {m.precision:.3f} / {m.recall:.3f}  "
-                f"{f.precision:.3f} / {f.recall:.3f}  {spread}"
+                f"{f.precision:.3f} / {f.recall:.3f}  {spread}      {len(negatives):>3}, {highest}"
             )
         rows.append(
             f"gate: passed {self.gate_passed}/{self.gate_total} posts; recall on "
@@ -134,6 +140,8 @@ def evaluate(items: Sequence[Labelled], results: Sequence[CheckResult]) -> Repor
             lc[3 * k + 2] += want and not got
         if want_flag:
             report.language_scores.setdefault(lang, []).append(result.score)
+        else:
+            report.language_negative_scores.setdefault(lang, []).append(result.score)
         got_v, want_v = result.verdict, item.verdict
         for v, c in counts.items():
             c[0] += got_v == v and want_v == v

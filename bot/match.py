@@ -4,7 +4,18 @@ Scores: the cosine of the post's sentence and the corpus sentence under each mod
 (weighted mean for English; the multilingual model alone for other languages, where the English
 model's cosines are noise), then raised by lexical evidence — the share of the verified
 sentence's content words that the post repeats — but never lowered by its absence, since a
-translation shares no words with its source."""
+translation shares no words with its source.
+
+In a post that is not in English, a sentence that opens with a short attribution ("Yann
+LeCun: …", "LeCun en VivaTech: …") is also embedded without it, and the better of the two
+counts: the name is no part of what he said, and in a translation, where no word is shared to
+raise the score, it took 0.15–0.25 off the multilingual model's cosine (BENCHMARKS.md "Other
+languages"). English posts are left as they were: MiniLM and the shared words already carry
+them, and there the higher scores reached the contradiction rules with a clause they misread
+(samples/feed.jsonl feed-16).
+
+The `match` and `review` thresholds are those of the post's language when `[match.lang.xx]`
+sets them (`MatchConfig.for_language`), else `[match]`'s."""
 
 from __future__ import annotations
 
@@ -13,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import regex
 
 from bot.config import MatchConfig, ModelConfig
 from bot.domain import Alignment, NormalisedPost, Segment, Verdict
@@ -24,6 +36,31 @@ _TOP_K = 8  # lexical evidence is computed for the best few candidates only
 # Above `[model] ann_above` sentences: the candidates the approximate index proposes for a
 # segment (BENCHMARKS.md "Scale": recall@10 against exact search), scored exactly.
 CANDIDATES = 64
+
+# "Head: body", the head at most 6 words (no digit right before the colon: "10:30"), the body
+# not starting with a digit. NFKC has already made a full-width colon ASCII.
+_ATTRIBUTION = regex.compile(r"(?P<head>[^:\n]{1,60}?)(?<!\d)\s*:\s*(?P<body>\D.*)", regex.S)
+_HEAD_WORDS = 6
+_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
+
+
+def _translated(lang: str | None) -> bool:
+    """A post in a known language other than English (as `_combined` reads it)."""
+    return lang not in (None, "en")
+
+
+def variants(text: str) -> tuple[str, ...]:
+    """The texts a segment is embedded as: itself, and, when it opens with a short attribution
+    ("Yann LeCun: …"), what follows the colon (at least three words, or four CJK characters)."""
+    m = _ATTRIBUTION.fullmatch(text)
+    if m is None:
+        return (text,)
+    head, body = m["head"], m["body"].strip()
+    if len(head.split()) > _HEAD_WORDS or not regex.search(r"\p{L}", head):
+        return (text,)
+    if len(body.split()) < 3 and len(_CJK.findall(body)) < 4:
+        return (text,)
+    return (text, body)
 
 
 @dataclass(frozen=True)
@@ -61,49 +98,66 @@ class Matcher:
         self.circulating_rows = np.flatnonzero(is_circ)
 
     def align_many(self, posts: Sequence[NormalisedPost]) -> list[tuple[SegmentMatch, ...]]:
-        """Align every segment of every post; all segments are embedded in one batch per
-        model."""
+        """Align every segment of every post; all segments (and, in a post not in English,
+        their `variants`) are embedded in one batch per model."""
         queries = [(p, s) for p in posts for s in p.segments]
         if not queries:
             return [() for _ in posts]
-        texts = [folded(s.text) for _, s in queries]
+        texts: list[str] = []
+        rows_of: list[list[int]] = []  # per segment, its variants' rows in `texts`
+        for post, segment in queries:
+            found = variants(segment.text) if _translated(post.lang) else (segment.text,)
+            rows_of.append(list(range(len(texts), len(texts) + len(found))))
+            texts += [folded(t) for t in found]
         vectors = {name: e.encode(texts) for name, e in self.embedders.items()}
         if self.index.ann is not None:
-            return self._align_approximate(posts, vectors)
+            return self._align_approximate(posts, vectors, rows_of)
         cosines = self.index.cosines(vectors)
         everything = np.arange(len(self.index.docs))
-        rows = iter(range(len(queries)))
+        segments = iter(rows_of)
         out: list[tuple[SegmentMatch, ...]] = []
         for post in posts:
             matches = []
             for segment in post.segments:
-                row = next(rows)
-                emb = self._combined({n: c[row] for n, c in cosines.items()}, post.lang)
+                rows = next(segments)
+                emb = self._best_variant({n: c[rows] for n, c in cosines.items()}, post.lang)
                 matches.append(self._best(segment, everything, emb))
             out.append(tuple(matches))
         return out
 
     def _align_approximate(
-        self, posts: Sequence[NormalisedPost], vectors: Mapping[str, Matrix]
+        self,
+        posts: Sequence[NormalisedPost],
+        vectors: Mapping[str, Matrix],
+        rows_of: Sequence[Sequence[int]],
     ) -> list[tuple[SegmentMatch, ...]]:
         """As `align_many`, over the candidates of the approximate index (asked with the
         weights `_combined` uses: once per model for "max"), each scored exactly."""
-        row = 0
+        segments = iter(rows_of)
         out: list[tuple[SegmentMatch, ...]] = []
         for post in posts:
-            n = len(post.segments)
-            query = {m: v[row : row + n] for m, v in vectors.items()}
+            mine = [next(segments) for _ in post.segments]
+            rows = [r for variant_rows in mine for r in variant_rows]
+            query = {m: v[rows] for m, v in vectors.items()}
             found = [self.index.candidates(query, w, CANDIDATES) for w in self._weights(post.lang)]
+            at = {r: i for i, r in enumerate(rows)}  # a variant's row in `query`
             matches = []
-            for i, segment in enumerate(post.segments):
-                rows = np.concatenate([f[i] for f in found] + [self.circulating_rows])
-                columns = np.unique(rows[rows >= 0])
-                cos = self.index.cosines({m: v[i : i + 1] for m, v in query.items()}, columns)
-                emb = self._combined({m: c[0] for m, c in cos.items()}, post.lang)
+            for segment, variant_rows in zip(post.segments, mine, strict=True):
+                local = [at[r] for r in variant_rows]
+                picked = [f[i] for f in found for i in local] + [self.circulating_rows]
+                flat = np.concatenate(picked)
+                columns = np.unique(flat[flat >= 0])
+                cos = self.index.cosines({m: v[local] for m, v in query.items()}, columns)
+                emb = self._best_variant(cos, post.lang)
                 matches.append(self._best(segment, columns, emb))
-            row += n
             out.append(tuple(matches))
         return out
+
+    def _best_variant(self, cos: Mapping[str, Matrix], lang: str | None) -> Matrix:
+        """The combined cosines of a segment's variants (rows), the best of them per column."""
+        combined = self._combined(cos, lang)
+        best: Matrix = np.max(np.atleast_2d(combined), axis=0)
+        return best
 
     def _weights(self, lang: str | None) -> list[dict[str, float]]:
         """The weights of the models in the score `_combined` gives a post in `lang`: one set,
@@ -180,16 +234,23 @@ class Matcher:
 
 
 def decide(
-    matches: Sequence[SegmentMatch], prose_words: int, attributed: bool, cfg: MatchConfig
+    matches: Sequence[SegmentMatch],
+    prose_words: int,
+    attributed: bool,
+    cfg: MatchConfig,
+    lang: str | None = None,
 ) -> Decision:
-    """The verdict from the best verified alignment. Short posts never publish on their own:
-    a match on fewer than `short_text_words` words of prose goes to review.
+    """The verdict from the best verified alignment, against the `match` and `review`
+    thresholds of the post's language `lang` (`[match.lang.xx]`, else `[match]`'s). Short
+    posts never publish on their own: a match on fewer than `short_text_words` words of prose
+    goes to review.
 
     A post that names no speaker of the corpus is someone's own opinion unless it repeats a
     verified sentence closely: it needs `unattributed` to count at all.
 
     The alignment that names the source is the best one among the sentences the post presents
     as quotes, when any of them reaches `support`: the quote is the claim being checked."""
+    cfg = cfg.for_language(lang)
     candidates = [m.verified for m in matches if not explained_by_circulating(m, cfg)]
     if not candidates:
         return Decision("no_match", 0.0, None)

@@ -162,16 +162,30 @@ def _classifier() -> Callable[[str], tuple[str, float]]:
 
 
 _TAG = re.compile(r"[a-z]{2,3}(?:[-_][a-z0-9]{1,8})*")
+# py3langid's varieties, named by their macrolanguage so that `[match.lang.zh]` covers a
+# Chinese post it reads as Wu or Cantonese (a post of languages.jsonl came out "wuu").
+_MACRO = {"wuu": "zh", "yue": "zh", "ary": "ar", "arz": "ar", "nn": "no", "uzs": "uz"}
 
 
 def language(prose: str, given: str | None) -> str | None:
-    """py3langid's guess on prose of three words or more (or any CJK); else the given language
-    (primary subtag, lowercase) when it is a valid tag; else None. A declared language is only
-    a hint: an author's client may declare anything, and the text says what it is."""
+    """py3langid's guess on prose of three words or more (or any CJK), a variety named by its
+    macrolanguage (`_MACRO`); else the given language (primary subtag, lowercase) when it is a
+    valid tag; else None. A declared language is only a hint: an author's client may declare
+    anything, and the text says what it is."""
     words = sum(1 for w in prose.split() if _LETTER.search(w))
     if words < 3 and not HAS_CJK.search(prose):
-        return _given(given)
-    return str(_classifier()(folded(prose))[0])
+        declared = _given(given)
+        return _MACRO.get(declared, declared) if declared else None
+    guess = str(_classifier()(folded(prose))[0])
+    return _MACRO.get(guess, guess)
+
+
+def known_languages() -> frozenset[str]:
+    """Every code `language` can give from the text (loads the detector's model)."""
+    import py3langid.langid as model  # type: ignore[import-untyped]
+
+    _classifier()("")  # py3langid builds its identifier on first use
+    return frozenset(_MACRO.get(c, c) for c in model.IDENTIFIER.nb_classes)
 
 
 def sentence_language(text: str) -> str | None:

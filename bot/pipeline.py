@@ -175,8 +175,9 @@ class Checker:
     ) -> CheckResult:
         cfg = self.config
         attributed = self.names_a_speaker(normalised)
-        decision = decide(matches, prose_words(normalised), attributed, cfg.match)
-        near = near_miss(matches, self.sentences, cfg.match) if attributed else None
+        thresholds = cfg.match.for_language(normalised.lang)
+        decision = decide(matches, prose_words(normalised), attributed, thresholds)
+        near = near_miss(matches, self.sentences, thresholds) if attributed else None
         if decision.best is None and near is not None:  # a contradiction is never silent
             decision = Decision("review", near.score, near)
         if decision.best is None:

@@ -191,3 +191,63 @@ def test_a_good_config_is_probed_and_passes(tmp_path: Path) -> None:
 
     Store(tmp_path / "data" / "bot.db").close()
     assert tmp_path / "data" / "bot.db" == load_config(path).store.path
+
+
+def test_language_thresholds_fall_back_to_match(tmp_path: Path) -> None:
+    """`[match.lang.xx]` sets `match`/`review` for one language; a key it leaves out is
+    `[match]`'s, and a language without a table gets `[match]` whole."""
+    config = load_config(
+        write(
+            tmp_path,
+            "[match]\nmatch = 0.64\nreview = 0.42\n"
+            "[match.lang.fr]\nmatch = 0.55\n"
+            "[match.lang.zh]\nmatch = 0.58\nreview = 0.5\n",
+        )
+    )
+    assert (0.55, 0.42) == (
+        config.match.for_language("fr").match,
+        config.match.for_language("fr").review,
+    )
+    assert (0.58, 0.5) == (
+        config.match.for_language("zh").match,
+        config.match.for_language("zh").review,
+    )
+    for other in ("de", "en", None):
+        assert config.match == config.match.for_language(other)
+    fr = config.match.for_language("fr")
+    assert (config.match.support, config.match.unattributed) == (fr.support, fr.unattributed)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[match.lang.fra]\nmatch = 0.5\n", "[match.lang.fra]: unknown language 'fra'"),
+        ("[match.lang.FR]\nmatch = 0.5\n", "[match.lang.FR]: unknown language 'FR'"),
+        ("[match.lang.fr]\nthreshold = 0.5\n", "[match.lang.fr] unknown key 'threshold'"),
+        ("[match.lang.fr]\nmatch = 1.2\n", "[match.lang.fr] match = 1.2: expected a number from 0"),
+        ('[match.lang.fr]\nreview = "low"\n', "[match.lang.fr] review = 'low': expected a number"),
+        ("[match.lang.fr]\nmatch = true\n", "[match.lang.fr] match = True: expected a number"),
+        ("[match.lang.fr]\nmatch = nan\n", "[match.lang.fr] match = nan: expected a number"),
+        (
+            "[match.lang.de]\nmatch = 0.55\nreview = 0.6\n",
+            "[match.lang.de] review = 0.6: expected review <= match (0.55",
+        ),
+        (  # review left out: [match]'s 0.5 is above this match
+            "[match.lang.de]\nmatch = 0.45\n",
+            "[match.lang.de] review = 0.5: expected review <= match (0.45",
+        ),
+        ("[match]\nlang = 3\n", "[match] lang = 3: expected tables [match.lang.xx]"),
+        ("[match.lang]\nfr = 0.5\n", "[match] lang = {'fr': 0.5}: expected tables"),
+        ("[tune]\nmin_language_matches = 0\n", "[tune] min_language_matches = 0: expected a"),
+        ("[tune]\nmin_language_negatives = -2\n", "[tune] min_language_negatives = -2"),
+    ],
+)
+def test_bad_language_thresholds_name_the_table(tmp_path: Path, text: str, message: str) -> None:
+    """A bad `[match.lang.xx]` (a code the language detector never gives, an unknown key, a
+    number out of range, review above match once `[match]` fills the gaps) is refused with
+    the file, the table and the value."""
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert message in str(caught.value)
