@@ -101,8 +101,7 @@ def samples_from_results(
                 and not (result.match is not None and result.match.disputed),
                 expected=item.verdict,
                 source="labels",
-                surfaced=result.verdict == "review"
-                and score < cfg.for_language(post.lang).review,
+                surfaced=result.verdict == "review" and score < cfg.for_language(post.lang).review,
                 lang=post.lang,
             )
         )
