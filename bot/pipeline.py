@@ -44,6 +44,7 @@ from bot.models.embed import build_embedders
 from bot.models.vectors import Embedder
 from bot.normalise import normalise, with_language
 from bot.pages.record import PUBLISHED, page_url
+from bot.passage import clause_segments
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +160,16 @@ class Checker:
         """The clauses embedded for coverage, at most twice `max_segments`."""
         return clauses(post)[: 2 * self.config.match.max_segments]
 
+    def clause_matches(self, post: NormalisedPost) -> tuple[SegmentMatch, ...]:
+        """Each clause of the post's sentences (`bot.passage.clause_segments`, at most twice
+        `max_segments`) aligned with its best verified sentence: the parts that may cover the
+        neighbours of the matched sentence (the passage)."""
+        parts = clause_segments(post.segments)[: 2 * self.config.match.max_segments]
+        if not parts:
+            return ()
+        (aligned,) = self.matcher.align_many([dataclasses.replace(post, segments=parts)])
+        return aligned
+
     def _finish(
         self,
         post: Post,
@@ -192,6 +203,7 @@ class Checker:
             coverage=lambda ids: self.matcher.best_scores(
                 self.clauses(normalised), normalised.lang, ids
             ),
+            parts=lambda: self.clause_matches(normalised),
         )
         verdict = decision.verdict
         if verdict == "match" and comparison.match.disputed:
