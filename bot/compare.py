@@ -31,8 +31,6 @@ from bot.passage import Cover, covers, find_passage, passage_of
 
 # Given sentence ids, the best score any part of the post reaches against each of them.
 Coverage = Callable[[Sequence[str]], Mapping[str, float]]
-# The post's clauses (`bot.passage.clause_segments`), each aligned with its best sentence.
-Parts = Callable[[], Sequence[SegmentMatch]]
 _COVERED_WORDS = 0.6  # a dropped sentence whose content words the post mostly repeats is not
 _MAX_DAYS = 3_000_000  # a tolerance beyond the calendar's span is the whole calendar
 
@@ -65,11 +63,12 @@ def compare(
     match_cfg: MatchConfig,
     cfg: CompareConfig,
     coverage: Coverage | None = None,
-    parts: Parts | None = None,
+    parts: Sequence[SegmentMatch] = (),
 ) -> Comparison:
     """What the post changed against the verified passage it covers (`bot.passage`): the
     sentence `best_sentence` and its neighbours in the same quote that the post's sentences or
-    clauses (`parts`, asked only when the quote has more than one sentence) match."""
+    their clauses (`parts`: `bot.passage.clause_segments`, each aligned with its best verified
+    sentence) match."""
     sentences = {s.id: s for s in corpus.sentences()}
     sentence = sentences[best_sentence]
     event = corpus.event(sentence.event_id)
@@ -80,8 +79,8 @@ def compare(
     }
     quote = [s for s in event.sentences if s.quote_id == sentence.quote_id]
     found_covers = covers(matches, match_cfg)
-    if len(quote) > 1 and parts is not None:
-        found_covers += covers(parts(), match_cfg)
+    if len(quote) > 1:
+        found_covers += covers(_folding(parts, matches, sentences, cfg), match_cfg)
     passage = find_passage(quote, sentence.id, {c.sentence_id for c in found_covers})
     in_passage = {s.id for s in passage}
     supported |= {c.sentence_id for c in found_covers if c.sentence_id in in_passage}
@@ -302,6 +301,24 @@ def _reworded(
             continue
         out.append(Discrepancy("reworded", claimed=a.segment.text, verified=verified))
     return out
+
+
+def _folding(
+    parts: Sequence[SegmentMatch],
+    matches: Sequence[SegmentMatch],
+    sentences: Mapping[str, Sentence],
+    cfg: CompareConfig,
+) -> list[SegmentMatch]:
+    """The clauses that may cover a sentence of their own: those of a post sentence that is not
+    a faithful fragment of the one verified sentence it matched (its words there, in order: it
+    folds nothing, and its clauses are that sentence's pieces)."""
+    whole = [
+        m.verified.segment
+        for m in matches
+        if m.verified.sentence_id in sentences
+        and _verbatim(m.verified.segment.text, m, sentences, cfg)
+    ]
+    return [p for p in parts if not any(_inside(p.verified.segment, w) for w in whole)]
 
 
 def _inside(part: Segment, segment: Segment) -> bool:

@@ -35,23 +35,31 @@ _CLAUSE = regex.compile(r"[,;:()\u2014\u2013]+|(?<=[.!?\u3002\uff01\uff1f\uff0c]
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
 
 
-def clause_segments(segments: Sequence[Segment]) -> tuple[Segment, ...]:
+def clause_segments(segments: Sequence[Segment], width: int = 3) -> tuple[Segment, ...]:
     """The clauses of each post sentence that has more than one (split at commas, semicolons,
-    colons, dashes, brackets), each as a `Segment` with its offsets inside its sentence's span
-    and its sentence's `quoted`; clauses of one word (but CJK) are left out."""
+    colons, dashes, brackets), and runs of up to `width` consecutive clauses (a parenthesis
+    splits one source sentence: "China, on the other hand, is going open source"), each as a
+    `Segment` with its offsets in the prose and its sentence's `quoted`; the whole sentence and
+    runs of one word (but CJK) are left out."""
     out: list[Segment] = []
     for seg in segments:
-        parts: list[Segment] = []
-        start = 0
+        spans, start = [], 0
         for piece in _CLAUSE.split(seg.text):
             at = seg.text.find(piece, start)
             start = at + len(piece)
-            text = piece.strip()
-            if len(text.split()) >= 2 or (text and _CJK.search(text)):
-                offset = seg.start + at + (len(piece) - len(piece.lstrip()))
-                parts.append(Segment(text, seg.quoted, offset, offset + len(text)))
-        if len(parts) > 1:
-            out += parts
+            if piece.strip():
+                lead = len(piece) - len(piece.lstrip())
+                spans.append((at + lead, at + len(piece.rstrip())))
+        seen: set[tuple[int, int]] = set()
+        for i in range(len(spans)):
+            for j in range(i, min(i + width, len(spans))):
+                a, b = spans[i][0], spans[j][1]
+                text = seg.text[a:b]
+                if (a, b) in seen or text == seg.text.strip():
+                    continue
+                if len(text.split()) >= 2 or _CJK.search(text):
+                    seen.add((a, b))
+                    out.append(Segment(text, seg.quoted, seg.start + a, seg.start + b))
     return tuple(out)
 
 

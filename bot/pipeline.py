@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -39,7 +40,7 @@ from bot.extract import Person, find_people
 from bot.gate import Gate
 from bot.index import Doc, Index
 from bot.inputs import clean_post, clean_text
-from bot.match import Matcher, SegmentMatch, decide, explained_by_circulating
+from bot.match import Decision, Matcher, SegmentMatch, decide, explained_by_circulating
 from bot.models.embed import build_embedders
 from bot.models.vectors import Embedder
 from bot.normalise import normalise, with_language
@@ -136,14 +137,43 @@ class Checker:
             normalised[i] = with_language(normalised[i], posts[i].lang)
         aligned = self.matcher.align_many([normalised[i] for i in admitted])
         by_post: dict[int, tuple[SegmentMatch, ...]] = dict(zip(admitted, aligned, strict=True))
+        verdicts = {i: self._decide(normalised[i], m) for i, m in by_post.items()}
+        parts = self._clause_matches_many(
+            {i: normalised[i] for i, d in verdicts.items() if self._in_a_quote(d)}
+        )
         results = []
         for i, post in enumerate(posts):
             gate_reason = decisions[i].reason if decisions[i] else "gate off"  # type: ignore[union-attr]
             if i not in by_post:
                 results.append(self._no_match(post, (), gate_reason, cut[i], gated_out=True))
                 continue
-            results.append(self._finish(post, normalised[i], by_post[i], gate_reason, cut[i]))
+            results.append(
+                self._finish(
+                    post,
+                    normalised[i],
+                    by_post[i],
+                    verdicts[i],
+                    parts.get(i, ()),
+                    gate_reason,
+                    cut[i],
+                )
+            )
         return results
+
+    @cached_property
+    def _quote_sizes(self) -> dict[str, int]:
+        """The number of sentences of each verified sentence's quote."""
+        sizes = Counter(s.quote_id for s in self.corpus.sentences())
+        return {s.id: sizes[s.quote_id] for s in self.corpus.sentences()}
+
+    def _decide(self, post: NormalisedPost, matches: tuple[SegmentMatch, ...]) -> Decision:
+        attributed = self.names_a_speaker(post)
+        return decide(matches, prose_words(post), attributed, self.config.match)
+
+    def _in_a_quote(self, decision: Decision) -> bool:
+        """Does the decision rest on a sentence whose quote has others (a passage may grow)?"""
+        best = decision.best
+        return best is not None and self._quote_sizes.get(best.sentence_id, 1) > 1
 
     def _bounded(self, posts: Sequence[Post]) -> tuple[list[Post], list[bool]]:
         """The posts cleaned (`bot.inputs`) and cut to `max_chars`; which ones were cut."""
@@ -160,27 +190,29 @@ class Checker:
         """The clauses embedded for coverage, at most twice `max_segments`."""
         return clauses(post)[: 2 * self.config.match.max_segments]
 
-    def clause_matches(self, post: NormalisedPost) -> tuple[SegmentMatch, ...]:
-        """Each clause of the post's sentences (`bot.passage.clause_segments`, at most twice
-        `max_segments`) aligned with its best verified sentence: the parts that may cover the
-        neighbours of the matched sentence (the passage)."""
-        parts = clause_segments(post.segments)[: 2 * self.config.match.max_segments]
-        if not parts:
-            return ()
-        (aligned,) = self.matcher.align_many([dataclasses.replace(post, segments=parts)])
-        return aligned
+    def _clause_matches_many(
+        self, posts: Mapping[int, NormalisedPost]
+    ) -> dict[int, tuple[SegmentMatch, ...]]:
+        """Each clause of each post's sentences (`bot.passage.clause_segments`, at most twice
+        `max_segments` a post) aligned with its best verified sentence, all in one batch: the
+        parts that may cover the neighbours of the matched sentence (the passage)."""
+        cap = 2 * self.config.match.max_segments
+        split = {i: clause_segments(p.segments)[:cap] for i, p in posts.items()}
+        keys = [i for i, parts in split.items() if parts]
+        clause_posts = [dataclasses.replace(posts[i], segments=split[i]) for i in keys]
+        return dict(zip(keys, self.matcher.align_many(clause_posts), strict=True))
 
     def _finish(
         self,
         post: Post,
         normalised: NormalisedPost,
         matches: tuple[SegmentMatch, ...],
+        decision: Decision,
+        parts: tuple[SegmentMatch, ...],
         gate_reason: str,
         cut: bool,
     ) -> CheckResult:
         cfg = self.config
-        attributed = self.names_a_speaker(normalised)
-        decision = decide(matches, prose_words(normalised), attributed, cfg.match)
         if decision.best is None:
             # On a post with no verified match, only sentences close to a known invented quote
             # are named: anything else is simply outside what the corpus covers.
@@ -203,7 +235,7 @@ class Checker:
             coverage=lambda ids: self.matcher.best_scores(
                 self.clauses(normalised), normalised.lang, ids
             ),
-            parts=lambda: self.clause_matches(normalised),
+            parts=parts,
         )
         verdict = decision.verdict
         if verdict == "match" and comparison.match.disputed:
