@@ -89,11 +89,14 @@ def find_passage(
     max_sentences: int = MAX_SENTENCES,
     max_chars: int = QUOTE_CAP,
 ) -> tuple[Sentence, ...]:
-    """The passage of `quote` (its sentences in order) around `anchor` that the post covers
-    (`covered`: ids of sentences some part of the post covers). Always holds the anchor."""
+    """The passage of `quote` (sentences in the order spoken) around `anchor` that the post
+    covers (`covered`: ids of sentences some part of the post covers): always the anchor, and
+    only sentences of the anchor's quote; () when `anchor` is not in `quote`."""
+    first = next((s for s in quote if s.id == anchor), None)
+    if first is None:
+        return ()
+    quote = [s for s in quote if s.quote_id == first.quote_id]
     ids = [s.id for s in quote]
-    if anchor not in ids:
-        return tuple(s for s in quote if s.id == anchor)
     at = ids.index(anchor)
     hits = sorted({i for i, s in enumerate(ids) if s in covered} | {at})
     # The run of covered sentences around the anchor, with at most MAX_SKIPPED between two.
