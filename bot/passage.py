@@ -92,10 +92,10 @@ def find_passage(
     """The passage of `quote` (sentences in the order spoken) around `anchor` that the post
     covers (`covered`: ids of sentences some part of the post covers): always the anchor, and
     only sentences of the anchor's quote; () when `anchor` is not in `quote`."""
-    first = next((s for s in quote if s.id == anchor), None)
-    if first is None:
+    anchored = next((s for s in quote if s.id == anchor), None)
+    if anchored is None:
         return ()
-    quote = [s for s in quote if s.quote_id == first.quote_id]
+    quote = [s for s in quote if s.quote_id == anchored.quote_id]
     ids = [s.id for s in quote]
     at = ids.index(anchor)
     hits = sorted({i for i, s in enumerate(ids) if s in covered} | {at})
