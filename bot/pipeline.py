@@ -40,6 +40,7 @@ from bot.extract import Person, find_people
 from bot.gate import Gate
 from bot.index import Doc, Index
 from bot.inputs import clean_post, clean_text
+from bot.lexical import verbatim_share
 from bot.match import Decision, Matcher, SegmentMatch, decide, explained_by_circulating
 from bot.models.embed import build_embedders
 from bot.models.vectors import Embedder
@@ -139,7 +140,7 @@ class Checker:
         by_post: dict[int, tuple[SegmentMatch, ...]] = dict(zip(admitted, aligned, strict=True))
         verdicts = {i: self._decide(normalised[i], m) for i, m in by_post.items()}
         parts = self._clause_matches_many(
-            {i: normalised[i] for i, d in verdicts.items() if self._in_a_quote(d)}
+            {i: (normalised[i], by_post[i]) for i, d in verdicts.items() if self._in_a_quote(d)}
         )
         results = []
         for i, post in enumerate(posts):
@@ -190,16 +191,35 @@ class Checker:
         """The clauses embedded for coverage, at most twice `max_segments`."""
         return clauses(post)[: 2 * self.config.match.max_segments]
 
+    @cached_property
+    def _sentence_texts(self) -> dict[str, str]:
+        return {s.id: s.text for s in self.corpus.sentences()}
+
     def _clause_matches_many(
-        self, posts: Mapping[int, NormalisedPost]
+        self, posts: Mapping[int, tuple[NormalisedPost, tuple[SegmentMatch, ...]]]
     ) -> dict[int, tuple[SegmentMatch, ...]]:
         """Each clause of each post's sentences (`bot.passage.clause_segments`, at most twice
         `max_segments` a post) aligned with its best verified sentence, all in one batch: the
-        parts that may cover the neighbours of the matched sentence (the passage)."""
+        parts that may cover the neighbours of the matched sentence (the passage). A sentence
+        that is a faithful fragment of the one it matched is not split (its clauses would
+        cover nothing else: `bot.compare`), which spares the models most verbatim quotes."""
         cap = 2 * self.config.match.max_segments
-        split = {i: clause_segments(p.segments)[:cap] for i, p in posts.items()}
+        texts, below = self._sentence_texts, self.config.compare.reworded_below
+        split = {
+            i: clause_segments(
+                [
+                    m.verified.segment
+                    for m in matches
+                    if verbatim_share(
+                        m.verified.segment.text, texts.get(m.verified.sentence_id, "")
+                    )
+                    < below
+                ]
+            )[:cap]
+            for i, (_, matches) in posts.items()
+        }
         keys = [i for i, parts in split.items() if parts]
-        clause_posts = [dataclasses.replace(posts[i], segments=split[i]) for i in keys]
+        clause_posts = [dataclasses.replace(posts[i][0], segments=split[i]) for i in keys]
         return dict(zip(keys, self.matcher.align_many(clause_posts), strict=True))
 
     def _finish(
