@@ -70,6 +70,9 @@ def describe(result: CheckResult) -> str:
             + "; resting on "
             + (", ".join(f"{s.publisher} ({s.kind})" for s in m.sources) or m.source_kind),
         ]
+        if m.is_passage and m.passage is not None:
+            ids = m.passage.sentence_ids
+            lines.append(f"  passage: {len(ids)} consecutive sentences, {', '.join(ids)}")
         if m.disputed:
             lines.append(f"  DISPUTED: {m.dispute_note}")
     if result.discrepancies:

@@ -13,11 +13,21 @@ from datetime import date, datetime, timedelta
 from bot.config import CompareConfig, MatchConfig
 from bot.contradiction import contradiction
 from bot.dates import find_dates
-from bot.domain import Corpus, Discrepancy, Event, MatchInfo, NormalisedPost, Sentence, Speaker
+from bot.domain import (
+    Corpus,
+    Discrepancy,
+    Event,
+    MatchInfo,
+    NormalisedPost,
+    Segment,
+    Sentence,
+    Speaker,
+)
 from bot.extract import Person, Place, find_people, find_places, find_roles
 from bot.lexical import containment, tokens, verbatim_share
 from bot.match import SegmentMatch, explained_by_circulating
 from bot.normalise import sentence_language
+from bot.passage import Cover, covers, find_passage, passage_of
 
 # Given sentence ids, the best score any part of the post reaches against each of them.
 Coverage = Callable[[Sequence[str]], Mapping[str, float]]
@@ -54,7 +64,12 @@ def compare(
     match_cfg: MatchConfig,
     cfg: CompareConfig,
     coverage: Coverage | None = None,
+    parts: Sequence[SegmentMatch] = (),
 ) -> Comparison:
+    """What the post changed against the verified passage it covers (`bot.passage`): the
+    sentence `best_sentence` and its neighbours in the same quote that the post's sentences or
+    their clauses (`parts`: `bot.passage.clause_segments`, each aligned with its best verified
+    sentence) match."""
     sentences = {s.id: s for s in corpus.sentences()}
     sentence = sentences[best_sentence]
     event = corpus.event(sentence.event_id)
@@ -63,6 +78,13 @@ def compare(
         for m in matches
         if m.verified.score >= match_cfg.support and not explained_by_circulating(m, match_cfg)
     }
+    quote = [s for s in event.sentences if s.quote_id == sentence.quote_id]
+    found_covers = covers(matches, match_cfg)
+    if len(quote) > 1:
+        found_covers += covers(_folding(parts, matches, sentences, cfg), match_cfg)
+    passage = find_passage(quote, sentence.id, {c.sentence_id for c in found_covers})
+    in_passage = {s.id for s in passage}
+    supported |= {c.sentence_id for c in found_covers if c.sentence_id in in_passage}
     found: list[Discrepancy] = []
     found += _venue(post.framing, event, corpus)
     found += date_discrepancies(post.framing, created_at, event, cfg)
@@ -80,23 +102,27 @@ def compare(
             and containment(words, tokens(s.text)) < _COVERED_WORDS
         ]
     found += [Discrepancy("omitted", verified=s.text) for s in omitted]
-    quote_sentences = [
-        s
-        for s in event.sentences
-        if s.quote_id == sentence.quote_id and (s.id in supported or s in omitted)
-    ] or [sentence]
+    # The reply quotes the passage, and the closing sentence right after it the post dropped.
+    after = quote.index(passage[-1]) + 1
+    quote_sentences = [*passage, *(s for s in quote[after : after + 1] if s in omitted)]
     # A sentence the reply quotes as the original of a part of the post is never also named as
     # having no verified source (the reply would contradict itself: issue 18).
-    shown = _shown_by(matches, {s.id for s in quote_sentences if s.id in supported})
+    segments = [m.verified.segment for m in matches]
+    passage_covers = [c for c in found_covers if c.sentence_id in in_passage]
+    shown = _shown_by(passage_covers, segments)
     found += unsupported(matches, sentences, match_cfg, cfg, shown)
-    found += _reworded(matches, sentences, event, post.lang, match_cfg, cfg)
+    found += _reworded(matches, sentences, event, post.lang, match_cfg, cfg, passage_covers)
     found += contradicted(matches, sentences, event, match_cfg)
-    info = _match_info(event, sentence, quote_sentences, speaker)
+    info = _match_info(event, sentence, quote_sentences, speaker, passage)
     return Comparison(info, tuple(found))
 
 
 def _match_info(
-    event: Event, sentence: Sentence, quote: Sequence[Sentence], speaker: Speaker | None
+    event: Event,
+    sentence: Sentence,
+    quote: Sequence[Sentence],
+    speaker: Speaker | None,
+    passage: Sequence[Sentence] = (),
 ) -> MatchInfo:
     """The match as replies state it, with how sure it is: the basis of the quote's sentences
     (one quote has one basis: bot/corpus_tables.py), the sources that carry them (the link: the
@@ -124,6 +150,7 @@ def _match_info(
         dispute_note=disputed[0].dispute_note if disputed else "",
         sentence_ids=tuple(s.id for s in quote),
         pronoun=speaker.pronoun if speaker else "they",
+        passage=passage_of(passage or [sentence]),
     )
 
 
@@ -252,26 +279,63 @@ def _reworded(
     lang: str | None,
     match_cfg: MatchConfig,
     cfg: CompareConfig,
+    passage_covers: Sequence[Cover] = (),
 ) -> list[Discrepancy]:
     """Quoted words that differ from the source. A translation is not a rewording: a quoted
     sentence in another language than its source is left alone. The language compared is the
-    quoted sentence's own (detected), else the post's: like with like, whatever was declared."""
+    quoted sentence's own (detected), else the post's: like with like, whatever was declared.
+    A quoted sentence whose clauses cover two or more sentences of the passage is compared with
+    those sentences, joined in order."""
     out = []
     for m in matches:
         a = m.verified
+        verified_text = _covered_text(m.verified.segment, passage_covers, sentences)
         quoted_lang = sentence_language(a.segment.text) or lang
         if quoted_lang and sentences[a.sentence_id].lang != quoted_lang:
             continue
         if not a.segment.quoted or a.score < match_cfg.quoted:
             continue  # below `quoted` the sentence is unsupported, not reworded
-        if verbatim_share(a.segment.text, sentences[a.sentence_id].text) >= cfg.reworded_below:
+        verified = verified_text or sentences[a.sentence_id].text
+        if verbatim_share(a.segment.text, verified) >= cfg.reworded_below:
             continue
         if explained_by_circulating(m, match_cfg) or sentences[a.sentence_id].event_id != event.id:
             continue
-        out.append(
-            Discrepancy("reworded", claimed=a.segment.text, verified=sentences[a.sentence_id].text)
-        )
+        out.append(Discrepancy("reworded", claimed=a.segment.text, verified=verified))
     return out
+
+
+def _folding(
+    parts: Sequence[SegmentMatch],
+    matches: Sequence[SegmentMatch],
+    sentences: Mapping[str, Sentence],
+    cfg: CompareConfig,
+) -> list[SegmentMatch]:
+    """The clauses that may cover a sentence of their own: those of a post sentence that is not
+    a faithful fragment of the one verified sentence it matched (its words there, in order: it
+    folds nothing, and its clauses are that sentence's pieces)."""
+    whole = [
+        m.verified.segment
+        for m in matches
+        if m.verified.sentence_id in sentences
+        and _verbatim(m.verified.segment.text, m, sentences, cfg)
+    ]
+    return [p for p in parts if not any(_inside(p.verified.segment, w) for w in whole)]
+
+
+def _inside(part: Segment, segment: Segment) -> bool:
+    return segment.start <= part.start and part.end <= segment.end
+
+
+def _covered_text(
+    segment: Segment, passage_covers: Sequence[Cover], sentences: Mapping[str, Sentence]
+) -> str:
+    """The passage sentences that `segment` or its clauses cover, joined in the order spoken,
+    when there are two or more; else "" (the sentence it matched is the one to compare)."""
+    ids = {c.sentence_id for c in passage_covers if _inside(c.part, segment)}
+    if len(ids) < 2:
+        return ""
+    ordered = sorted((sentences[i] for i in ids), key=lambda s: s.position)
+    return " ".join(s.text for s in ordered)
 
 
 def contradicted(
@@ -313,13 +377,13 @@ def repeats(words: frozenset[str], sentence: Sentence) -> bool:
     return len(words & theirs) >= 3 and containment(words, theirs) >= _REPEATED
 
 
-def _shown_by(matches: Sequence[SegmentMatch], shown: Set[str]) -> set[str]:
-    """The segments (by text) that put a sentence in the reply: for each shown sentence, the
-    post sentence aligned best with it. Another, weaker sentence aligned with it (an invented
+def _shown_by(passage_covers: Sequence[Cover], segments: Sequence[Segment]) -> set[str]:
+    """The post sentences (by text) that put a sentence of the passage in the reply: for each
+    sentence of the passage, the part (a post sentence or a clause of one) that covers it best,
+    and the post sentence it belongs to. Another, weaker sentence aligned with it (an invented
     quote next to a verbatim one) is still judged on its own."""
-    best: dict[str, SegmentMatch] = {}
-    for m in matches:
-        sid = m.verified.sentence_id
-        if sid in shown and (sid not in best or m.verified.score > best[sid].verified.score):
-            best[sid] = m
-    return {m.verified.segment.text for m in best.values()}
+    best: dict[str, Cover] = {}
+    for c in passage_covers:
+        if c.sentence_id not in best or c.score > best[c.sentence_id].score:
+            best[c.sentence_id] = c
+    return {s.text for c in best.values() for s in segments if _inside(c.part, s)}

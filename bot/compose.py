@@ -134,9 +134,38 @@ def compose_reply(
     if max_posts == 1:
         one = _one_post(texts, verdict, match, discrepancies, cut, url, from_image)
         bluesky: tuple[BlueskyPost, ...] = (bluesky_one_post(one),)
+        if match is not None and match.is_passage and verdict != "no_match":
+            bluesky = (_with_passage(bluesky[0], texts, verdict, match, discrepancies, cut, url),)
     else:
         bluesky = bluesky_thread([ln for ln in lines if not ln.telegram_only])
     return Reply(bluesky=bluesky, telegram=telegram_html(lines, texts.more))
+
+
+PASSAGE_FLOOR = 40  # characters of a passage the one post shows at least (else none of it)
+
+
+def _with_passage(
+    post: BlueskyPost,
+    texts: ReplyTexts,
+    verdict: Verdict,
+    match: MatchInfo,
+    found: Sequence[Discrepancy],
+    cut: bool,
+    page: str,
+) -> BlueskyPost:
+    """The one post with the passage the post covers added before its page line, when the post
+    fits whole (nothing else shortened): the passage as long as fits, at least PASSAGE_FLOOR
+    characters; else the post as it was."""
+    low, high, best = PASSAGE_FLOOR, graphemes(tidy(match.quote)), post
+    while low <= high:  # the longest passage with which nothing else is shortened
+        cap = (low + high) // 2
+        lines = _one_post(texts, verdict, match, found, cut, page, passage_cap=cap)
+        candidate = bluesky_one_post(lines)
+        if candidate.text == "\n".join(t for ln in lines if (t := ln.text.strip())):
+            best, low = candidate, cap + 1
+        else:
+            high = cap - 1
+    return best
 
 
 def _one_post(
@@ -147,9 +176,11 @@ def _one_post(
     cut: bool,
     page: str,
     from_image: str = "",
+    passage_cap: int = 0,
 ) -> list[_Line]:
     """The lines of the one-post Bluesky reply: the verdict, the first ONE_POST_CHANGES changes
-    in ONE_POST_ORDER, then the check page (or the source, when there is no page)."""
+    in ONE_POST_ORDER, then the check page (or the source, when there is no page). With
+    `passage_cap`, the quoted passage (at most that many characters) before the page."""
     if verdict == "no_match" or match is None:
         speakers = {"speakers": tidy(texts.speakers).strip()}
         lines = [_Line(_render(texts, "no_match", speakers))]
@@ -161,6 +192,9 @@ def _one_post(
         changes = _changes(texts, ordered, values, match.date, ONE_POST_ORDER)
         head = "one_changed" if changes else "one_same"
         lines = [_Line(_render(texts, head, values)), *changes[:ONE_POST_CHANGES]]
+        if passage_cap:
+            quoted = {**values, "quote": _cut_at_word(match.quote, passage_cap)}
+            lines.append(_Line(_render(texts, "one_passage", quoted), core=False))
         if page:
             lines.append(_Line(_render(texts, "one_page", {"page": _Seg(link_label(page), page)})))
         elif values["link"]:
@@ -295,6 +329,16 @@ _NAMES = {
     "speaker": "speaker_changed",
     "speaker_role": "role_changed",
 }
+
+
+def _cut_at_word(text: str, cap: int) -> str:
+    """`text` (tidied) in at most `cap` characters: cut at a space near the end, with "…"."""
+    whole = shown_value(text, QUOTE_CAP)
+    if graphemes(whole) <= cap:
+        return whole
+    kept = shown_value(whole, cap).removesuffix("…")
+    space = kept.rfind(" ")
+    return (kept[:space] if space >= len(kept) * 2 // 3 else kept).rstrip(" ,;:") + "…"
 
 
 def _text(value: str | _Seg | None) -> str:

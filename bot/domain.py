@@ -339,6 +339,19 @@ class Discrepancy:
 
 
 @dataclass(frozen=True)
+class Passage:
+    """The verified passage a post covers (`bot.passage`): consecutive sentences of one quote,
+    in the order spoken, from the first the post covers to the last (a sentence the post skips
+    in between is part of it). One sentence for a post that covers one."""
+
+    sentence_ids: tuple[str, ...]
+    text: str  # the sentences joined with spaces
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sentence_ids": list(self.sentence_ids), "text": self.text}
+
+
+@dataclass(frozen=True)
 class MatchInfo:
     quote: str
     quote_id: str
@@ -363,8 +376,17 @@ class MatchInfo:
     # The verified sentences the quote is made of, in order (what a correction compares).
     sentence_ids: tuple[str, ...] = ()
     pronoun: Pronoun = "they"  # the speaker's, for "his words" / "her words" in replies
+    # The verified passage the post covers (None: not known, as in a check recorded before
+    # passages); `quote` is it plus the closing sentence the post dropped, if any.
+    passage: Passage | None = None
+
+    @property
+    def is_passage(self) -> bool:
+        """True when the post covers two or more consecutive verified sentences."""
+        return self.passage is not None and len(self.passage.sentence_ids) > 1
 
     def to_json(self) -> dict[str, Any]:
+        passage = {"passage": self.passage.to_json()} if self.is_passage and self.passage else {}
         return {
             "quote": self.quote,
             "quote_id": self.quote_id,
@@ -381,6 +403,7 @@ class MatchInfo:
                 {"publisher": s.publisher, "url": s.url, "kind": s.kind} for s in self.sources
             ],
             "disputed": self.disputed,
+            **passage,
         }
 
 

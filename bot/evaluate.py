@@ -20,6 +20,9 @@ class Labelled:
     verdict: str
     event_id: str | None
     fields: frozenset[str]
+    # The verified passage the post covers (`expect.passage`: its sentence ids in order), when
+    # the label gives it.
+    passage: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,15 @@ class Report:
     languages: dict[str, tuple[PR, PR]] = field(default_factory=dict)
     language_scores: dict[str, list[float]] = field(default_factory=dict)
     language_negative_scores: dict[str, list[float]] = field(default_factory=dict)  # no_match
+    # The passage's sentence ids against `expect.passage` (posts whose label gives it): P/R of
+    # the ids, and how many passages came out exactly (the same ids in the same order).
+    passage: PR = PR(0, 0, 0)
+    passage_exact: int = 0
+    passage_total: int = 0
+
+    @property
+    def passage_accuracy(self) -> float:
+        return self.passage_exact / self.passage_total if self.passage_total else 1.0
 
     @property
     def gate_recall(self) -> float:
@@ -68,6 +80,13 @@ class Report:
                     f"{pr.tp:>4} {pr.fp:>3} {pr.fn:>3}"
                 )
         rows.append(f"event accuracy on matched posts: {self.event_accuracy:.3f}")
+        if self.passage_total:
+            p = self.passage
+            rows.append(
+                f"passage ids: precision {p.precision:.3f} recall {p.recall:.3f} "
+                f"(tp {p.tp} fp {p.fp} fn {p.fn}); exact passage {self.passage_accuracy:.3f} "
+                f"({self.passage_exact}/{self.passage_total})"
+            )
         rows.append(
             "lang    n  match P / R    flagged P / R  scores of match/review posts  "
             "no_match posts: n, max"
@@ -115,9 +134,19 @@ def load_labelled(path: Path) -> list[Labelled]:
                 verdict=expect["verdict"],
                 event_id=expect.get("event_id"),
                 fields=frozenset(expect.get("fields", ())),
+                passage=_passage(expect.get("passage")),
             )
         )
     return out
+
+
+def _passage(raw: object) -> tuple[str, ...] | None:
+    """`expect.passage`: a list of sentence ids, or an object with `sentence_ids`."""
+    if isinstance(raw, dict):
+        raw = raw.get("sentence_ids")
+    if not isinstance(raw, list):
+        return None
+    return tuple(str(i) for i in raw)
 
 
 def evaluate(items: Sequence[Labelled], results: Sequence[CheckResult]) -> Report:
@@ -128,7 +157,20 @@ def evaluate(items: Sequence[Labelled], results: Sequence[CheckResult]) -> Repor
     fcounts = {f: [0, 0, 0] for f in FIELDS}
     events_ok = events_total = 0
     lcounts: dict[str, list[int]] = {}
+    pcounts = [0, 0, 0]
     for item, result in zip(items, results, strict=True):
+        if item.passage is not None:
+            got_p = _got_passage(result)
+            pcounts[0] += len(set(got_p) & set(item.passage))
+            pcounts[1] += len(set(got_p) - set(item.passage))
+            pcounts[2] += len(set(item.passage) - set(got_p))
+            report.passage_total += 1
+            report.passage_exact += got_p == item.passage
+            if got_p != item.passage:
+                report.mistakes.append(
+                    f"{item.post.id} [{item.kind}] passage want {list(item.passage)} "
+                    f"got {list(got_p)}"
+                )
         lang = item.post.lang or "?"
         lc = lcounts.setdefault(lang, [0] * 6)
         got_flag, want_flag = result.verdict != "no_match", item.verdict != "no_match"
@@ -171,4 +213,12 @@ def evaluate(items: Sequence[Labelled], results: Sequence[CheckResult]) -> Repor
     report.fields = {f: PR(*c) for f, c in fcounts.items()}
     report.event_accuracy = events_ok / events_total if events_total else 1.0
     report.languages = {lang: (PR(*c[:3]), PR(*c[3:])) for lang, c in lcounts.items()}
+    report.passage = PR(*pcounts)
     return report
+
+
+def _got_passage(result: CheckResult) -> tuple[str, ...]:
+    """The passage a result quotes (none for no_match)."""
+    if result.verdict == "no_match" or result.match is None or result.match.passage is None:
+        return ()
+    return result.match.passage.sentence_ids

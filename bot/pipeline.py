@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -41,11 +42,13 @@ from bot.extract import Person, find_people
 from bot.gate import Gate
 from bot.index import Doc, Index
 from bot.inputs import clean_post, clean_text
+from bot.lexical import verbatim_share
 from bot.match import Decision, Matcher, SegmentMatch, decide, explained_by_circulating
 from bot.models.embed import build_embedders
 from bot.models.vectors import Embedder
 from bot.normalise import normalise, with_language
 from bot.pages.record import PUBLISHED, page_url
+from bot.passage import clause_segments
 
 log = logging.getLogger(__name__)
 
@@ -141,14 +144,50 @@ class Checker:
             normalised[i] = with_language(normalised[i], posts[i].lang)
         aligned = self.matcher.align_many([normalised[i] for i in admitted])
         by_post: dict[int, tuple[SegmentMatch, ...]] = dict(zip(admitted, aligned, strict=True))
+        verdicts = {i: self._decide(normalised[i], m) for i, m in by_post.items()}
+        parts = self._clause_matches_many(
+            {i: (normalised[i], by_post[i]) for i, d in verdicts.items() if self._in_a_quote(d)}
+        )
         results = []
         for i, post in enumerate(posts):
             gate_reason = decisions[i].reason if decisions[i] else "gate off"  # type: ignore[union-attr]
             if i not in by_post:
                 results.append(self._no_match(post, (), gate_reason, cut[i], gated_out=True))
                 continue
-            results.append(self._finish(post, normalised[i], by_post[i], gate_reason, cut[i]))
+            results.append(
+                self._finish(
+                    post,
+                    normalised[i],
+                    by_post[i],
+                    verdicts[i],
+                    parts.get(i, ()),
+                    gate_reason,
+                    cut[i],
+                )
+            )
         return results
+
+    @cached_property
+    def _quote_sizes(self) -> dict[str, int]:
+        """The number of sentences of each verified sentence's quote."""
+        sizes = Counter(s.quote_id for s in self.corpus.sentences())
+        return {s.id: sizes[s.quote_id] for s in self.corpus.sentences()}
+
+    def _decide(self, post: NormalisedPost, matches: tuple[SegmentMatch, ...]) -> Decision:
+        """The verdict at the thresholds of the post's language; a contradiction just under
+        `review` is surfaced as a review (`bot.contradiction.near_miss`), never silent."""
+        attributed = self.names_a_speaker(post)
+        thresholds = self.config.match.for_language(post.lang)
+        decision = decide(matches, prose_words(post), attributed, thresholds)
+        near = near_miss(matches, self.sentences, thresholds) if attributed else None
+        if decision.best is None and near is not None:
+            decision = Decision("review", near.score, near)
+        return decision
+
+    def _in_a_quote(self, decision: Decision) -> bool:
+        """Does the decision rest on a sentence whose quote has others (a passage may grow)?"""
+        best = decision.best
+        return best is not None and self._quote_sizes.get(best.sentence_id, 1) > 1
 
     def _bounded(self, posts: Sequence[Post]) -> tuple[list[Post], list[bool]]:
         """The posts cleaned (`bot.inputs`) and cut to `max_chars`; which ones were cut."""
@@ -165,21 +204,48 @@ class Checker:
         """The clauses embedded for coverage, at most twice `max_segments`."""
         return clauses(post)[: 2 * self.config.match.max_segments]
 
+    @cached_property
+    def _sentence_texts(self) -> dict[str, str]:
+        return {s.id: s.text for s in self.corpus.sentences()}
+
+    def _clause_matches_many(
+        self, posts: Mapping[int, tuple[NormalisedPost, tuple[SegmentMatch, ...]]]
+    ) -> dict[int, tuple[SegmentMatch, ...]]:
+        """Each clause of each post's sentences (`bot.passage.clause_segments`, at most twice
+        `max_segments` a post) aligned with its best verified sentence, all in one batch: the
+        parts that may cover the neighbours of the matched sentence (the passage). A sentence
+        that is a faithful fragment of the one it matched is not split (its clauses would
+        cover nothing else: `bot.compare`), which spares the models most verbatim quotes."""
+        cap = 2 * self.config.match.max_segments
+        texts, below = self._sentence_texts, self.config.compare.reworded_below
+        split = {
+            i: clause_segments(
+                [
+                    m.verified.segment
+                    for m in matches
+                    if verbatim_share(
+                        m.verified.segment.text, texts.get(m.verified.sentence_id, "")
+                    )
+                    < below
+                ]
+            )[:cap]
+            for i, (_, matches) in posts.items()
+        }
+        keys = [i for i, parts in split.items() if parts]
+        clause_posts = [dataclasses.replace(posts[i][0], segments=split[i]) for i in keys]
+        return dict(zip(keys, self.matcher.align_many(clause_posts), strict=True))
+
     def _finish(
         self,
         post: Post,
         normalised: NormalisedPost,
         matches: tuple[SegmentMatch, ...],
+        decision: Decision,
+        parts: tuple[SegmentMatch, ...],
         gate_reason: str,
         cut: bool,
     ) -> CheckResult:
         cfg = self.config
-        attributed = self.names_a_speaker(normalised)
-        thresholds = cfg.match.for_language(normalised.lang)
-        decision = decide(matches, prose_words(normalised), attributed, thresholds)
-        near = near_miss(matches, self.sentences, thresholds) if attributed else None
-        if decision.best is None and near is not None:  # a contradiction is never silent
-            decision = Decision("review", near.score, near)
         if decision.best is None:
             # On a post with no verified match, only sentences close to a known invented quote
             # are named: anything else is simply outside what the corpus covers.
@@ -202,6 +268,7 @@ class Checker:
             coverage=lambda ids: self.matcher.best_scores(
                 self.clauses(normalised), normalised.lang, ids
             ),
+            parts=parts,
         )
         verdict = decision.verdict
         if verdict == "match" and comparison.match.disputed:

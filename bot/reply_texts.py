@@ -80,3 +80,6 @@ class ReplyTexts:
     )
     one_same: str = "Fact check: these are {speaker}'s verified words ({place}, {date})."
     one_page: str = "Verified wording, every change, sources: {page}"
+    # A post that covers a passage (two or more consecutive verified sentences): the passage,
+    # in order, when it fits the one post (shortened with "…" at a word if it must be).
+    one_passage: str = "The verified passage: “{quote}”"

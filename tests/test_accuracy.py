@@ -81,3 +81,14 @@ def test_contradictions_are_named(report: Report) -> None:
     pr = report.fields["contradicted"]
     assert pr.precision >= 0.9, report.table()
     assert pr.recall >= 0.85, report.table()
+
+
+def test_passages_are_found(report: Report) -> None:
+    """Issue 18: the posts whose label gives `expect.passage` (16 that cover 2-4 consecutive
+    sentences of one quote, 2 single-sentence controls) are answered with that passage.
+    Measured: sentence ids precision 1.000, recall 1.000; 18 of 18 passages exact (on main,
+    whose reply quoted the sentences each post sentence matched: 0.968 / 0.732, 10 of 18)."""
+    assert report.passage_total >= 18, report.table()
+    assert report.passage.precision >= 0.95, report.table()
+    assert report.passage.recall >= 0.95, report.table()
+    assert report.passage_accuracy >= 0.9, report.table()

@@ -21,6 +21,7 @@ from bot.domain import (
     Discrepancy,
     Field,
     MatchInfo,
+    Passage,
     Post,
     Source,
     SourceKind,
@@ -119,7 +120,15 @@ def match_from_json(raw: str) -> MatchInfo:
         disputed=bool(d.get("disputed", False)),
         dispute_note=str(d.get("dispute_note", "")),
         sentence_ids=tuple(str(i) for i in d.get("sentence_ids", [])),
+        passage=_passage(d.get("passage")),
     )
+
+
+def _passage(raw: object) -> Passage | None:
+    """The recorded passage (only a passage of two sentences or more is recorded)."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("sentence_ids"), list):
+        return None
+    return Passage(tuple(str(i) for i in raw["sentence_ids"]), str(raw.get("text", "")))
 
 
 def _field(value: object) -> Field | None:
