@@ -131,7 +131,7 @@ class FirehoseWatcher:
         """A new post decoded from the stream: a mention of the bot is answered at once; with
         watching on, every post is buffered for the next flush."""
         if self.mentions is not None:
-            self.mentions.offer(uri, did, record)
+            self.mentions.offer(uri, cid, did, record)
         if self.watching:
             self.buffer(Incoming(uri, cid, _post(uri, did, record), did))
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -67,6 +67,17 @@ class Outcome:
     verdict: Verdict | Literal[""] = ""
     replies: tuple[str, ...] = ()
     retry: bool = False  # failed, and handed out again by a later round
+
+
+@dataclass(frozen=True)
+class Known:
+    """What a mention from the stream comes with, read before it is handled (in parallel, and
+    without waiting for the AppView to index the mention itself): the post views the answer
+    needs (the mention's own, built from the event's record; the post it answers or quotes;
+    its thread's root) and whether the thread's gate lets the bot reply."""
+
+    views: Mapping[str, Any]
+    thread_open: bool
 
 
 @dataclass(frozen=True)
@@ -254,8 +265,10 @@ class Mentions:
         viewer = note.author.viewer
         if viewer is not None and (viewer.blocked_by or viewer.blocking):
             return Answer("skipped:blocked")
-        target_uri = self._target_uri(note.record)
-        views = await self._posts([note.uri, *([target_uri] if target_uri else [])])
+        target_uri = self.target_uri(note.record)
+        known: Known | None = getattr(note, "known", None)  # read already (a stream mention)
+        uris = [note.uri, *([target_uri] if target_uri else [])]
+        views = dict(known.views) if known is not None else await self.posts(uris)
         mention_view = views.get(note.uri)
         if mention_view is None:
             return Answer("skipped:deleted")
@@ -263,7 +276,11 @@ class Mentions:
             return Answer("skipped:replies disabled")
         if declares_bot(note.author) or declares_bot(mention_view.author):
             return Answer("skipped:bot account")  # no bot-to-bot ping-pong
-        if not await thread_allows(self.client, self.calls, note.record, self.did):
+        if known is not None:
+            thread_open = known.thread_open
+        else:
+            thread_open = await thread_allows(self.client, self.calls, note.record, self.did)
+        if not thread_open:
             return Answer("skipped:replies disabled")
         root, parent = self._refs(note)
         admit = await self.limits.admit(note.author.did, note.uri, self.clock())
@@ -328,7 +345,7 @@ class Mentions:
         sent = await self.sender.send(note.uri, root, parent, thread)
         return Answer("replied", verdict, tuple(sent))
 
-    def _target_uri(self, record: Any) -> str | None:
+    def target_uri(self, record: Any) -> str | None:
         reply = getattr(record, "reply", None)
         if reply is not None:
             return str(reply.parent.uri)
@@ -342,7 +359,7 @@ class Mentions:
         root = strong_ref(reply.root.uri, reply.root.cid) if reply is not None else parent
         return root, parent
 
-    async def _posts(self, uris: Sequence[str]) -> dict[str, Any]:
+    async def posts(self, uris: Sequence[str]) -> dict[str, Any]:
         got = await self.calls(
             "getPosts", lambda: self.client.app.bsky.feed.get_posts({"uris": list(uris)})
         )
