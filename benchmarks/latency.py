@@ -65,6 +65,7 @@ class Run:
     sent: dict[str, float] = dataclasses.field(default_factory=dict)  # mention uri: created
     seen: dict[str, float] = dataclasses.field(default_factory=dict)  # ...: reply readable
     offered: dict[str, float] = dataclasses.field(default_factory=dict)  # ...: off the stream
+    reads: list[float] = dataclasses.field(default_factory=list)  # each author feed read, s
     duplicates: int = 0
     by_stream: int = 0
     phases: dict[str, list[float]] = dataclasses.field(default_factory=dict)
@@ -115,10 +116,12 @@ def bot_config(
 async def watch_replies(reader: AsyncClient, bot_did: str, run: Run, stop: asyncio.Event) -> None:
     """Note when each mention's reply is first readable through the AppView."""
     while not stop.is_set():
+        began = time.time()
         feed = await reader.app.bsky.feed.get_author_feed(
             {"actor": bot_did, "filter": "posts_with_replies", "limit": 100}
         )
         now = time.time()
+        run.reads.append(now - began)
         for item in feed.feed:
             reply = getattr(item.post.record, "reply", None)
             parent = reply.parent.uri if reply is not None else None
@@ -272,10 +275,17 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             source = "Jetstream relay" if relay is not None else "firehose"
             extra = f"  ({run.by_stream} answered from the stream: {source})" if stream else ""
             parts = "  ".join(f"{k} {statistics.median(v):.2f}" for k, v in run.phases.items() if v)
+            tails = "  ".join(
+                f"{k} {_pct(sorted(v), 0.95):.2f}" for k, v in run.phases.items() if v
+            )
+            reads = sorted(run.reads)
             print(
                 f"{name:>8}: {f['mentions']} mentions  p50 {f['p50_s']} s  p95 {f['p95_s']} s  "
                 f"max {f['max_s']} s  lost {f['lost']}  duplicates {f['duplicates']}{extra}\n"
-                f"          median s per step: {parts}",
+                f"          median s per step: {parts}\n"
+                f"          p95 s per step:    {tails}\n"
+                f"          (the reply reader's getAuthorFeed: median {statistics.median(reads):.2f} s"
+                f" a read, then {READ_EVERY} s)",
                 flush=True,
             )
         if relay is not None:

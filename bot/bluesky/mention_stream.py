@@ -32,7 +32,8 @@ from atproto import models
 
 from bot.bluesky.etiquette import gate_allows, thread_allows
 from bot.bluesky.mentions import IN_FLIGHT, Known, Mentions, Outcome
-from bot.bluesky.records import mentions_did
+from bot.bluesky.records import mentions_did, parse_time, web_url
+from bot.domain import Post
 
 log = logging.getLogger(__name__)
 CONCURRENT = 4  # mentions answered at once (their checks share the cores)
@@ -133,6 +134,10 @@ class MentionStream:
         reply = getattr(record, "reply", None)
         root = str(reply.root.uri) if reply is not None else None
         uris = [u for u in dict.fromkeys((target, root)) if u]
+        checked = None
+        if target is None:  # the text to check is the record's own: check it now
+            checked = asyncio.ensure_future(m.check(event_post(uri, did, record)))
+            checked.add_done_callback(_consumed)  # skipped (blocked, gated...): not awaited
 
         async def views() -> dict[str, Any]:
             return await m.posts(uris) if uris else {}
@@ -142,18 +147,24 @@ class MentionStream:
                 return await thread_allows(client, calls, record, m.did)
             return await gate_allows(client, calls, uri, m.did, root_record=record)
 
-        profile, got, thread_open = await asyncio.gather(
-            calls("getProfile", lambda: client.app.bsky.actor.get_profile({"actor": did})),
-            views(),
-            gate(),
-        )
+        try:
+            profile, got, thread_open = await asyncio.gather(
+                calls("getProfile", lambda: client.app.bsky.actor.get_profile({"actor": did})),
+                views(),
+                gate(),
+            )
+        except BaseException:
+            if checked is not None:
+                checked.cancel()
+            raise
         shown_root = got.get(root) if root is not None else None
         root_viewer = getattr(shown_root, "viewer", None)
         disabled = bool(root_viewer is not None and root_viewer.reply_disabled)
         viewer = models.AppBskyFeedDefs.ViewerState(reply_disabled=disabled)
         got[uri] = EventView(uri, cid, profile, record, viewer)
         now = client.get_current_time_iso()
-        return StreamNote(uri, cid, profile, record, now, known=Known(got, thread_open))
+        known = Known(got, thread_open, checked)
+        return StreamNote(uri, cid, profile, record, now, known=known)
 
     async def _indexed(self, uri: str) -> StreamNote | None:
         """The mention as its post view says, once the AppView has indexed it; None if it has
@@ -197,3 +208,22 @@ def _own_media(record: Any) -> bool:
     return embed is not None and (
         getattr(embed, "images", None) is not None or getattr(embed, "media", None) is not None
     )
+
+
+def event_post(uri: str, did: str, record: Any) -> Post:
+    """The post a top-level mention asks about (its own text), from the event's record: named
+    by the author's DID until the profile is read."""
+    langs = getattr(record, "langs", None) or []
+    return Post(
+        id=uri,
+        text=getattr(record, "text", "") or "",
+        created_at=parse_time(getattr(record, "created_at", None)),
+        lang=langs[0] if langs else None,
+        url=web_url(did, uri),
+        author=did,
+    )
+
+
+def _consumed(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("stream: a check begun early failed: %s", task.exception())

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Literal
@@ -74,10 +74,12 @@ class Known:
     """What a mention from the stream comes with, read before it is handled (in parallel, and
     without waiting for the AppView to index the mention itself): the post views the answer
     needs (the mention's own, built from the event's record; the post it answers or quotes;
-    its thread's root) and whether the thread's gate lets the bot reply."""
+    its thread's root), whether the thread's gate lets the bot reply, and, for a top-level
+    mention, its own text's check, started as the event arrived (the text is the record's)."""
 
     views: Mapping[str, Any]
     thread_open: bool
+    checked: Awaitable[CheckResult] | None = None  # a top-level mention's check, under way
 
 
 @dataclass(frozen=True)
@@ -299,7 +301,12 @@ class Mentions:
         if self.images is not None:
             shown = target if target is not None else mention_view
             post = await self.images.post_with_images(post, shown)
-        result = await self.check(post)
+        early = known.checked if known is not None and target_uri is None else None
+        if early is not None:  # checked as the event arrived, by DID: now named as polled
+            result = await early
+            result = replace(result, post=replace(result.post, url=post.url, author=post.author))
+        else:
+            result = await self.check(post)
         if result.verdict == "no_match" and self._under_someone_else(note, target):
             mode = self.config.unrelated_parent
             if mode == "own_text":
