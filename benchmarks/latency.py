@@ -284,8 +284,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 f"max {f['max_s']} s  lost {f['lost']}  duplicates {f['duplicates']}{extra}\n"
                 f"          median s per step: {parts}\n"
                 f"          p95 s per step:    {tails}\n"
-                f"          (the reply reader's getAuthorFeed: median {statistics.median(reads):.2f} s"
-                f" a read, then {READ_EVERY} s)",
+                f"          (the reply reader's getAuthorFeed: median "
+                f"{statistics.median(reads):.2f} s a read, then {READ_EVERY} s)",
                 flush=True,
             )
         if relay is not None:
