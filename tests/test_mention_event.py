@@ -194,6 +194,9 @@ async def test_a_mention_is_answered_from_the_event_before_the_appview_has_it(
         )
         # Answered with no poll, and the AppView was never asked for the mentions themselves.
         assert not any(lagging.asked[u] for u in uris)
+        # ... which, as the bot sees it, still does not show the first one.
+        assert [] == (await bot.client.app.bsky.feed.get_posts({"uris": [unindexed]})).posts
+        assert 1 == lagging.hidden
         outbox = await bot.store.outbox()
         outbox_first = {r["target"]: r["uri"] for r in outbox if r["part"] == 1}
         assert {unindexed, mentioned, under} == {r["target"] for r in outbox}
