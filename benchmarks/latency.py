@@ -153,9 +153,9 @@ async def one_run(
             offers = runtime.bluesky.mention_stream
             offer = offers.offer
 
-            def noted(uri: str, cid: str, did: str, record: Any) -> bool:
+            def noted(uri: str, cid: str, did: str, record: Any, gate: Any = None) -> bool:
                 run.offered.setdefault(uri, time.time())
-                return offer(uri, cid, did, record)
+                return offer(uri, cid, did, record, gate)
 
             offers.offer = noted  # type: ignore[method-assign]
         if runtime.stream is not None:  # no saved cursor: the stream starts at the live tail

@@ -1,5 +1,7 @@
 """Mentions answered from the stream event's own record, on the local AT Protocol network with
-the real pipeline: a mention the AppView has not indexed (a transport in front of the real
+the real pipeline, from the firehose (where a post's threadgate comes in the same commit) and
+from Jetstream (tests/jetstream_relay.py: one event a record, the gate read from the
+repository): a mention the AppView has not indexed (a transport in front of the real
 AppView hides it from every `getPosts`, as an AppView that lags behind the stream would) is
 answered from the stream with no poll, and the bot never asks the AppView for it; the
 etiquette the AppView's view used to tell still holds on this path: a top-level mention whose
@@ -21,6 +23,7 @@ import httpx
 import pytest
 from atp_network import DEFAULT_PASSWORD, AtpNetwork, wait_for
 from atproto import AsyncClient, client_utils, models
+from jetstream_relay import JetstreamRelay
 from runtime_support import MATCHING, UNRELATED
 
 from bot.bluesky.app import BlueskyBot
@@ -88,7 +91,9 @@ async def gated_mention(
     return f"at://{did}/app.bsky.feed.post/{rkey}"
 
 
+@pytest.mark.parametrize("source", ["firehose", "jetstream"])
 async def test_a_mention_is_answered_from_the_event_before_the_appview_has_it(
+    source: str,
     atp_network: AtpNetwork,
     bot_and_users: tuple[tuple[str, str], list[AsyncClient]],
     checker: Checker,
@@ -103,10 +108,14 @@ async def test_a_mention_is_answered_from_the_event_before_the_appview_has_it(
         models.AppBskyGraphBlock.Record(subject=bot_did, created_at=blocker.get_current_time_iso()),
     )
     lagging = LaggingAppView()
+    relay = JetstreamRelay(atp_network.firehose_url) if source == "jetstream" else None
+    if relay is not None:
+        await relay.start()
     config = BlueskyConfig(
         service_url=atp_network.pds_url,
         session_file=tmp_path / "bluesky.session",
         firehose_url=atp_network.firehose_url,
+        jetstream_url=relay.url if relay is not None else "",
         stream_mentions=True,
         backoff_seconds=0.05,
         checks_per_hour=0,
@@ -217,6 +226,8 @@ async def test_a_mention_is_answered_from_the_event_before_the_appview_has_it(
     finally:
         await stream.stop()
         await asyncio.gather(task, return_exceptions=True)
+        if relay is not None:
+            await relay.stop()
         await bot.close()
 
 

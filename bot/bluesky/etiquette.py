@@ -61,12 +61,19 @@ async def thread_allows(client: AsyncClient, calls: Calls, mention: Any, bot_did
 
 
 async def gate_allows(
-    client: AsyncClient, calls: Calls, root_uri: str, bot_did: str, root_record: Any = None
+    client: AsyncClient,
+    calls: Calls,
+    root_uri: str,
+    bot_did: str,
+    root_record: Any = None,
+    gate: dict[str, Any] | None = None,
 ) -> bool:
     """Whether the threadgate of the thread rooted at `root_uri` lets the bot reply in it;
-    `root_record`, the root post's record when the caller has it already (a mention from the
-    stream that is its own thread's root: the AppView may not have indexed it yet)."""
-    gate = await _record(client, calls, root_uri, THREADGATE)
+    `root_record`, the root post's record, and `gate`, its threadgate ({}: none), when the
+    caller has them already (a mention from the stream that is its own thread's root, seen in
+    the commit that wrote it: the AppView may not have indexed either yet)."""
+    if gate is None:
+        gate = await _record(client, calls, root_uri, THREADGATE)
     if not gate or "allow" not in gate:
         return True
     root_author = split_uri(root_uri)[0]

@@ -8,7 +8,8 @@ answer): only what the etiquette needs is read, all at once, before the claim: t
 profile from the AppView (blocks either way, the `bot` self-label, the handle), the posts the
 mention answers or quotes and its thread's root (indexed long before: the text to check, and
 `replyDisabled`), and the thread's gate (`bot/bluesky/etiquette.py`; a top-level mention is its
-own thread's root, and its gate, written with the post, is read from the repository). Then it
+own thread's root, and its gate is written with the post: the firehose shows it in the same
+commit; from Jetstream it is read from the repository). Then it
 is handed to `Mentions.attempt` as a notification would be, with reason "mention", the views
 already read (`Known`): the same claim in the store, the same limits, the same outbox, so a
 mention the stream and the notifications poll both see is answered once. A mention with images
@@ -76,21 +77,26 @@ class MentionStream:
         self.left = 0  # ... left to the poll (not indexed in time, a call failed, in flight)
         self._slots = asyncio.Semaphore(CONCURRENT)
 
-    def offer(self, uri: str, cid: str, author_did: str, record: Any) -> bool:
-        """A new post from the stream (its record, a post model); True when it mentions the
-        bot, and is now being answered."""
+    def offer(
+        self, uri: str, cid: str, author_did: str, record: Any, gate: dict[str, Any] | None = None
+    ) -> bool:
+        """A new post from the stream (its record, a post model; `gate`, the threadgate its
+        commit wrote, {} for none, None when the stream does not show whole commits); True
+        when it mentions the bot, and is now being answered."""
         did = self.mentions.did
         if not did or author_did == did or not mentions_did(record, did):
             return False
         self.offered += 1
         task = asyncio.create_task(
-            self.arrived(uri, cid, author_did, record), name=f"mention {uri}"
+            self.arrived(uri, cid, author_did, record, gate), name=f"mention {uri}"
         )
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return True
 
-    async def arrived(self, uri: str, cid: str, did: str, record: Any) -> Outcome | None:
+    async def arrived(
+        self, uri: str, cid: str, did: str, record: Any, gate: dict[str, Any] | None = None
+    ) -> Outcome | None:
         """Answer one mention; None when it is left to the poll. Never raises (a task of its
         own): a failure is counted by `Mentions.attempt` or logged here."""
         offered = time.monotonic()
@@ -100,7 +106,7 @@ class MentionStream:
                 if self.mentions.images is not None and _own_media(record):
                     note = await self._indexed(uri)
                 else:
-                    note = await self.from_event(uri, cid, did, record)
+                    note = await self.from_event(uri, cid, did, record, gate)
                 viewed = time.monotonic()
                 if note is None:
                     self.left += 1
@@ -125,7 +131,9 @@ class MentionStream:
                 )
             return outcome
 
-    async def from_event(self, uri: str, cid: str, did: str, record: Any) -> StreamNote:
+    async def from_event(
+        self, uri: str, cid: str, did: str, record: Any, gate: dict[str, Any] | None = None
+    ) -> StreamNote:
         """The mention as the event carries it, with what its answer reads from the network,
         read all at once (`Known`)."""
         m = self.mentions
@@ -142,16 +150,16 @@ class MentionStream:
         async def views() -> dict[str, Any]:
             return await m.posts(uris) if uris else {}
 
-        async def gate() -> bool:
+        async def thread_gate() -> bool:
             if reply is not None:
                 return await thread_allows(client, calls, record, m.did)
-            return await gate_allows(client, calls, uri, m.did, root_record=record)
+            return await gate_allows(client, calls, uri, m.did, root_record=record, gate=gate)
 
         try:
             profile, got, thread_open = await asyncio.gather(
                 calls("getProfile", lambda: client.app.bsky.actor.get_profile({"actor": did})),
                 views(),
-                gate(),
+                thread_gate(),
             )
         except BaseException:
             if checked is not None:
