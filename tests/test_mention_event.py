@@ -213,10 +213,16 @@ async def test_a_mention_is_answered_from_the_event_before_the_appview_has_it(
         # own text (read from the event), or the post it answers.
         shown = await asker.app.bsky.feed.get_posts({"uris": [unindexed, claim.uri]})
         views = {p.uri: p for p in shown.posts}
-        replies = await asker.app.bsky.feed.get_posts(
-            {"uris": [outbox_first[u] for u in (unindexed, under)]}
-        )
-        got = {p.record.reply.parent.uri: p.record.text for p in replies.posts}
+        got: dict[str, str] = {}
+
+        async def replies_shown() -> bool:  # the AppView indexes the replies in its own time
+            replies = await asker.app.bsky.feed.get_posts(
+                {"uris": [outbox_first[u] for u in (unindexed, under)]}
+            )
+            got.update({p.record.reply.parent.uri: p.record.text for p in replies.posts})
+            return len(got) == 2
+
+        await wait_for(replies_shown, timeout=30, interval=0.2)
         for uri, asked in ((unindexed, unindexed), (under, claim.uri)):
             result = checker.check(to_post(views[asked]))
             assert result.verdict not in ("no_match", "review")
