@@ -9,10 +9,11 @@ profile from the AppView (blocks either way, the `bot` self-label, the handle), 
 mention answers or quotes and its thread's root (indexed long before: the text to check, and
 `replyDisabled`), and the thread's gate (`bot/bluesky/etiquette.py`; a top-level mention is its
 own thread's root, and its gate is written with the post: the firehose shows it in the same
-commit; from Jetstream it is read from the repository). Then it
-is handed to `Mentions.attempt` as a notification would be, with reason "mention", the views
-already read (`Known`): the same claim in the store, the same limits, the same outbox, so a
-mention the stream and the notifications poll both see is answered once. A mention with images
+commit; from Jetstream it is read from the repository); a top-level mention's own text is
+checked meanwhile. Then it is handed to `Mentions.attempt` as a notification would be, with
+reason "mention", the views already read (`Known`): the same claim in the store, the same
+limits, the same outbox, so a mention the stream and the notifications poll both see is
+answered once. A mention with images
 of its own (when images are read) still waits for its post view (the images' URLs are the
 AppView's), asked for again, briefly, until it is there.
 
@@ -211,7 +212,7 @@ class MentionStream:
 
 
 def _own_media(record: Any) -> bool:
-    """The post record embeds media of its own (images, or a video: a `recordWithMedia` too)."""
+    """The post record embeds media of its own (an images embed, or a `recordWithMedia`'s)."""
     embed = getattr(record, "embed", None)
     return embed is not None and (
         getattr(embed, "images", None) is not None or getattr(embed, "media", None) is not None
