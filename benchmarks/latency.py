@@ -11,7 +11,12 @@ steady rate (`--rate` a second) from `--users` accounts in turn, half matching t
 not (each is answered). A mention's latency runs from just before its post is sent (its
 creation) to the first moment the bot's reply is readable through the AppView (the bot's
 author feed, read every 0.1 s); the median of each step on the way is printed too (from the
-store's own times: seen and claimed, checked, sent, indexed by the AppView). `lost`: mentions
+store's own times: seen and claimed, checked, sent, indexed by the AppView; and, from the
+stream, delivered: decoded and offered to the bot). Before the runs, the AppView's own lag is
+measured on the same network (`--lag` plain posts: from just before each is sent until the
+AppView shows it, read every 0.02 s): the floor under the last step. `--jetstream` reads the
+stream through a loopback Jetstream fed by the network's firehose (tests/jetstream_relay.py)
+instead of the firehose itself. `lost`: mentions
 with no reply readable `--grace` seconds after the last one; `duplicates`: reply posts beyond
 one chain per mention, counted in the bot's own repository. The last line is one JSON object."""
 
@@ -23,6 +28,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import os
 import secrets
 import sqlite3
 import statistics
@@ -40,6 +46,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from atp_network import DEFAULT_PASSWORD, AtpNetwork, create_account, login  # noqa: E402
 from atproto import AsyncClient, client_utils  # noqa: E402
+from jetstream_relay import JetstreamRelay  # noqa: E402
 from reply_audit import bot_posts  # noqa: E402
 from runtime_support import mention_texts  # noqa: E402
 
@@ -57,6 +64,8 @@ class Run:
     name: str
     sent: dict[str, float] = dataclasses.field(default_factory=dict)  # mention uri: created
     seen: dict[str, float] = dataclasses.field(default_factory=dict)  # ...: reply readable
+    offered: dict[str, float] = dataclasses.field(default_factory=dict)  # ...: off the stream
+    reads: list[float] = dataclasses.field(default_factory=list)  # each author feed read, s
     duplicates: int = 0
     by_stream: int = 0
     phases: dict[str, list[float]] = dataclasses.field(default_factory=dict)
@@ -83,7 +92,9 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, max(0, round(q * len(values) + 0.5) - 1))]
 
 
-def bot_config(base: Config, network: AtpNetwork, tmp: Path, stream: bool) -> Config:
+def bot_config(
+    base: Config, network: AtpNetwork, tmp: Path, stream: bool, jetstream: str = ""
+) -> Config:
     """The live bot on the local network, with the default schedule (mentions every 15 s)."""
     return dataclasses.replace(
         base,
@@ -93,6 +104,7 @@ def bot_config(base: Config, network: AtpNetwork, tmp: Path, stream: bool) -> Co
             session_file=tmp / "bluesky.session",
             firehose_url=network.firehose_url,
             stream_mentions=stream,
+            jetstream_url=jetstream,
             checks_per_hour=0,
             notifications_limit=100,
         ),
@@ -104,10 +116,12 @@ def bot_config(base: Config, network: AtpNetwork, tmp: Path, stream: bool) -> Co
 async def watch_replies(reader: AsyncClient, bot_did: str, run: Run, stop: asyncio.Event) -> None:
     """Note when each mention's reply is first readable through the AppView."""
     while not stop.is_set():
+        began = time.time()
         feed = await reader.app.bsky.feed.get_author_feed(
             {"actor": bot_did, "filter": "posts_with_replies", "limit": 100}
         )
         now = time.time()
+        run.reads.append(now - began)
         for item in feed.feed:
             reply = getattr(item.post.record, "reply", None)
             parent = reply.parent.uri if reply is not None else None
@@ -126,14 +140,24 @@ async def one_run(
     users: list[AsyncClient],
     args: argparse.Namespace,
     stream: bool,
+    jetstream: str = "",
 ) -> Run:
     run = Run(name)
     bot_did, bot_handle = await create_account(network.pds_url, f"b{secrets.token_hex(4)}.test")
     with tempfile.TemporaryDirectory(prefix=f"factbot-latency-{name}-") as tmp:
-        cfg = bot_config(base, network, Path(tmp), stream)
+        cfg = bot_config(base, network, Path(tmp), stream, jetstream)
         runtime = Runtime(cfg, Credentials((bot_handle, DEFAULT_PASSWORD)), embedders=embedders)
         task = asyncio.create_task(runtime.run())
         await asyncio.wait_for(runtime.ready.wait(), 120)
+        if runtime.bluesky is not None and stream:  # note when each mention comes off the stream
+            offers = runtime.bluesky.mention_stream
+            offer = offers.offer
+
+            def noted(uri: str, cid: str, did: str, record: Any, gate: Any = None) -> bool:
+                run.offered.setdefault(uri, time.time())
+                return offer(uri, cid, did, record, gate)
+
+            offers.offer = noted  # type: ignore[method-assign]
         if runtime.stream is not None:  # no saved cursor: the stream starts at the live tail
             while runtime.stream.seq is None:
                 await users[0].send_post("warming up")
@@ -169,7 +193,13 @@ def phases(db: Path, run: Run) -> dict[str, list[float]]:
     """Where each answered mention's time went, from the store's own times: created → claimed
     (seen, its view read), claimed → the reply's first post written as pending (checked),
     pending → sent (written to the PDS), sent → readable through the AppView."""
-    out: dict[str, list[float]] = {"seen": [], "checked": [], "sent": [], "indexed": []}
+    out: dict[str, list[float]] = {
+        "delivered": [],
+        "seen": [],
+        "checked": [],
+        "sent": [],
+        "indexed": [],
+    }
     with sqlite3.connect(db) as conn:
         claimed = dict(conn.execute("SELECT uri, claimed_at FROM bluesky_mentions"))
         first = {
@@ -182,6 +212,8 @@ def phases(db: Path, run: Run) -> dict[str, list[float]]:
         if uri not in claimed or uri not in first or uri not in run.seen or not first[uri][1]:
             continue
         c, p, s = (datetime.fromisoformat(x).timestamp() for x in (claimed[uri], *first[uri]))
+        if uri in run.offered:
+            out["delivered"].append(run.offered[uri] - created)
         for name, (a, b) in {
             "seen": (created, c),
             "checked": (c, p),
@@ -190,6 +222,22 @@ def phases(db: Path, run: Run) -> dict[str, list[float]]:
         }.items():
             out[name].append(b - a)
     return out
+
+
+async def appview_lag(user: AsyncClient, posts: int) -> list[float]:
+    """Seconds from just before each of `posts` plain posts is sent until the AppView shows it
+    (getPosts every 0.02 s), sorted: the network's own indexing lag, with no bot involved."""
+    lags = []
+    for i in range(posts):
+        created = time.time()
+        made = await user.send_post(f"lag probe {i}")
+        while True:
+            if (await user.app.bsky.feed.get_posts({"uris": [made.uri]})).posts:
+                break
+            await asyncio.sleep(0.02)
+        lags.append(time.time() - created)
+        await asyncio.sleep(0.2)
+    return sorted(lags)
 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
@@ -205,20 +253,43 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             for i in range(args.users)
         ]
         users = [await login(network.pds_url, handle) for _, handle in made]
+        if args.lag:
+            lag = await appview_lag(users[0], args.lag)
+            print(
+                f"  AppView lag (a plain post, sent → shown, {len(lag)} posts): "
+                f"p50 {statistics.median(lag):.2f} s  p95 {_pct(lag, 0.95):.2f} s  "
+                f"max {lag[-1]:.2f} s",
+                flush=True,
+            )
+        relay = None
+        if args.jetstream:
+            relay = JetstreamRelay(network.firehose_url)
+            await relay.start()
         runs = []
         modes = (("stream", True), ("polling", False))[: 1 if args.stream_only else 2]
         for name, stream in modes:
-            run = await one_run(name, network, base, embedders, users, args, stream)
+            via = relay.url if relay is not None and stream else ""
+            run = await one_run(name, network, base, embedders, users, args, stream, via)
             runs.append(run)
             f = run.figures()
-            extra = f"  ({run.by_stream} answered from the stream)" if stream else ""
+            source = "Jetstream relay" if relay is not None else "firehose"
+            extra = f"  ({run.by_stream} answered from the stream: {source})" if stream else ""
             parts = "  ".join(f"{k} {statistics.median(v):.2f}" for k, v in run.phases.items() if v)
+            tails = "  ".join(
+                f"{k} {_pct(sorted(v), 0.95):.2f}" for k, v in run.phases.items() if v
+            )
+            reads = sorted(run.reads)
             print(
                 f"{name:>8}: {f['mentions']} mentions  p50 {f['p50_s']} s  p95 {f['p95_s']} s  "
                 f"max {f['max_s']} s  lost {f['lost']}  duplicates {f['duplicates']}{extra}\n"
-                f"          median s per step: {parts}",
+                f"          median s per step: {parts}\n"
+                f"          p95 s per step:    {tails}\n"
+                f"          (the reply reader's getAuthorFeed: median "
+                f"{statistics.median(reads):.2f} s a read, then {READ_EVERY} s)",
                 flush=True,
             )
+        if relay is not None:
+            await relay.stop()
         for client in users:
             await client.request.close()
     finally:
@@ -235,11 +306,20 @@ def main() -> None:
     parser.add_argument("--grace", type=float, default=60.0, help="seconds after the last")
     parser.add_argument("--stream-only", action="store_true", help="no polling baseline")
     parser.add_argument("--verbose", action="store_true", help="log each stream answer")
+    parser.add_argument("--lag", type=int, default=20, help="AppView lag probes (0: none)")
+    parser.add_argument(
+        "--jetstream", action="store_true", help="the stream through a loopback Jetstream"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     if args.verbose:
         logging.getLogger("bot.bluesky.mention_stream").setLevel(logging.INFO)
-    print(f"{args.mentions} mentions at {args.rate}/s from {args.users} accounts", flush=True)
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(
+        f"{args.mentions} mentions at {args.rate}/s from {args.users} accounts "
+        f"(load average {load})",
+        flush=True,
+    )
     print(json.dumps(asyncio.run(bench(args))))
 
 

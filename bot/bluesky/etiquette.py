@@ -57,8 +57,23 @@ async def thread_allows(client: AsyncClient, calls: Calls, mention: Any, bot_did
     reply = getattr(mention, "reply", None)
     if reply is None:
         return True  # a top-level mention: the bot replies in the mention's own thread
-    root_uri = str(reply.root.uri)
-    gate = await _record(client, calls, root_uri, THREADGATE)
+    return await gate_allows(client, calls, str(reply.root.uri), bot_did)
+
+
+async def gate_allows(
+    client: AsyncClient,
+    calls: Calls,
+    root_uri: str,
+    bot_did: str,
+    root_record: Any = None,
+    gate: dict[str, Any] | None = None,
+) -> bool:
+    """Whether the threadgate of the thread rooted at `root_uri` lets the bot reply in it;
+    `root_record`, the root post's record, and `gate`, its threadgate ({}: none), when the
+    caller has them already (a mention from the stream that is its own thread's root, seen in
+    the commit that wrote it: the AppView may not have indexed either yet)."""
+    if gate is None:
+        gate = await _record(client, calls, root_uri, THREADGATE)
     if not gate or "allow" not in gate:
         return True
     root_author = split_uri(root_uri)[0]
@@ -66,7 +81,11 @@ async def thread_allows(client: AsyncClient, calls: Calls, mention: Any, bot_did
         return True
     rules = {r.get("$type") for r in gate.get("allow") or [] if isinstance(r, dict)}
     if MENTION in rules:
-        root = await _record(client, calls, root_uri, "app.bsky.feed.post")
+        root = (
+            _raw(root_record)
+            if root_record is not None
+            else await _record(client, calls, root_uri, "app.bsky.feed.post")
+        )
         if any(
             feature.get("did") == bot_did
             for facet in root.get("facets") or []

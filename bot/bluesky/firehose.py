@@ -26,6 +26,7 @@ from typing import Any
 from atproto import CAR, models
 from atproto_firehose import AsyncFirehoseSubscribeReposClient, parse_subscribe_repos_message
 
+from bot.bluesky.etiquette import THREADGATE
 from bot.bluesky.mention_stream import MentionStream
 from bot.bluesky.records import POST, parse_time, web_url
 from bot.bluesky.watch import Incoming, Watcher
@@ -115,6 +116,11 @@ class FirehoseWatcher:
             return
         if commit.blocks:
             car = CAR.from_bytes(commit.blocks)
+            gates = {  # threadgates written with their posts (the app writes both at once)
+                op.path.split("/", 1)[1]: car.blocks.get(op.cid)
+                for op in commit.ops
+                if op.action == "create" and op.cid and op.path.startswith(THREADGATE + "/")
+            }
             for op in commit.ops:
                 if op.action != "create" or not op.cid or not op.path.startswith(POST + "/"):
                     continue
@@ -123,16 +129,20 @@ class FirehoseWatcher:
                 if not isinstance(record, models.AppBskyFeedPost.Record):
                     continue
                 uri = f"at://{commit.repo}/{op.path}"
-                self.arrived(uri, str(op.cid), commit.repo, record)
+                gate = gates.get(op.path.split("/", 1)[1])
+                self.arrived(uri, str(op.cid), commit.repo, record, gate if gate else {})
         self.seq = commit.seq
         if self.client is not None:
             self.client.update_params(models.ComAtprotoSyncSubscribeRepos.Params(cursor=commit.seq))
 
-    def arrived(self, uri: str, cid: str, did: str, record: Any) -> None:
+    def arrived(
+        self, uri: str, cid: str, did: str, record: Any, gate: dict[str, Any] | None = None
+    ) -> None:
         """A new post decoded from the stream: a mention of the bot is answered at once; with
-        watching on, every post is buffered for the next flush."""
+        watching on, every post is buffered for the next flush. `gate`: the threadgate written
+        in the post's own commit ({}: none), when the stream shows whole commits."""
         if self.mentions is not None:
-            self.mentions.offer(uri, did, record)
+            self.mentions.offer(uri, cid, did, record, gate)
         if self.watching:
             images = self.watcher.images
             refs = (

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Literal
@@ -67,6 +67,19 @@ class Outcome:
     verdict: Verdict | Literal[""] = ""
     replies: tuple[str, ...] = ()
     retry: bool = False  # failed, and handed out again by a later round
+
+
+@dataclass(frozen=True)
+class Known:
+    """What a mention from the stream comes with, read before it is handled (in parallel, and
+    without waiting for the AppView to index the mention itself): the post views the answer
+    needs (the mention's own, built from the event's record; the post it answers or quotes;
+    its thread's root), whether the thread's gate lets the bot reply, and, for a top-level
+    mention, its own text's check, started as the event arrived (the text is the record's)."""
+
+    views: Mapping[str, Any]
+    thread_open: bool
+    checked: Awaitable[CheckResult] | None = None  # a top-level mention's check, under way
 
 
 @dataclass(frozen=True)
@@ -254,8 +267,10 @@ class Mentions:
         viewer = note.author.viewer
         if viewer is not None and (viewer.blocked_by or viewer.blocking):
             return Answer("skipped:blocked")
-        target_uri = self._target_uri(note.record)
-        views = await self._posts([note.uri, *([target_uri] if target_uri else [])])
+        target_uri = self.target_uri(note.record)
+        known: Known | None = getattr(note, "known", None)  # read already (a stream mention)
+        uris = [note.uri, *([target_uri] if target_uri else [])]
+        views = dict(known.views) if known is not None else await self.posts(uris)
         mention_view = views.get(note.uri)
         if mention_view is None:
             return Answer("skipped:deleted")
@@ -263,7 +278,11 @@ class Mentions:
             return Answer("skipped:replies disabled")
         if declares_bot(note.author) or declares_bot(mention_view.author):
             return Answer("skipped:bot account")  # no bot-to-bot ping-pong
-        if not await thread_allows(self.client, self.calls, note.record, self.did):
+        if known is not None:
+            thread_open = known.thread_open
+        else:
+            thread_open = await thread_allows(self.client, self.calls, note.record, self.did)
+        if not thread_open:
             return Answer("skipped:replies disabled")
         root, parent = self._refs(note)
         admit = await self.limits.admit(note.author.did, note.uri, self.clock())
@@ -282,7 +301,12 @@ class Mentions:
         if self.images is not None:
             shown = target if target is not None else mention_view
             post = await self.images.post_with_images(post, shown)
-        result = await self.check(post)
+        early = known.checked if known is not None and target_uri is None else None
+        if early is not None:  # checked as the event arrived, by DID: now named as polled
+            result = await early
+            result = replace(result, post=replace(result.post, url=post.url, author=post.author))
+        else:
+            result = await self.check(post)
         if result.verdict == "no_match" and self._under_someone_else(note, target):
             mode = self.config.unrelated_parent
             if mode == "own_text":
@@ -328,7 +352,7 @@ class Mentions:
         sent = await self.sender.send(note.uri, root, parent, thread)
         return Answer("replied", verdict, tuple(sent))
 
-    def _target_uri(self, record: Any) -> str | None:
+    def target_uri(self, record: Any) -> str | None:
         reply = getattr(record, "reply", None)
         if reply is not None:
             return str(reply.parent.uri)
@@ -342,7 +366,7 @@ class Mentions:
         root = strong_ref(reply.root.uri, reply.root.cid) if reply is not None else parent
         return root, parent
 
-    async def _posts(self, uris: Sequence[str]) -> dict[str, Any]:
+    async def posts(self, uris: Sequence[str]) -> dict[str, Any]:
         got = await self.calls(
             "getPosts", lambda: self.client.app.bsky.feed.get_posts({"uris": list(uris)})
         )

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from functools import partial
 from typing import Any
 
 import regex
@@ -89,12 +88,13 @@ class ThreadSender:
         for part, post in enumerate(thread, 1):
             key = outbox_key(target, part)
             row = await self.store.outbox_row(key)
+            fresh = row is None
             if row is None:
                 now = self.clock()
                 created = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
                 record = reply_record(post, root, parent, created, lang)
                 row = await self.store.add_pending(key, target, part, tid(key), record, now)
-            uri, cid = await self._ensure(row, f"reply {part}/{len(thread)}")
+            uri, cid = await self._ensure(row, f"reply {part}/{len(thread)}", fresh)
             parent = strong_ref(uri, cid)
             uris.append(uri)
         return uris
@@ -118,19 +118,28 @@ class ThreadSender:
         """Any outbox row (a correction's post, say), exactly as a reply's posts are sent."""
         return await self._ensure(row, what)
 
-    async def _ensure(self, row: OutboxRow, what: str) -> tuple[str, str]:
-        """The row's (uri, cid): from the outbox when it is marked sent, else delivered now."""
+    async def _ensure(self, row: OutboxRow, what: str, fresh: bool = False) -> tuple[str, str]:
+        """The row's (uri, cid): from the outbox when it is marked sent, else delivered now.
+        A `fresh` row (made pending by this very call, its record key new) is written without
+        looking it up first, unless the first write failed (it may have landed)."""
         async with self._lock:
             current = await self.store.outbox_row(row.key) or row
             if current.status == "sent" and current.uri and current.cid:
                 return current.uri, current.cid
-            uri, cid = await self.calls(what, partial(self._deliver, current), points=CREATE)
+            tries = 0
+
+            async def deliver() -> tuple[str, str]:
+                nonlocal tries
+                tries += 1
+                return await self._deliver(current, look=tries > 1 or not fresh)
+
+            uri, cid = await self.calls(what, deliver, points=CREATE)
             await self.store.mark_sent(current.key, uri, cid, self.clock())
             return uri, cid
 
-    async def _deliver(self, row: OutboxRow) -> tuple[str, str]:
+    async def _deliver(self, row: OutboxRow, look: bool = True) -> tuple[str, str]:
         """Write the row's record under its key, unless it is in the repository already."""
-        found = await self._lookup(row.rkey)
+        found = await self._lookup(row.rkey) if look else None
         if found is not None:
             return found
         data = models.ComAtprotoRepoCreateRecord.Data(

@@ -132,6 +132,9 @@ class Runtime:
             audit = AuditLog(database)
             started.callback(audit.close)
             checker = await asyncio.to_thread(build_checker, self.config, self.embedders)
+            # One check through the models before any work (not audited): the first mention
+            # answered does not pay for the models' first run.
+            await asyncio.to_thread(checker.check_many, [probe_post(checker.corpus)])
             live = LiveChecks(checker, self.metrics, audit, loop, audit_all=self.replay is not None)
             started.push_async_callback(live.drain)
             self.health.add("store", audit.ping)
