@@ -23,7 +23,7 @@ from bot.models.vectors import Embedder, Matrix
 _TOP_K = 8  # lexical evidence is computed for the best few candidates only
 # Above `[model] ann_above` sentences: the candidates the approximate index proposes for a
 # segment (BENCHMARKS.md "Scale": recall@10 against exact search), scored exactly.
-CANDIDATES = 64
+CANDIDATES = 256
 
 
 @dataclass(frozen=True)
