@@ -57,12 +57,6 @@ def probes_for(lists: int) -> int:
     return min(lists, max(MIN_PROBES, lists // PROBE_SHARE))
 
 
-def factory(size: int, dim: int) -> str:
-    """FAISS's description of the index for `size` vectors of `dim` dimensions."""
-    codes = dim // 2 if dim % 2 == 0 else dim  # a 4-bit code per two dimensions
-    return f"IVF{lists_for(size)},PQ{codes}x4fs"
-
-
 def ann_file(npys: Sequence[Path]) -> Path:
     """Where the index of the cached vectors `npys` lives (same digests, index parameters)."""
     stems = "+".join(p.stem for p in npys)
@@ -99,14 +93,14 @@ class AnnIndex:
         `source` names the cached vectors (the seal records it)."""
         import faiss
 
-        faiss.omp_set_num_threads(max(1, threads))
+        faiss.omp_set_num_threads(1)  # search: one thread (see _build)
         if file is not None and file.exists() and _sealed(file, vectors, source):
             found = cls._mapped(file, vectors)
             if found is not None:
                 return found
             log.warning("ann: %s does not hold the cached vectors: building it again", file)
         start = time.perf_counter()
-        index = _build(vectors)
+        index = _build(vectors, threads)
         log.info("ann: %d vectors indexed in %.1f s", len(vectors), time.perf_counter() - start)
         if file is None:
             return cls(index)
@@ -194,18 +188,31 @@ def _probe(index: Any) -> None:
     ivf.nprobe = probes_for(ivf.nlist)
 
 
-def _build(vectors: Joined) -> Any:
-    """IVF-PQ4fs by inner product, k-means and codebooks trained on an evenly spread sample,
-    vectors added a slice at a time."""
+def _build(vectors: Joined, threads: int) -> Any:
+    """IVF-PQ4fs by inner product: the lists' centroids by k-means on an evenly spread sample
+    (`threads`), the codebooks on the same sample with one thread (FAISS's many small parallel
+    steps there ran 10x slower with two threads on a busy machine), the vectors added a slice
+    at a time."""
     import faiss
 
     size, dim = vectors.shape
-    index = faiss.index_factory(dim, factory(size, dim), faiss.METRIC_INNER_PRODUCT)
     lists = lists_for(size)
     rows = np.unique(np.linspace(0, size - 1, min(size, lists * _TRAIN_PER_LIST)).astype(np.intp))
-    index.train(np.ascontiguousarray(vectors[rows], dtype=np.float32))
+    sample = np.ascontiguousarray(vectors[rows], dtype=np.float32)
+    faiss.omp_set_num_threads(max(1, threads))
+    kmeans = faiss.Kmeans(dim, lists, niter=10, seed=1234, spherical=True)
+    kmeans.train(sample)
+    quantizer = faiss.IndexFlatIP(dim)
+    quantizer.add(np.asarray(kmeans.centroids, dtype=np.float32))
+    codes = dim // 2 if dim % 2 == 0 else dim  # a 4-bit code per two dimensions
+    index = faiss.IndexIVFPQFastScan(quantizer, dim, lists, codes, 4, faiss.METRIC_INNER_PRODUCT)
+    # (FAISS's Python wrapper keeps `quantizer` alive as long as `index`.)
+    faiss.omp_set_num_threads(1)
+    index.train(sample)  # the lists' centroids are kept: only the codebooks are trained
+    faiss.omp_set_num_threads(max(1, threads))
     step = 65536
     for lo in range(0, size, step):
         index.add(np.ascontiguousarray(vectors[lo : lo + step], dtype=np.float32))
+    faiss.omp_set_num_threads(1)
     _probe(index)
     return index
