@@ -1,16 +1,18 @@
 """An approximate nearest-neighbour index over the documents' vectors of every model side by
-side: FAISS's inverted file of 8-bit quantised vectors (IVF-SQ8) by inner product, persisted
-beside the embedding cache and memory-mapped from it.
+side: FAISS's inverted file of product-quantised codes read by its "fast scan" kernels
+(IVF-PQ4fs: one 4-bit code per two dimensions) by inner product, persisted beside the embedding
+cache and memory-mapped from it.
 
 A query is every model's query vector times that model's weight, side by side (zeros for a
 model left out), so its inner product with a document is the weighted sum of the models'
 cosines: the bot's own combined score, one index for every language. Below `[model] ann_above`
 documents the corpus is searched exactly (`Index.cosines`); above it this index proposes
 candidates that the caller then scores with the cached float32 vectors, so a score is always
-the exact cosine. BENCHMARKS.md "Scale"
-has the measurements behind the choice of library (at 1M sentences USearch's HNSW graph,
-8-bit, kept 97 of 174 best hits and changed 4 of 20 verdicts; this index kept 156 and none) and
-of the parameters (64 lists of about a thousand searched: 0.978 of the neighbours above 0.5).
+the exact cosine. BENCHMARKS.md "Scale" has the measurements behind the choice: at 1M
+sentences the neighbours of a post's sentence are spread over many lists (the IVF-SQ8 index
+this replaces, 64 of 1,024 lists searched, found 0.82 of the top 10), so this index searches half
+of the lists, and its codes are small enough (224 bytes a document) to scan that many
+in a few milliseconds; USearch's HNSW graph at 1M (8-bit) kept 97 of 174 best hits.
 
 The file is named by the same digest as the embedding cache (corpus key, ids, texts, model)
 plus the index parameters, so a changed corpus gets a new file. Beside it, a small JSON seal
@@ -38,12 +40,12 @@ from bot.models.vectors import Matrix
 log = logging.getLogger(__name__)
 
 # Measured in benchmarks/scale.py (BENCHMARKS.md "Scale"): about a thousand vectors a list at
-# 1M, and `PROBES` lists searched a query.
+# 1M, and half of the lists searched a query (0.989 of the top 10 found at 1M).
 MAX_LISTS = 1024
-PROBES = 64
+PROBE_SHARE = 2  # lists searched: one in PROBE_SHARE, at least MIN_PROBES
+MIN_PROBES = 64
 _TRAIN_PER_LIST = 48  # k-means sample: FAISS asks for at least 39 points a centroid
 _SAMPLE = 16  # cached vectors that must find themselves when a file is opened
-_SELF = 0.98  # a vector's inner product with its own 8-bit copy: above this share of its own
 
 
 def lists_for(size: int) -> int:
@@ -51,10 +53,14 @@ def lists_for(size: int) -> int:
     return max(1, min(MAX_LISTS, round(math.sqrt(size))))
 
 
+def probes_for(lists: int) -> int:
+    return min(lists, max(MIN_PROBES, lists // PROBE_SHARE))
+
+
 def ann_file(npys: Sequence[Path]) -> Path:
     """Where the index of the cached vectors `npys` lives (same digests, index parameters)."""
     stems = "+".join(p.stem for p in npys)
-    return npys[0].with_name(f"{stems}.ivf-sq8-{MAX_LISTS}.faiss")
+    return npys[0].with_name(f"{stems}.ivf-pq4fs-{MAX_LISTS}.faiss")
 
 
 class Joined:
@@ -87,14 +93,14 @@ class AnnIndex:
         `source` names the cached vectors (the seal records it)."""
         import faiss
 
-        faiss.omp_set_num_threads(max(1, threads))
+        faiss.omp_set_num_threads(1)  # search: one thread (see _build)
         if file is not None and file.exists() and _sealed(file, vectors, source):
             found = cls._mapped(file, vectors)
             if found is not None:
                 return found
             log.warning("ann: %s does not hold the cached vectors: building it again", file)
         start = time.perf_counter()
-        index = _build(vectors)
+        index = _build(vectors, threads)
         log.info("ann: %d vectors indexed in %.1f s", len(vectors), time.perf_counter() - start)
         if file is None:
             return cls(index)
@@ -120,16 +126,16 @@ class AnnIndex:
             return None
         if index.ntotal != len(vectors) or index.d != vectors.shape[1]:
             return None
-        index.nprobe = PROBES
+        _probe(index)
         found = cls(index)
         rows = np.unique(np.linspace(0, len(vectors) - 1, min(_SAMPLE, len(vectors))))
         rows = rows.astype(np.intp)
         sample = np.ascontiguousarray(vectors[rows], dtype=np.float32)
-        scores, keys = index.search(sample, 8)
-        itself = np.sum(sample * sample, axis=1)  # a document's inner product with itself
-        for row, got, score, full in zip(rows, keys, scores, itself, strict=True):
-            hit = np.flatnonzero(got == row)
-            if not hit.size or score[hit[0]] < _SELF * full:
+        _, keys = index.search(sample, 8)
+        # A 4-bit code's score is approximate: a vector must find itself (or its exact copy).
+        for row, got, vector in zip(rows, keys, sample, strict=True):
+            near = got[got >= 0]
+            if row not in near and not np.any(np.all(vectors[near] == vector, axis=1)):
                 return None
         log.info("ann: %d vectors mapped from %s", found.size, file)
         return found
@@ -175,21 +181,38 @@ def _sealed(file: Path, vectors: Joined, source: str) -> bool:
     return bool(found == _facts(file, vectors, source))
 
 
-def _build(vectors: Joined) -> Any:
-    """IVF-SQ8 by inner product, k-means trained on an evenly spread sample, vectors added a
-    slice at a time."""
+def _probe(index: Any) -> None:
+    import faiss
+
+    ivf = faiss.extract_index_ivf(index)
+    ivf.nprobe = probes_for(ivf.nlist)
+
+
+def _build(vectors: Joined, threads: int) -> Any:
+    """IVF-PQ4fs by inner product: the lists' centroids by k-means on an evenly spread sample
+    (`threads`), the codebooks on the same sample with one thread (FAISS's many small parallel
+    steps there ran 10x slower with two threads on a busy machine), the vectors added a slice
+    at a time."""
     import faiss
 
     size, dim = vectors.shape
     lists = lists_for(size)
-    quantizer = faiss.IndexFlatIP(dim)
-    index = faiss.IndexIVFScalarQuantizer(
-        quantizer, dim, lists, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
-    )
     rows = np.unique(np.linspace(0, size - 1, min(size, lists * _TRAIN_PER_LIST)).astype(np.intp))
-    index.train(np.ascontiguousarray(vectors[rows], dtype=np.float32))
+    sample = np.ascontiguousarray(vectors[rows], dtype=np.float32)
+    faiss.omp_set_num_threads(max(1, threads))
+    kmeans = faiss.Kmeans(dim, lists, niter=10, seed=1234, spherical=True)
+    kmeans.train(sample)
+    quantizer = faiss.IndexFlatIP(dim)
+    quantizer.add(np.asarray(kmeans.centroids, dtype=np.float32))
+    codes = dim // 2 if dim % 2 == 0 else dim  # a 4-bit code per two dimensions
+    index = faiss.IndexIVFPQFastScan(quantizer, dim, lists, codes, 4, faiss.METRIC_INNER_PRODUCT)
+    # (FAISS's Python wrapper keeps `quantizer` alive as long as `index`.)
+    faiss.omp_set_num_threads(1)
+    index.train(sample)  # the lists' centroids are kept: only the codebooks are trained
+    faiss.omp_set_num_threads(max(1, threads))
     step = 65536
     for lo in range(0, size, step):
         index.add(np.ascontiguousarray(vectors[lo : lo + step], dtype=np.float32))
-    index.nprobe = PROBES
+    faiss.omp_set_num_threads(1)
+    _probe(index)
     return index

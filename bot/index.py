@@ -4,10 +4,13 @@ built once and cached on disk under a key of the documents and the model.
 The bot indexes every verified and circulating sentence of the corpus; the retrieval benchmark
 indexes CheckThat!'s verified claims through the same class and the same scoring.
 
-Above `ann_above` documents, the models' vectors side by side also get an approximate
+The documents are held in columns (`bot/docs.py`), never as one Python object each. Up to
+`ann_above` documents the cached vectors are memory-mapped and every query is scored against
+all of them. Above it, the models' vectors side by side also get an approximate
 nearest-neighbour index (`bot/ann.py`) that proposes candidates; their scores stay the exact
-cosines. The cached
-vectors are memory-mapped, and a document's words are tokenised when first needed."""
+cosines, from the candidates' rows read out of the cached vectors (`RowFile`), and the
+documents' columns are cached beside them and mapped. A document's words are tokenised when
+first needed."""
 
 from __future__ import annotations
 
@@ -15,30 +18,27 @@ import hashlib
 import logging
 import mmap
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from bot.ann import AnnIndex, Joined, ann_file
+from bot.docs import Doc, DocTable, RowFile
 from bot.lexical import tokens
 from bot.models.vectors import Embedder, Matrix
 
+__all__ = ["Doc", "DocTable", "Index", "cache_files"]
+
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Doc:
-    id: str
-    text: str
 
 
 class Tokens(Sequence[frozenset[str]]):
     """`lexical.tokens` of each document, computed when first asked for (a million-sentence
     corpus would spend seconds on words that only a few candidates ever need)."""
 
-    def __init__(self, docs: Sequence[Doc]) -> None:
+    def __init__(self, docs: DocTable) -> None:
         self._docs = docs
         self._done: dict[int, frozenset[str]] = {}
 
@@ -49,7 +49,7 @@ class Tokens(Sequence[frozenset[str]]):
         i = int(i)
         found = self._done.get(i)
         if found is None:
-            found = self._done[i] = tokens(self._docs[i].text)
+            found = self._done[i] = tokens(self._docs.text(i))
         return found
 
     def __iter__(self) -> Iterator[frozenset[str]]:
@@ -60,13 +60,12 @@ class Index:
     def __init__(
         self,
         docs: Sequence[Doc],
-        vectors: Mapping[str, Matrix],
+        vectors: Mapping[str, Matrix | RowFile],
         ann: AnnIndex | None = None,
     ) -> None:
-        self.docs = tuple(docs)
-        self.vectors = dict(vectors)
+        self.docs = docs if isinstance(docs, DocTable) else DocTable.of(docs)
+        self.vectors: dict[str, Any] = dict(vectors)  # numpy matrices, or `RowFile`s with `ann`
         self.tokens = Tokens(self.docs)
-        self.position = {d.id: i for i, d in enumerate(self.docs)}
         self.ann = ann  # None: exact search; else over the models in `vectors`' order
 
     @classmethod
@@ -83,33 +82,42 @@ class Index:
         documents and model are embedded only once. `key` names the document set (the corpus
         version); the cache file is named by a hash of it, the ids, the texts and the model.
         With more than `ann_above` documents, the models' vectors get an approximate index,
-        cached beside them (None: never)."""
-        files = cache_files(docs, embedders, cache_dir, key)
-        vectors: dict[str, Matrix] = {}
+        cached beside them (None: never), and the documents' columns are cached too."""
+        digest = _digest(docs, key) if cache_dir is not None else ""
+        files = _files(digest, embedders, cache_dir)
+        approximate = ann_above is not None and len(docs) > ann_above
+        table = (
+            DocTable.cached(docs, cache_dir / f"docs-{digest[:20]}")
+            if cache_dir is not None and approximate
+            else DocTable.of(docs)
+        )
+        vectors: dict[str, Any] = {}
         for short, embedder in embedders.items():
             file = files.get(short)
             if file is not None and file.exists():
                 cached = np.load(file, mmap_mode="r")
-                if cached.shape[0] == len(docs) and cached.dtype == np.float32:
-                    vectors[short] = cached
-                    log.info("index %s: %d vectors from %s", short, len(docs), file)
+                if cached.shape[0] == len(table) and cached.dtype == np.float32:
+                    vectors[short] = RowFile(file) if approximate else cached
+                    log.info("index %s: %d vectors from %s", short, len(table), file)
                     continue
-            vectors[short] = embedder.encode([d.text for d in docs])
+            vectors[short] = embedder.encode([table.text(i) for i in range(len(table))])
             if file is not None:
                 file.parent.mkdir(parents=True, exist_ok=True)
                 tmp = file.with_suffix(".tmp.npy")
                 np.save(tmp, vectors[short])
                 tmp.replace(file)
-                log.info("index %s: %d vectors embedded, cached at %s", short, len(docs), file)
+                log.info("index %s: %d vectors embedded, cached at %s", short, len(table), file)
+                if approximate:
+                    vectors[short] = RowFile(file)
         ann = None
-        if ann_above is not None and len(docs) > ann_above:
+        if approximate:
             for matrix in vectors.values():
                 _random_access(matrix)
             joined = Joined(list(vectors.values()))
             where = ann_file(list(files.values())) if files else None
             source = "+".join(f.name for f in files.values())
             ann = AnnIndex.open(joined, where, threads, source)
-        return cls(docs, vectors, ann)
+        return cls(table, vectors, ann)
 
     def cosines(
         self,
@@ -119,7 +127,7 @@ class Index:
         """Cosine of every query row against every document (or the documents at `columns`),
         per model: (queries, docs)."""
         if columns is None:
-            return {name: q @ self.vectors[name].T for name, q in queries.items()}
+            return {name: _all(q, self.vectors[name]) for name, q in queries.items()}
         at = np.asarray(columns, dtype=np.intp)
         return {name: q @ self.vectors[name][at].T for name, q in queries.items()}
 
@@ -142,7 +150,17 @@ class Index:
         return self.ann.search(np.hstack(parts).astype(np.float32), count)
 
 
-def _random_access(matrix: Matrix) -> None:
+def _all(queries: Matrix, matrix: Any) -> Matrix:
+    """`queries @ matrix.T`; a `RowFile` (a large corpus) is read a slice at a time."""
+    if not isinstance(matrix, RowFile):
+        out: Matrix = queries @ matrix.T
+        return out
+    step = 65536
+    parts = [queries @ matrix[lo : lo + step].T for lo in range(0, len(matrix), step)]
+    return np.hstack(parts) if parts else np.zeros((len(queries), 0), dtype=np.float32)
+
+
+def _random_access(matrix: Any) -> None:
     """Tell the kernel that a memory-mapped matrix is read a few rows at a time: no read-ahead,
     so that the rows of the candidates, not whole stretches of the file, become resident."""
     mapped = getattr(matrix, "_mmap", None)
@@ -159,11 +177,24 @@ def cache_files(
     """Where each model's vectors of `docs` are cached (none without `cache_dir`)."""
     if cache_dir is None:
         return {}
+    return _files(_digest(docs, key), embedders, cache_dir)
+
+
+def _digest(docs: Sequence[Doc], key: str) -> str:
+    """A hash of the document set's name, ids and texts."""
     digest = hashlib.sha256(key.encode())
     for d in docs:
         digest.update(d.id.encode() + b"\0" + d.text.encode() + b"\0")
+    return digest.hexdigest()
+
+
+def _files(
+    digest: str, embedders: Mapping[str, Embedder], cache_dir: Path | None
+) -> dict[str, Path]:
+    if cache_dir is None:
+        return {}
     out = {}
     for short, embedder in embedders.items():
-        tag = hashlib.sha256(digest.hexdigest().encode() + embedder.name.encode())
+        tag = hashlib.sha256(digest.encode() + embedder.name.encode())
         out[short] = cache_dir / f"{short}-{tag.hexdigest()[:20]}.npy"
     return out

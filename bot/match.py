@@ -35,7 +35,7 @@ from bot.models.vectors import Embedder, Matrix
 _TOP_K = 8  # lexical evidence is computed for the best few candidates only
 # Above `[model] ann_above` sentences: the candidates the approximate index proposes for a
 # segment (BENCHMARKS.md "Scale": recall@10 against exact search), scored exactly.
-CANDIDATES = 64
+CANDIDATES = 256
 
 # "Head: body", the head at most 6 words (no digit right before the colon: "10:30"), the body
 # not starting with a digit. NFKC has already made a full-width colon ASCII.
@@ -92,7 +92,8 @@ class Matcher:
         self.cfg = match
         self.weights = dict(zip(model.embedders, model.weights, strict=True))
         self.combine = model.combine
-        is_circ = np.array([d.id in circulating_ids for d in index.docs], dtype=bool)
+        is_circ = np.zeros(len(index.docs), dtype=bool)
+        is_circ[index.docs.rows(sorted(circulating_ids))] = True
         self.circulating_mask = is_circ
         # With an approximate index, the circulating sentences (a few) are always candidates.
         self.circulating_rows = np.flatnonzero(is_circ)
@@ -200,7 +201,7 @@ class Matcher:
                 if circ not in best or score > best[circ].score:
                     best[circ] = Alignment(
                         segment=segment,
-                        sentence_id=self.index.docs[i].id,
+                        sentence_id=self.index.docs.id(i),
                         circulating=circ,
                         score=score,
                         embedding=e,
@@ -216,7 +217,7 @@ class Matcher:
             return {}
         folded_texts = [folded(t) for t in texts]
         vectors = {name: e.encode(folded_texts) for name, e in self.embedders.items()}
-        columns = [self.index.position[i] for i in sentence_ids]
+        columns = [self.index.docs.position(i) for i in sentence_ids]
         # Exact search keeps its full product; an approximate index's corpus is too large.
         approximate = self.index.ann is not None
         cosines = self.index.cosines(vectors, columns if approximate else None)

@@ -17,9 +17,10 @@ from conftest import DATA
 from bot.ann import AnnIndex, Joined, ann_file
 from bot.config import Config
 from bot.corpus import load_corpus
+from bot.docs import DocTable, RowFile
 from bot.evaluate import load_labelled
 from bot.index import Doc, Index, cache_files
-from bot.match import Matcher, decide
+from bot.match import CANDIDATES, Matcher, decide
 from bot.models.vectors import Embedder
 from bot.normalise import normalise, with_language
 from bot.pipeline import build_checker, corpus_docs, prose_words
@@ -183,3 +184,65 @@ def test_the_bot_uses_exact_search_up_to_ann_above(config: Config, embedders: di
     assert build_checker(config, embedders).matcher.index.ann is None
     forced = dataclasses.replace(config, model=dataclasses.replace(config.model, ann_above=10))
     assert build_checker(forced, embedders).matcher.index.ann is not None
+
+
+def test_recall_at_10_against_exact_search_on_the_bots_own_path(
+    config: Config, approximate: Index, embedders: dict[str, Embedder]
+) -> None:
+    """Every sentence of the labelled posts, asked the way the matcher asks (its weights, its
+    candidates, scored exactly): recall@10 against exact search over every document, counted
+    the standard way (a returned neighbour counts when its exact score reaches the exact 10th
+    best), is at least 0.99, and every neighbour that can count (score ≥ 0.5) is found."""
+    corpus = load_corpus(config.corpus.path)
+    circulating = frozenset(c.id for c in corpus.circulating)
+    matcher = Matcher(approximate, embedders, circulating, config.match, config.model)
+    exact_only = Index(
+        approximate.docs, {n: np.load(f.file) for n, f in approximate.vectors.items()}
+    )
+    items = load_labelled(DATA / "labelled.jsonl")
+    posts = [
+        with_language(normalise(i.post.text, i.post.lang, detect=False), i.post.lang) for i in items
+    ]
+    found, asked, close, close_found = 0, 0, 0, 0
+    for post in posts:
+        texts = [s.text for s in post.segments]
+        if not texts:
+            continue
+        q = {n: e.encode(texts) for n, e in embedders.items()}
+        weights = matcher._weights(post.lang)
+        candidates = [approximate.candidates(q, w, CANDIDATES) for w in weights]
+        full = exact_only.cosines(q)
+        for r in range(len(texts)):
+            exact = matcher._combined({n: c[r] for n, c in full.items()}, post.lang)
+            cols = np.concatenate([c[r] for c in candidates])
+            cols = np.unique(cols[cols >= 0])
+            scores = exact[cols]
+            top = np.sort(scores)[::-1][:10]
+            tenth = np.sort(exact)[::-1][9]
+            found += int(np.sum(top >= tenth - 1e-6))
+            asked += 10
+            order = np.argsort(-exact)[:10]
+            best = {int(i) for i in order if exact[i] >= 0.5}
+            close += len(best)
+            close_found += len(best & set(cols[np.argsort(-scores)[:10]].tolist()))
+    assert asked > 300
+    assert found / asked >= 0.99
+    assert close > 0 and close_found == close
+
+
+def test_a_reloaded_large_index_serves_its_documents_from_columns_on_disk(
+    docs: list[Doc], approximate: Index, embedders: dict[str, Embedder], cache: Path
+) -> None:
+    """Above ann_above the documents are cached in columns beside the vectors: built again from
+    the cache, the index maps them (not a copy of the list it was given) and gives back every
+    document's id and text, and finds each by its id; the vectors are read by rows."""
+    again = Index.build(docs, embedders, cache, "ann-test", ann_above=100)
+    assert isinstance(again.docs, DocTable)
+    assert isinstance(again.docs._texts, np.memmap)
+    assert docs == list(again.docs)
+    for row in (0, 17, len(docs) - 1):
+        assert row == again.docs.position(docs[row].id)
+        assert docs[row].text == again.docs.text(row)
+    assert all(isinstance(v, RowFile) for v in again.vectors.values())
+    for name, rows in again.vectors.items():
+        assert np.array_equal(np.load(rows.file)[[5, 3]], rows[[5, 3]]), name
