@@ -135,7 +135,11 @@ def compose_reply(
         one = _one_post(texts, verdict, match, discrepancies, cut, url, from_image)
         bluesky: tuple[BlueskyPost, ...] = (bluesky_one_post(one),)
         if match is not None and match.is_passage and verdict != "no_match":
-            bluesky = (_with_passage(bluesky[0], texts, verdict, match, discrepancies, cut, url),)
+            bluesky = (
+                _with_passage(
+                    bluesky[0], texts, verdict, match, discrepancies, cut, url, from_image
+                ),
+            )
     else:
         bluesky = bluesky_thread([ln for ln in lines if not ln.telegram_only])
     return Reply(bluesky=bluesky, telegram=telegram_html(lines, texts.more))
@@ -152,6 +156,7 @@ def _with_passage(
     found: Sequence[Discrepancy],
     cut: bool,
     page: str,
+    from_image: str = "",
 ) -> BlueskyPost:
     """The one post with the passage the post covers added before its page line, when the post
     fits whole (nothing else shortened): the passage as long as fits, at least PASSAGE_FLOOR
@@ -159,7 +164,7 @@ def _with_passage(
     low, high, best = PASSAGE_FLOOR, graphemes(tidy(match.quote)), post
     while low <= high:  # the longest passage with which nothing else is shortened
         cap = (low + high) // 2
-        lines = _one_post(texts, verdict, match, found, cut, page, passage_cap=cap)
+        lines = _one_post(texts, verdict, match, found, cut, page, from_image, passage_cap=cap)
         candidate = bluesky_one_post(lines)
         if candidate.text == "\n".join(t for ln in lines if (t := ln.text.strip())):
             best, low = candidate, cap + 1
