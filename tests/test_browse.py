@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 import subprocess
 import time
 import urllib.error
@@ -12,6 +13,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pages_support import seeded_store
 from runtime_support import free_port
 
@@ -69,6 +71,8 @@ def test_browse_serves_the_store_read_only_on_loopback(checker: Checker, tmp_pat
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    with pytest.raises(ConnectionRefusedError):  # Datasette went with it, not left orphaned
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
     assert before == hashlib.sha256(db.read_bytes()).hexdigest()
     assert 2 == len(seeded_rows(db))
 

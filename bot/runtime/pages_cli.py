@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import signal
 import subprocess
 import sys
 import tempfile
@@ -155,4 +156,22 @@ def cmd_browse(args: argparse.Namespace, config: Config) -> int:
         meta.write_text(json.dumps(body), encoding="utf-8")
         command = browse_command(config, args.host, args.port, args.live, meta)
         print(f"factbot browse: http://{args.host}:{args.port}/ (Ctrl-C stops)", flush=True)
-        return subprocess.call(command)  # noqa: S603 - our own interpreter, fixed arguments
+        return _serve(command)
+
+
+def _serve(command: list[str]) -> int:
+    """Run Datasette until it exits; a SIGTERM to `factbot browse` stops it too (a bare
+    `subprocess.call` left it serving, orphaned, after its parent was gone)."""
+    with subprocess.Popen(command) as child:  # noqa: S603 - our own interpreter, fixed arguments
+
+        def stop(signum: int, frame: object) -> None:
+            child.terminate()
+
+        previous = signal.signal(signal.SIGTERM, stop)
+        try:
+            return child.wait()
+        except KeyboardInterrupt:  # Ctrl-C reaches Datasette too (same process group)
+            child.terminate()
+            return child.wait()
+        finally:
+            signal.signal(signal.SIGTERM, previous)
