@@ -190,14 +190,7 @@ class Gate:
         (corpus/speakers.toml; a theme of the same name in two speakers is one concept), each
         event's name with its venue aliases (one concept per event), each extra phrase, and
         each distinctive word of the verified and circulating sentences."""
-        aliases = [a for s in corpus.speakers for a in (s.name, *s.aliases)]
-        themes: dict[str, list[str]] = {}
-        for theme in (t for s in corpus.speakers for t in s.themes):
-            themes.setdefault(theme.name, []).extend((*theme.words, *theme.as_written))
-        exact = [w for s in corpus.speakers for t in s.themes for w in t.as_written]
-        concepts: list[tuple[str, Sequence[str]]] = list(themes.items())
-        for event in corpus.events:
-            concepts.append((f"event:{event.id}", (event.event, *event.venue_aliases)))
+        aliases, concepts, exact = corpus_terms(corpus)
         concepts += [(p.casefold(), (p,)) for p in extra_phrases if p.strip()]
         texts = [s.text for s in corpus.sentences()] + [c.text for c in corpus.circulating]
         concepts += [(w, (w,)) for w in distinctive_words(texts)]
@@ -232,3 +225,20 @@ class Gate:
         if len(found) >= self.min_phrases:
             return GateDecision(True, f"phrases:{named}")
         return GateDecision(False, f"phrases:{named} ({len(found)} < {self.min_phrases})")
+
+
+def corpus_terms(
+    corpus: Corpus,
+) -> tuple[list[str], list[tuple[str, Sequence[str]]], list[str]]:
+    """What a gate knows from the corpus itself: every speaker's name and aliases; the
+    concepts (the speakers' themes, a theme of the same name in two speakers being one, and
+    each event's name with its venue aliases); the theme phrases matched as written."""
+    aliases = [a for s in corpus.speakers for a in (s.name, *s.aliases)]
+    themes: dict[str, list[str]] = {}
+    for theme in (t for s in corpus.speakers for t in s.themes):
+        themes.setdefault(theme.name, []).extend((*theme.words, *theme.as_written))
+    exact = [w for s in corpus.speakers for t in s.themes for w in t.as_written]
+    concepts: list[tuple[str, Sequence[str]]] = list(themes.items())
+    for event in corpus.events:
+        concepts.append((f"event:{event.id}", (event.event, *event.venue_aliases)))
+    return aliases, concepts, exact

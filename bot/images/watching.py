@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.domain import Corpus
-from bot.gate import Gate
+from bot.gate import Gate, corpus_terms
 from bot.normalise import normalise
 
 # Sources of few posts, whose images are always read: the configured searches (25 posts a
@@ -29,14 +29,7 @@ def prefilter_gate(corpus: Corpus) -> Gate:
     one of the speakers' themes (corpus/speakers.toml) or an event's name or venue. Looser than
     the pipeline's gate (which wants two themes), because here it only decides whether an
     image is worth reading: the pipeline still judges the words."""
-    aliases = [a for s in corpus.speakers for a in (s.name, *s.aliases)]
-    themes: dict[str, list[str]] = {}
-    for theme in (t for s in corpus.speakers for t in s.themes):
-        themes.setdefault(theme.name, []).extend((*theme.words, *theme.as_written))
-    exact = [w for s in corpus.speakers for t in s.themes for w in t.as_written]
-    concepts: list[tuple[str, Sequence[str]]] = list(themes.items())
-    for event in corpus.events:
-        concepts.append((f"event:{event.id}", (event.event, *event.venue_aliases)))
+    aliases, concepts, exact = corpus_terms(corpus)
     return Gate(aliases, concepts, 1, exact)
 
 
