@@ -7,6 +7,7 @@ recognised by its perceptual hash, without OCR; a post whose image is hostile is
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,12 @@ import pytest
 from atp_network import DEFAULT_PASSWORD, AtpNetwork, wait_for
 from atproto import AsyncClient, client_utils, models
 from conftest import DATA, bluesky_config
+from images_support import CountingOcr
 from PIL import Image
 
 from bot.bluesky.app import BlueskyBot
 from bot.bluesky.calls import utc_now
 from bot.config import ImagesConfig
-from bot.images.ocr import Tesseract
 from bot.images.reader import ImageReader
 from bot.images.seen import SeenImages
 from bot.pipeline import Checker
@@ -30,15 +31,6 @@ pytestmark = pytest.mark.atproto
 CARD = (
     DATA / "images" / "card-L001.png"
 )  # "So the best open source models ... not good." — Yann LeCun
-
-
-class CountingOcr:
-    def __init__(self) -> None:
-        self.inner, self.calls, self.name = Tesseract(), 0, "tesseract"
-
-    def read(self, img: Image.Image) -> str:
-        self.calls += 1
-        return self.inner.read(img)
 
 
 @pytest.fixture
@@ -83,6 +75,9 @@ async def reply_text(client: AsyncClient, bot_did: str, under: str) -> str:
                 break
             texts.append(mine[0].post.record.text)
             node = mine[0]
+        last = re.search(r"\((\d+)/(\d+)\)\s*$", texts[-1]) if texts else None
+        if last is not None and int(last[1]) < int(last[2]):
+            return None  # the thread's later posts are not indexed by the AppView yet
         return "\n".join(texts) or None
 
     return await wait_for(found, timeout=15)

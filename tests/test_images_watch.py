@@ -17,13 +17,12 @@ import pytest
 from atp_network import DEFAULT_PASSWORD, AtpNetwork, login, wait_for
 from atproto import AsyncClient
 from conftest import DATA
-from PIL import Image
+from images_support import CountingOcr
 
 from bot.bluesky.app import BlueskyBot
 from bot.bluesky.calls import utc_now
 from bot.config import BlueskyConfig, ImagesConfig
 from bot.domain import CheckResult, Post
-from bot.images.ocr import Tesseract
 from bot.images.reader import ImageReader
 from bot.images.seen import SeenImages
 from bot.pipeline import Checker
@@ -32,15 +31,6 @@ pytestmark = pytest.mark.atproto
 
 CARD = DATA / "images" / "card-L001.png"  # "So the best open source models ..." — Yann LeCun
 FROM_OCR = "The words I checked are the image's, as I read them (OCR)."
-
-
-class CountingOcr:
-    def __init__(self) -> None:
-        self.inner, self.calls, self.name = Tesseract(), 0, "tesseract"
-
-    def read(self, img: Image.Image) -> str:
-        self.calls += 1
-        return self.inner.read(img)
 
 
 class Recorder:

@@ -19,6 +19,7 @@ from aiohttp import web
 from atproto import models
 from atproto_client.models.blob_ref import BlobRef, IpldLink
 from conftest import DATA
+from images_support import CountingOcr
 from PIL import Image
 
 from bot.bluesky.firehose import FirehoseWatcher
@@ -27,7 +28,6 @@ from bot.bluesky.store import BlueskyStore
 from bot.bluesky.watch import Watcher
 from bot.bluesky.watch_images import WatchedImages, record_refs
 from bot.config import BlueskyConfig, ImagesConfig
-from bot.images.ocr import Tesseract
 from bot.images.reader import ImageReader
 from bot.images.seen import SeenImages
 from bot.images.watching import OcrBudget
@@ -41,15 +41,6 @@ CAPTION = "Yann LeCun at Davos this week, on open source:"
 
 def now() -> datetime:
     return datetime(2026, 5, 12, 9, tzinfo=UTC)
-
-
-class CountingOcr:
-    def __init__(self) -> None:
-        self.inner, self.calls, self.name = Tesseract(), 0, "tesseract"
-
-    def read(self, img: Image.Image) -> str:
-        self.calls += 1
-        return self.inner.read(img)
 
 
 def reupload(path: Path) -> bytes:
