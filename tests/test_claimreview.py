@@ -68,3 +68,29 @@ def test_export_claimreview_writes_one_review_per_page(checker: Checker, tmp_pat
     assert 2 == len(reviews)
     for review in reviews:
         assert_claim_review(review, appearances=2)
+
+
+ACCURATE = (
+    "Worth remembering what LeCun actually said in Paris last December: China is going open "
+    "source all the way, the best open LLMs right now are all Chinese, and that is not good."
+)
+
+
+def test_accurate_post_and_misquote_of_one_quote_are_two_claims(
+    checker: Checker, tmp_path: Path
+) -> None:
+    """A post quoting the same remark accurately is not an appearance of the seed's misquote,
+    and the seed is not an appearance (nor the first) of the accurate claim."""
+    checks = seeded_store(checker, tmp_path / "factbot.db", extra=[ACCURATE])
+    seed = next(c for c in checks if c.post.id == SEED_ID)
+    accurate = next(c for c in checks if c.post.id == "extra-0")
+    assert seed.match.quote_id == accurate.match.quote_id  # the same verified quote
+    mis = claim_review(seed, checks, "https://x.example/1", CFG.organisation)
+    ok = claim_review(accurate, checks, "https://x.example/2", CFG.organisation)
+    assert "Accurate quote" == ok["reviewRating"]["alternateName"]
+    copy = "https://bsky.app/profile/did:plc:copier/post/3copy"
+    assert [SEED_URL, copy] == [a.get("url") for a in mis["itemReviewed"]["appearance"]]
+    assert [{"identifier": "extra-0"}] == [
+        {k: v for k, v in a.items() if k == "identifier"} for a in ok["itemReviewed"]["appearance"]
+    ]
+    assert "extra-0" == ok["itemReviewed"]["firstAppearance"]["identifier"]

@@ -2,8 +2,9 @@
 
 The claim reviewed is the wording the post attributes to the speaker; the review is by the
 operator's organisation (`[pages] organisation`, `organisation_url`). `itemReviewed` is a `Claim`
-whose `appearance` lists every post seen carrying the same quote (the checks of the store that
-matched the same verified quote), the earliest as `firstAppearance`. The rating's
+whose `appearance` lists every post seen carrying the same claim (the checks of the store that
+matched the same verified quote and got the same rating: an accurate post and a misquote of
+one quote make two claims), the earliest as `firstAppearance`. The rating's
 `alternateName` is the verdict in words. Pure: no I/O."""
 
 from __future__ import annotations
@@ -85,14 +86,18 @@ def claim_review(
     organisation_url: str = "",
 ) -> dict[str, Any]:
     """The ClaimReview of `check`, published at `url`; `seen` is every published check (the
-    appearances are those of the same verified quote, `check` included)."""
-    same = [c for c in seen if c.match.quote_id == check.match.quote_id] or [check]
+    appearances are those of the same verified quote rated the same, `check` included)."""
+    found = rating(check.discrepancies)
+    same = [
+        c
+        for c in seen
+        if c.match.quote_id == check.match.quote_id and rating(c.discrepancies) == found
+    ]
     if all(c.row_id != check.row_id for c in same):
         same.append(check)
     unique = {c.post.id: c for c in sorted(same, key=lambda c: c.row_id)}
     appearances = [_appearance(c) for c in unique.values()]
     first = _first(list(unique.values()))
-    found = rating(check.discrepancies)
     author: dict[str, Any] = {"@type": "Organization", "name": organisation}
     if organisation_url:
         author["url"] = organisation_url
