@@ -33,8 +33,8 @@ ADAPTERS = ("bot.bluesky", "bot.telegram")
 RUNTIME = ("bot.runtime",)
 ENTRY_POINTS = ("bot.cli", "bot.tune")
 # The stores (their tables, the one `Database`, the limits and the prune job over them), the
-# read-only status queries, the JSON log set-up, and the config loader with its probe of the
-# store's folder: I/O, used by the adapters and the runtime, never by the core.
+# read-only status queries, the JSON log set-up, and the config loader with its checks and its
+# probe of the store's folder: I/O, used by the adapters and the runtime, never by the core.
 INFRASTRUCTURE = (
     "bot.database",
     "bot.store",
@@ -43,6 +43,7 @@ INFRASTRUCTURE = (
     "bot.status",
     "bot.logs",
     "bot.config_load",
+    "bot.config_check",
     "bot.config_probe",
     # Images (bot/images): fetching (httpx), the hashes of images already read (sqlite3), OCR
     # (the tesseract binary), the reader that composes them, and reading an image file.
