@@ -14,7 +14,8 @@ The rules:
 2. infrastructure imports no adapter, runtime or entry point;
 3. an adapter imports neither the other adapter, nor the runtime, nor an entry point;
 4. no import cycles among bot modules;
-5. no private name (`_x`) imported from another module.
+5. no private name (`_x`) imported from another module;
+6. no module over `MAX_LINES` lines: each can be read in one sitting.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ ADAPTERS = ("bot.bluesky", "bot.telegram")
 RUNTIME = ("bot.runtime",)
 ENTRY_POINTS = ("bot.cli", "bot.tune")
 # The stores (their tables, the one `Database`, the limits and the prune job over them), the
-# read-only status queries, the JSON log set-up, and the config loader with its probe of the
-# store's folder: I/O, used by the adapters and the runtime, never by the core.
+# read-only status queries, the JSON log set-up, and the config loader with its checks and its
+# probe of the store's folder: I/O, used by the adapters and the runtime, never by the core.
 INFRASTRUCTURE = (
     "bot.database",
     "bot.store",
@@ -42,6 +43,7 @@ INFRASTRUCTURE = (
     "bot.status",
     "bot.logs",
     "bot.config_load",
+    "bot.config_check",
     "bot.config_probe",
     # Images (bot/images): fetching (httpx), the hashes of images already read (sqlite3), OCR
     # (the tesseract binary), the reader that composes them, and reading an image file.
@@ -51,6 +53,8 @@ INFRASTRUCTURE = (
     "bot.images.reader",
     "bot.images.files",
 )
+# The most lines a module of bot/ may have (new ones aim at under ~300).
+MAX_LINES = 400
 # Libraries that talk to the network, a database, a scheduler or other threads and
 # processes. The model runtimes (torch, onnxruntime, sentence-transformers) are not here: the
 # core computes with them, on weights that ship in packages.
@@ -271,6 +275,18 @@ def is_private(name: str) -> bool:
     return name.startswith("_") and not name.startswith("__")
 
 
+def line_counts(root: Path) -> dict[str, int]:
+    """The lines of every module under `root`, by path relative to the repository."""
+    return {
+        str(p.relative_to(ROOT)): len(p.read_text(encoding="utf-8").splitlines())
+        for p in sorted(root.rglob("*.py"))
+    }
+
+
+def too_long(counts: dict[str, int], limit: int) -> list[str]:
+    return [f"{path}: {n} lines (over {limit})" for path, n in counts.items() if n > limit]
+
+
 # --- the rules, on the code ------------------------------------------------------------------
 
 
@@ -297,6 +313,13 @@ def test_no_import_cycles_among_bot_modules() -> None:
 def test_no_private_names_imported_across_modules() -> None:
     bad = private_violations(all_imports())
     assert not bad, report("private names imported from another module", bad)
+
+
+def test_no_module_is_too_long_to_read_in_one_sitting() -> None:
+    counts = line_counts(BOT)
+    assert len(counts) == len(bot_modules())  # every module counted, and only modules
+    bad = too_long(counts, MAX_LINES)
+    assert not bad, report("modules to split", bad)
 
 
 def test_every_layer_names_modules_that_exist() -> None:
@@ -349,6 +372,14 @@ def test_the_checks_catch_each_kind_of_bad_import() -> None:
         b.split(": ")[0] for b in adapters
     ]
     assert any("private: _session" in b for b in private_violations(imports))
+
+
+def test_the_length_check_names_each_long_file_and_its_count() -> None:
+    counts = line_counts(BOT)
+    longest = max(counts, key=counts.__getitem__)
+    n = counts[longest]
+    assert [f"{longest}: {n} lines (over {n - 1})"] == too_long(counts, n - 1)
+    assert [] == too_long(counts, n)
 
 
 def test_a_cycle_is_named_module_by_module() -> None:

@@ -1,5 +1,6 @@
 """`factbot pages export` and `factbot browse`: the check pages as static files, and Datasette
-over the store for operators. Registered on the main parser by `bot.cli`."""
+over the store for operators. Registered on the main parser by `bot.cli`; `export_replayed`
+writes the pages after `factbot run` replays a feed."""
 
 from __future__ import annotations
 
