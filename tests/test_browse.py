@@ -85,3 +85,25 @@ def seeded_rows(db: Path) -> list[Any]:
         return conn.execute("SELECT id FROM checks").fetchall()
     finally:
         conn.close()
+
+
+def test_browse_describes_only_tables_and_columns_the_store_has(tmp_path: Path) -> None:
+    """Every table and column `factbot browse` describes exists in a store every migration
+    built (a renamed column, `gated` → `admitted`, left a description of nothing)."""
+    import sqlite_utils
+
+    from bot import store
+    from bot.bluesky import label_store, optouts
+    from bot.bluesky import schema as bluesky_schema
+    from bot.cli.pages import METADATA
+    from bot.images import seen
+    from bot.telegram import schema as telegram_schema
+
+    db = sqlite_utils.Database(tmp_path / "factbot.db")
+    for module in (store, bluesky_schema, telegram_schema, label_store, optouts, seen):
+        module.migrations.apply(db)
+    tables = METADATA["databases"]["factbot"]["tables"]
+    for name, described in tables.items():
+        assert db[name].exists(), name
+        have = set(db[name].columns_dict)
+        assert set(described.get("columns", {})) <= have, (name, have)

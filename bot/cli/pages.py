@@ -34,7 +34,7 @@ METADATA: dict[str, Any] = {
                     "columns": {
                         "post_text": "The post as checked (hostile text: shown escaped)",
                         "verdict": "match | review | no_match",
-                        "gated": "1: the models scored it; 0: the gate turned it away",
+                        "admitted": "1: the models scored it; 0: the gate turned it away",
                         "corpus_version": "Hash of the corpus files the check ran on",
                         "discrepancies": "JSON list: field, claimed, verified",
                         "reply": "JSON: the Bluesky posts and the Telegram card",
