@@ -11,14 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
+import regex
 
 WORDS = 4  # 256 bits
 HEX_DIGITS = 16 * WORDS
+_HEX = regex.compile(r"[0-9a-fA-F]+")
 
 
 def words(image_hash: str) -> np.ndarray:
     """A 64-hex-digit hash as four uint64 words; ValueError when it is not one."""
-    if len(image_hash) != HEX_DIGITS:
+    if len(image_hash) != HEX_DIGITS or not _HEX.fullmatch(image_hash):
         raise ValueError(f"not a 256-bit hash: {image_hash[:80]!r}")
     return np.frombuffer(bytes.fromhex(image_hash), dtype=">u8").astype(np.uint64)
 
@@ -37,25 +39,25 @@ class HashIndex:
         return self._n
 
     def add(self, rows: Iterable[tuple[int, str]]) -> None:
-        """Rows (id, hash) with ids above `last_id`; a malformed hash is left out."""
-        got = []
+        """Rows (id, hash) with ids above `last_id`, in id order; a malformed hash is left out."""
+        ids, hexes = [], []
         for row_id, image_hash in rows:
             self.last_id = max(self.last_id, row_id)
-            try:
-                got.append((row_id, words(image_hash)))
-            except ValueError:
-                continue
-        if not got:
+            if len(image_hash) == HEX_DIGITS and _HEX.fullmatch(image_hash):
+                ids.append(row_id)
+                hexes.append(image_hash)
+        if not ids:
             return
-        need = self._n + len(got)
+        block = np.frombuffer(bytes.fromhex("".join(hexes)), dtype=">u8").reshape(-1, WORDS)
+        need = self._n + len(ids)
         if need > len(self._ids):  # grow by doubling: adding one row is not a copy of all
             cap = max(need, 2 * len(self._ids), 1024)
-            ids = np.zeros(cap, dtype=np.int64)
-            ws = np.zeros((cap, WORDS), dtype=np.uint64)
-            ids[: self._n], ws[: self._n] = self._ids[: self._n], self._words[: self._n]
-            self._ids, self._words = ids, ws
-        self._ids[self._n : need] = [i for i, _ in got]
-        self._words[self._n : need] = np.stack([w for _, w in got])
+            grown_ids = np.zeros(cap, dtype=np.int64)
+            grown = np.zeros((cap, WORDS), dtype=np.uint64)
+            grown_ids[: self._n], grown[: self._n] = self._ids[: self._n], self._words[: self._n]
+            self._ids, self._words = grown_ids, grown
+        self._ids[self._n : need] = ids
+        self._words[self._n : need] = block.astype(np.uint64)
         self._n = need
 
     def drop(self, ids: Iterable[int]) -> None:
