@@ -2,6 +2,7 @@
 
     nice -n 10 .venv/bin/python benchmarks/images.py            # Tesseract and RapidOCR
     nice -n 10 .venv/bin/python benchmarks/images.py --engines tesseract
+    nice -n 10 .venv/bin/python benchmarks/images.py --renditions   # thumbnail vs full size
 
 For each OCR engine: character accuracy of the text read against the text drawn (1 - edit
 distance / length, after NFKC, case and whitespace folding), by kind of image; seconds per
@@ -10,6 +11,10 @@ image; the verdicts of the pipeline on the post built from what was read (the po
 (the baseline: these images have no alt text, so the post is checked on its own words, as
 factbot did before). Then near-duplicates: pHash distances of every pair of images of one card
 (recall) and of different cards (false matches) at several thresholds.
+
+--renditions: the watchers hash the CDN's thumbnail (a JPEG of at most 1000 px), a mention the
+full-size image; every image's thumbnail against every image's full size, with the hash as it
+was (version 1) beside the hash factbot uses, at `[images] hash_distance`.
 
 RapidOCR (rapidocr-onnxruntime, a dev dependency) is measured here only: the bot uses
 Tesseract (bot/images/ocr.py)."""
@@ -120,6 +125,7 @@ def main() -> None:
     parser.add_argument("--engines", default="tesseract,rapidocr")
     parser.add_argument("--dump", help="write what each engine read to this JSONL file")
     parser.add_argument("--hashes-only", action="store_true", help="near-duplicates only")
+    parser.add_argument("--renditions", action="store_true", help="thumbnail vs full size only")
     args = parser.parse_args()
     labels = load()
     posts = {
@@ -135,6 +141,9 @@ def main() -> None:
     print(f"{len(labels)} images ({sum((IMAGES / f).stat().st_size for f in images) / 1e6:.1f} MB)")
     if args.hashes_only:
         near_duplicates(labels, images)
+        return
+    if args.renditions:
+        renditions(labels, images)
         return
     t0 = time.perf_counter()
     checker = build_checker(config)
@@ -298,6 +307,74 @@ def _near(
         if group[a] != group[b]
     )
     print(f"closest different images: {closest[1]}~{closest[2]}={closest[0]}")
+
+
+def hash_v1(img: Image.Image) -> str:
+    """The hash before version 2 (the image as it came; its trim moved with one noisy pixel)."""
+    import imagehash
+    from PIL import ImageFilter, ImageOps
+
+    from bot.images.decode import straighten
+
+    img = straighten(img)
+    arr = np.asarray(ImageOps.grayscale(img).filter(ImageFilter.MedianFilter(3)), dtype=np.int16)
+    background = int(np.median([arr[0, 0], arr[0, -1], arr[-1, 0], arr[-1, -1]]))
+    ys, xs = np.nonzero(np.abs(arr - background) > 40)
+    if len(xs) >= 10:
+        img = img.crop((int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1))
+    return str(imagehash.phash(img, hash_size=16))
+
+
+def cdn_jpeg(img: Image.Image, side: int, quality: int) -> Image.Image:
+    """The CDN's rendition, as imgproxy makes it: fit within `side` px, JPEG at `quality`."""
+    import io
+
+    small = img.copy()
+    small.thumbnail((side, side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    small.save(out, "JPEG", quality=quality)
+    return open_image(out.getvalue(), 40_000_000)
+
+
+def renditions(labels: list[dict[str, Any]], images: dict[str, Image.Image]) -> None:
+    """Thumbnail (JPEG <= 1000 px, q80) of each image against the full size of each image
+    (`as drawn`: the blob itself; `x2.4`: a phone-sized original, its full size the CDN's
+    JPEG <= 2000 px, q90), at `[images] hash_distance`."""
+    from bot.config import ImagesConfig
+
+    threshold = ImagesConfig().hash_distance
+    group = {lab["file"]: lab["group"] for lab in labels}
+    big = {
+        f: im.resize((int(im.width * 2.4), int(im.height * 2.4)), Image.Resampling.LANCZOS)
+        for f, im in images.items()
+    }
+    print(f"thumbnail vs full size, {len(images)} images, at {threshold} bits of 256")
+    print(
+        "| hash | originals | same image: recall | max bits | copies of one card: recall |"
+        " different images: false matches | min bits | ms/hash |"
+    )
+    for name, hasher in (("v1 (before)", hash_v1), ("v2 (factbot)", perceptual_hash)):
+        for size, src in (("as drawn", images), ("x2.4", big)):
+            t = time.perf_counter()
+            full = {
+                f: hasher(im if size == "as drawn" else cdn_jpeg(im, 2000, 90))
+                for f, im in src.items()
+            }
+            thumb = {f: hasher(cdn_jpeg(im, 1000, 80)) for f, im in src.items()}
+            ms = (time.perf_counter() - t) * 1000 / (2 * len(src))
+            own = [hash_distance(full[f], thumb[f]) for f in src]
+            same, diff = [], []
+            for a in src:
+                for b in src:
+                    if a != b:
+                        d = hash_distance(full[a], thumb[b])
+                        (same if group[a] == group[b] else diff).append(d)
+            far = max(zip(own, src, strict=True))
+            print(
+                f"| {name} | {size} | {sum(d <= threshold for d in own)}/{len(own)} "
+                f"| {far[0]} ({far[1]}) | {sum(d <= threshold for d in same)}/{len(same)} "
+                f"| {sum(d <= threshold for d in diff)}/{len(diff)} | {min(diff)} | {ms:.0f} |"
+            )
 
 
 if __name__ == "__main__":

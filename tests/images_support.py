@@ -14,3 +14,15 @@ class CountingOcr:
     def read(self, img: Image.Image) -> str:
         self.calls += 1
         return self.inner.read(img)
+
+
+def cdn_rendition(img: Image.Image, side: int, quality: int) -> bytes:
+    """The AppView CDN's rendition of an image, as imgproxy makes it: fit within `side` px,
+    JPEG at `quality` (its thumbnail: 1000 px, 80; its full size: 2000 px, 90)."""
+    import io
+
+    small = img.convert("RGB")
+    small.thumbnail((side, side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    small.save(out, "JPEG", quality=quality)
+    return out.getvalue()

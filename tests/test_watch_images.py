@@ -19,7 +19,7 @@ from aiohttp import web
 from atproto import models
 from atproto_client.models.blob_ref import BlobRef, IpldLink
 from conftest import DATA
-from images_support import CountingOcr
+from images_support import CountingOcr, cdn_rendition
 from PIL import Image
 
 from bot.bluesky.firehose import FirehoseWatcher
@@ -28,7 +28,7 @@ from bot.bluesky.store import BlueskyStore
 from bot.bluesky.watch import Watcher
 from bot.bluesky.watch_images import WatchedImages, record_refs
 from bot.config import BlueskyConfig, ImagesConfig
-from bot.images.reader import ImageReader
+from bot.images.reader import ImageInput, ImageReader
 from bot.images.seen import SeenImages
 from bot.images.watching import OcrBudget
 from bot.pipeline import Checker
@@ -59,11 +59,15 @@ def bomb() -> bytes:
 
 @dataclass
 class Cdn:
-    """The AppView's image CDN on loopback: /img/<preset>/plain/<did>/<cid>@jpeg."""
+    """The AppView's image CDN on loopback: /img/<preset>/plain/<did>/<cid>@jpeg. With
+    `render`, its presets are the real CDN's renditions (JPEG, 1000 px for the thumbnail, 2000
+    for the full size); else the blob as it is."""
 
     url: str = ""
     blobs: dict[str, bytes] = field(default_factory=dict)
     asked: Counter[str] = field(default_factory=Counter)  # cid -> requests
+    presets: Counter[str] = field(default_factory=Counter)  # preset -> requests
+    render: bool = False
 
 
 @pytest.fixture
@@ -73,9 +77,15 @@ async def cdn() -> AsyncIterator[Cdn]:
     async def image(request: web.Request) -> web.Response:
         cid = request.match_info["cid"]
         served.asked[cid] += 1
+        preset = request.match_info["preset"]
+        served.presets[preset] += 1
         if cid not in served.blobs:
             raise web.HTTPNotFound()
-        return web.Response(body=served.blobs[cid], content_type="image/jpeg")
+        body = served.blobs[cid]
+        if served.render:
+            side, quality = (1000, 80) if preset == "feed_thumbnail" else (2000, 90)
+            body = cdn_rendition(Image.open(io.BytesIO(body)), side, quality)
+        return web.Response(body=body, content_type="image/jpeg")
 
     app = web.Application()
     app.add_routes([web.get("/img/{preset}/plain/{did}/{cid}@jpeg", image)])
@@ -296,3 +306,44 @@ async def test_stream_posts_waiting_for_their_images_are_bounded(
         assert "firehose: 1 post(s) checked without their images read: 2 already" in caplog.text
         assert sum(r.cdn.asked.values()) == 2  # the third was never fetched
         assert r.ocr.calls == 0 and r.watched.counts["skipped:rate"] == 2  # 0 a minute: none
+
+
+def phone_sized(path: Path) -> bytes:
+    """A card drawn at a phone screenshot's size: the CDN's full size and thumbnail differ."""
+    img = Image.open(path).convert("RGB")
+    big = img.resize((img.width * 12 // 5, img.height * 12 // 5), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    big.save(out, "PNG")
+    return out.getvalue()
+
+
+async def test_a_card_read_for_a_mention_is_known_by_a_watcher_from_its_thumbnail(
+    hose: Rig,
+) -> None:
+    """A mention hashes the full-size image, a watcher the CDN's thumbnail: both must find
+    the same card (card-L088-crop's two renditions were 58 bits apart with the first hash)."""
+    hose.cdn.render = True
+    card = (IMAGES / "card-L088-crop.png").read_bytes()
+    mention = "at://did:plc:someone/app.bsky.feed.post/mention"
+    got = hose.watched.reader.read(ImageInput(card), mention)  # what a mention reads
+    assert got is not None and got.source == "ocr" and hose.ocr.calls == 1
+    hose.arrive("Yann LeCun, on open source", "bafkreithumb", card)
+    await hose.tracked()
+    assert hose.cdn.presets == Counter({"feed_thumbnail": 1})  # the thumbnail, and no more
+    assert hose.watched.counts["seen"] == 1 and hose.ocr.calls == 1
+
+
+async def test_a_card_a_watcher_read_is_known_by_a_mention_from_its_full_size(
+    hose: Rig,
+) -> None:
+    """The other way: the watcher hashed the thumbnail and read the full size by OCR; a
+    mention then fetches the CDN's full size (2000 px) and knows it without OCR."""
+    hose.cdn.render = True
+    card = phone_sized(IMAGES / "card-L088-noise.jpg")
+    hose.arrive("Yann LeCun, on open source", "bafkreifull", card)
+    await hose.tracked()
+    assert hose.ocr.calls == 1 and hose.watched.counts["ocr"] == 1
+    full = cdn_rendition(Image.open(io.BytesIO(card)), 2000, 90)
+    mention = "at://did:plc:someone/app.bsky.feed.post/mention"
+    got = hose.watched.reader.read(ImageInput(full), mention)
+    assert got is not None and got.source == "seen" and hose.ocr.calls == 1

@@ -84,3 +84,11 @@ def m003_stated(db: sqlite_utils.Database) -> None:
         pk="id",
     )
     db.table("bluesky_corrections").create_index(["key"], unique=True)
+
+
+@migrations()
+def m004_watched_checked(db: sqlite_utils.Database) -> None:
+    """When a watched post was last checked: its row holds that check's verdict and result
+    (a post checked again is updated; before m004 the first check was kept)."""
+    db.table("bluesky_watched").add_column("checked_at", str)
+    db.execute("UPDATE bluesky_watched SET checked_at = first_seen")

@@ -7,7 +7,9 @@ on the database's one worker thread (a single writer, off the event loop). What 
 - `bluesky_outbox`: each post of each reply, written as pending (with its record key and record)
   before it is sent and marked sent with its URI after, so a crash never gives a second reply;
 - `bluesky_watched`: posts from the watchers that matched, their engagement, and when they were
-  handed to the publishers (once);
+  handed to the publishers (once); one row a post, holding its latest check (`verdict`,
+  `result`, `checked_at`: a post checked again, its images read later or the corpus changed,
+  is updated, and only a post whose latest verdict is tracked is refreshed and handed over);
 - `bluesky_stated` and `bluesky_corrections` (m003, used through `bot/bluesky/stated.py`): what
   each reply stated, and each correction posted under it."""
 
@@ -43,6 +45,8 @@ Answered = Literal[
 ]
 # A mention's row: claimed while it is answered, then answered, or given up ("failed").
 MentionStatus = Answered | Literal["claimed", "failed"]
+# The verdicts for which a watched post is tracked (refreshed, handed over when viral).
+TRACKED: tuple[Verdict, ...] = ("match", "review")
 
 
 @dataclass(frozen=True)
@@ -232,25 +236,44 @@ class BlueskyStore(Tables):
     async def watch(
         self, uri: str, cid: str, source: str, verdict: str, result: str, now: datetime
     ) -> bool:
-        """Track a matched post; False when it was tracked before."""
+        """Track a matched post; False when it was tracked before. A post tracked before keeps
+        its first sighting, engagement and hand-over, and takes this check's verdict and result
+        (the latest check is the one the hand-over and the labeler go by)."""
 
         def add() -> bool:
             with self.db.conn:
                 cur = self.db.execute(
                     "INSERT OR IGNORE INTO bluesky_watched (uri, cid, source, verdict, result, "
-                    "likes, reposts, quotes, first_seen) VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?)",
-                    [uri, cid, source, verdict, result, now.isoformat()],
+                    "likes, reposts, quotes, first_seen, checked_at) "
+                    "VALUES (?, ?, ?, ?, ?, 0, 0, 0, ?, ?)",
+                    [uri, cid, source, verdict, result, now.isoformat(), now.isoformat()],
                 )
-                return cur.rowcount == 1
+                if cur.rowcount == 1:
+                    return True
+                _recheck(self.db, uri, cid, verdict, result, now)
+                return False
 
         return await self._run(add)
 
+    async def rechecked(self, uri: str, cid: str, verdict: str, result: str, now: datetime) -> bool:
+        """A post checked again with a verdict that is not tracked (it no longer matches): its
+        row, if it has one, takes that check (and so is no longer refreshed nor handed over).
+        True when the post was tracked."""
+
+        def put() -> bool:
+            with self.db.conn:
+                return _recheck(self.db, uri, cid, verdict, result, now)
+
+        return await self._run(put)
+
     async def tracked(self, since: datetime) -> list[dict[str, Any]]:
-        """Posts still tracked: first seen after `since` and not handed over yet."""
+        """Posts still tracked: first seen after `since`, not handed over yet, and whose latest
+        check is still a match or a review."""
         return await self._run(
             lambda: list(
                 self.db["bluesky_watched"].rows_where(
-                    "handed_over_at IS NULL AND first_seen >= ?",
+                    "handed_over_at IS NULL AND first_seen >= ? "
+                    "AND verdict IN ('match', 'review')",  # TRACKED
                     [since.isoformat()],
                     order_by="first_seen",
                 )
@@ -273,11 +296,13 @@ class BlueskyStore(Tables):
         await self._run(put)
 
     async def awaiting_handover(self, uri: str) -> bool:
-        """Tracked and not handed over yet."""
+        """Tracked (its latest check a match or a review) and not handed over yet."""
 
         def get() -> bool:
             row = self.db.execute(
-                "SELECT 1 FROM bluesky_watched WHERE uri = ? AND handed_over_at IS NULL", [uri]
+                "SELECT 1 FROM bluesky_watched WHERE uri = ? AND handed_over_at IS NULL "
+                "AND verdict IN ('match', 'review')",  # TRACKED
+                [uri],
             ).fetchone()
             return row is not None
 
@@ -300,6 +325,15 @@ class BlueskyStore(Tables):
 
     async def watched(self) -> list[dict[str, Any]]:
         return await self._run(lambda: list(self.db["bluesky_watched"].rows))
+
+
+def _recheck(db: Any, uri: str, cid: str, verdict: str, result: str, now: datetime) -> bool:
+    """A tracked post's row given its latest check; False when the post has no row."""
+    cur = db.execute(
+        "UPDATE bluesky_watched SET cid = ?, verdict = ?, result = ?, checked_at = ? WHERE uri = ?",
+        [cid, verdict, result, now.isoformat(), uri],
+    )
+    return bool(cur.rowcount == 1)
 
 
 def _outbox(r: dict[str, Any]) -> OutboxRow:

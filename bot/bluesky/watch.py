@@ -21,7 +21,7 @@ from atproto import AsyncClient
 
 from bot.bluesky.calls import Calls, Clock
 from bot.bluesky.records import to_post
-from bot.bluesky.store import BlueskyStore
+from bot.bluesky.store import TRACKED, BlueskyStore
 from bot.bluesky.watch_images import ImageRef, WatchedImages, When, view_refs
 from bot.config import BlueskyConfig
 from bot.domain import CheckFailure, CheckResult, Post
@@ -31,7 +31,6 @@ from bot.pipeline import Checks, check_each
 from bot.ports import CHANNEL, Publisher
 
 log = logging.getLogger(__name__)
-TRACKED = ("match", "review")
 GET_POSTS_MAX = 25  # app.bsky.feed.getPosts takes at most 25 URIs a call
 MAX_DEFERRED = 500  # stream posts waiting for their images to be read; more are not read
 
@@ -75,7 +74,9 @@ class Watcher:
         self, posts: Sequence[Incoming], source: str, when: When | None = None
     ) -> list[CheckResult]:
         """Check the posts in one batch and start tracking those that match (or need review).
-        A post seen before is not tracked twice; the bot's own posts are not checked. A post the
+        A post seen before is not tracked twice: its row takes the latest check (read with its
+        images, a search finding it again), and a post read `when="now"` that no longer
+        matches is no longer tracked. The bot's own posts are not checked. A post the
         pipeline cannot check is logged and left out; the others are checked all the same.
         Images: read inline for a low-volume source; for the stream, a post whose images pass
         the pre-filter is checked on its words and alt text now, and again by the reading task
@@ -115,18 +116,23 @@ class Watcher:
                 log.warning("%s: %s could not be checked: %s", source, incoming.uri, result.error)
                 continue
             results.append(result)
-            if result.verdict in TRACKED:
-                fresh = await self.store.watch(
-                    incoming.uri,
-                    incoming.cid,
-                    source,
-                    result.verdict,
-                    json.dumps(result.to_json(), ensure_ascii=False),
-                    self.clock(),
-                )
-                if fresh:
-                    log.info("watching %s (%s, %s)", incoming.uri, result.verdict, source)
+            # The stream's flush sees a post for the first time: a post that does not match has
+            # no row to update, and a write for each would cost the firehose its throughput.
+            await self._record(incoming.uri, incoming.cid, source, result, when == "now")
         return results
+
+    async def _record(
+        self, uri: str, cid: str, source: str, result: CheckResult, recheck: bool
+    ) -> None:
+        """Track a post that matches (or take this check into its row, tracked before); a post
+        checked again (`recheck`) that no longer matches leaves the tracked posts."""
+        now, verdict = self.clock(), result.verdict
+        data = json.dumps(result.to_json(), ensure_ascii=False)
+        if verdict in TRACKED:
+            if await self.store.watch(uri, cid, source, verdict, data, now):
+                log.info("watching %s (%s, %s)", uri, verdict, source)
+        elif recheck and await self.store.rechecked(uri, cid, verdict, data, now):
+            log.info("no longer watching %s: checked again (%s), %s", uri, source, verdict)
 
     async def _read_deferred(self) -> None:
         """The deferred posts read again, OCR and all, and checked (tracked if they match)."""
@@ -232,6 +238,7 @@ class Watcher:
         incoming = Incoming(view.uri, view.cid, to_post(view), view.author.did, view_refs(view))
         post, _ = await self._with_images(incoming, "viral", "now")  # as when it was tracked
         result = (await asyncio.to_thread(self.checker.check_many, [post]))[0]
+        await self._record(view.uri, view.cid, "viral", result, True)  # the latest check
         log.info("%s went viral (%d likes, %d reposts): handing over", view.uri, likes, reposts)
         if self.publisher is not None and result.verdict in TRACKED:
             await self.publisher.hand_over(result, CHANNEL)

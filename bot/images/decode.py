@@ -16,6 +16,12 @@ from PIL import Image, ImageFilter, ImageOps, ImageStat
 
 FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF", "BMP"})
 HASH_SIZE = 16  # a 16x16 pHash: 256 bits (benchmarks/images.py: 8x8 confuses screenshots)
+# What `perceptual_hash` computes. Hashes of another version are never compared with these
+# (`image_seen.version`): 1 trimmed the image as it came, so the CDN's JPEG thumbnail and the
+# full-size image of one card could hash 58 bits apart (card-L088-crop); 2 hashes a canonical
+# downscale (`CANONICAL_SIDE`) trimmed by a mask that JPEG noise does not move.
+HASH_VERSION = 2
+CANONICAL_SIDE = 512  # pixels: under the thumbnail's 1000, so both renditions come down to it
 
 
 class ImageRefused(Exception):
@@ -51,10 +57,22 @@ def open_image(data: bytes, max_pixels: int) -> Image.Image:
 
 
 def perceptual_hash(img: Image.Image) -> str:
-    """The image's 256-bit pHash, as 64 hex digits, of the image straightened (`skew`) and
-    trimmed to its content (`trim`): a crop of the margins, a re-upload tilted by a few degrees
-    or a re-encode hashes close to the original (benchmarks/images.py)."""
-    return str(imagehash.phash(trim(straighten(img)), hash_size=HASH_SIZE))
+    """The image's 256-bit pHash (version `HASH_VERSION`), as 64 hex digits, of its canonical
+    downscale (`canonical`) straightened (`skew`) and trimmed to its content (`trim`): a crop
+    of the margins, a re-upload tilted by a few degrees, a re-encode, and the CDN's thumbnail
+    of the full-size image hash close to the original (benchmarks/images.py --renditions)."""
+    return str(imagehash.phash(trim(straighten(canonical(img))), hash_size=HASH_SIZE))
+
+
+def canonical(img: Image.Image) -> Image.Image:
+    """The image brought down to fit `CANONICAL_SIDE` (never up): the full-size image, the
+    CDN's thumbnail (a JPEG of at most 1000 px) and the original blob are then hashed at one
+    size, and the downscale averages away most of a JPEG's block noise."""
+    if max(img.size) <= CANONICAL_SIDE:
+        return img
+    small = img.copy()
+    small.thumbnail((CANONICAL_SIDE, CANONICAL_SIDE), Image.Resampling.LANCZOS)
+    return small
 
 
 def hash_distance(a: str, b: str) -> int:
@@ -97,10 +115,15 @@ def straighten(img: Image.Image) -> Image.Image:
 
 
 def trim(img: Image.Image) -> Image.Image:
-    """The image cut to the box of what differs from its background (the corners' colour)."""
-    arr = np.asarray(ImageOps.grayscale(img).filter(ImageFilter.MedianFilter(3)), dtype=np.int16)
+    """The image cut to the box of what differs from its background (the corners' colour):
+    the rows and columns with at least two such pixels, on a blurred copy. A lone pixel that
+    a JPEG's noise pushes over the threshold (a soft-edged shape near the background's grey)
+    no longer moves the box, and with it the hash."""
+    grey = ImageOps.grayscale(img).filter(ImageFilter.GaussianBlur(1.5))
+    arr = np.asarray(grey, dtype=np.int16)
     background = int(np.median([arr[0, 0], arr[0, -1], arr[-1, 0], arr[-1, -1]]))
-    ys, xs = np.nonzero(np.abs(arr - background) > 40)
-    if len(xs) < 10:
+    ink = np.abs(arr - background) > 40
+    ys, xs = np.nonzero(ink.sum(1) >= 2)[0], np.nonzero(ink.sum(0) >= 2)[0]
+    if len(xs) < 2 or len(ys) < 2:
         return img
     return img.crop((int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1))

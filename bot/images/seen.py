@@ -3,6 +3,12 @@ re-upload, crop or re-encode of a card already checked is recognised by a hash w
 `hash_distance` bits, and its text is taken from here without OCR. And how each image was read
 (`image_reads`: alt text, OCR, a copy already read, refused), for `factbot status`.
 
+Each hash is stored with the version of `perceptual_hash` that computed it (`version`, m003):
+only hashes of the current version are compared (rows written before m003 are version 1, and
+are left to age out with retention). Lookups go through an index in memory (`HashIndex`),
+filled from the table on the first lookup and then with the rows added since (by id, from any
+process writing the file); a row deleted meanwhile (retention) is dropped when it is found.
+
 The tables are owned like every store's (`bot.database.Tables`, migration set "factbot-images"),
 on the runtime's one `Database` and its worker thread. The calls are synchronous (the reader runs
 on worker threads of its own): each waits for the database's worker."""
@@ -17,7 +23,8 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from bot.database import Database, Tables
-from bot.images.decode import hash_distance
+from bot.images.decode import HASH_VERSION, hash_distance
+from bot.images.hash_index import HashIndex
 
 MAX_TEXT = 5000  # characters of an image's text kept
 
@@ -42,6 +49,12 @@ def m002_reads(db: sqlite_utils.Database) -> None:
     reads.create_index(["at"])
 
 
+@migrations()
+def m003_hash_version(db: sqlite_utils.Database) -> None:
+    """The version of the hash of each row: those already there are version 1."""
+    db.execute("ALTER TABLE image_seen ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
+
+
 @dataclass(frozen=True)
 class Seen:
     hash: str
@@ -58,12 +71,41 @@ def _now() -> str:
 class SeenImages(Tables):
     def __init__(self, database: Database | Path | str) -> None:
         super().__init__(database, migrations)
+        self.index = HashIndex()  # used on the database's worker thread only
 
     def near(self, image_hash: str, max_distance: int) -> Seen | None:
-        """The closest image already read within `max_distance` bits, or None."""
+        """The closest image already read within `max_distance` bits (of the current hash
+        version), or None; of two as close, the first read."""
+        return self.database.call(lambda: self._near(image_hash, max_distance))
+
+    def _near(self, image_hash: str, max_distance: int) -> Seen | None:
+        self._catch_up()
+        for row_id, distance in self.index.within(image_hash, max_distance):
+            sql = "SELECT hash, source, text, post_id FROM image_seen WHERE id = ?"
+            row = self.db.execute(sql, [row_id]).fetchone()
+            if row is None:  # deleted since it was indexed
+                self.index.drop([row_id])
+                continue
+            return Seen(row[0], row[1], row[2], row[3], distance)
+        return None
+
+    def _catch_up(self) -> None:
+        """The index given the rows added since it last looked, and rid of the rows pruned
+        from the start of the table."""
+        first = self.db.execute("SELECT MIN(id) FROM image_seen").fetchone()[0]
+        self.index.drop_below(first if first is not None else self.index.last_id + 1)
+        rows = self.db.execute(
+            "SELECT id, hash FROM image_seen WHERE id > ? AND version = ? ORDER BY id",
+            [self.index.last_id, HASH_VERSION],
+        ).fetchall()
+        self.index.add(rows)
+
+    def scan(self, image_hash: str, max_distance: int) -> Seen | None:
+        """`near` by reading and comparing every row (how it was done before the index): the
+        reference the tests and benchmarks/images_index.py hold the index to."""
         best: Seen | None = None
-        sql = "SELECT hash, source, text, post_id FROM image_seen"
-        rows = self.database.call(lambda: self.db.execute(sql).fetchall())
+        sql = "SELECT hash, source, text, post_id FROM image_seen WHERE version = ? ORDER BY id"
+        rows = self.database.call(lambda: self.db.execute(sql, [HASH_VERSION]).fetchall())
         for h, source, text, post_id in rows:
             d = hash_distance(h, image_hash)
             if d <= max_distance and (best is None or d < best.distance):
@@ -71,13 +113,13 @@ class SeenImages(Tables):
         return best
 
     def add(self, image_hash: str, source: str, text: str, post_id: str) -> None:
-        row = (image_hash, source, text[:MAX_TEXT], post_id[:300], _now())
+        row = (image_hash, source, text[:MAX_TEXT], post_id[:300], _now(), HASH_VERSION)
 
         def insert() -> None:
             with self.db.conn:
                 self.db.execute(
-                    "INSERT INTO image_seen (hash, source, text, post_id, seen_at) "
-                    "VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO image_seen (hash, source, text, post_id, seen_at, version) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
                     row,
                 )
 
