@@ -277,7 +277,7 @@ async def test_a_reply_with_a_match_labels_the_post_once_and_a_correction_withdr
     capsys.readouterr()
     assert 0 == await asyncio.to_thread(main, ["--config", str(cfg), "status", "--json"])
     shown = json.loads(capsys.readouterr().out)["labels"]
-    assert {"applied": 1, "negated": 1, "unsent": 0, "awaiting_approval": 0} == shown
+    assert {"applied": 1, "negated": 1, "in_force": 0, "unsent": 0, "awaiting_approval": 0} == shown
 
 
 async def test_a_label_ozone_refuses_is_counted_failed_and_stays_pending(
