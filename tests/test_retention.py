@@ -194,7 +194,8 @@ async def fill_labels(path: Path) -> None:
 
     async def label(uri: str, days: float, *states: LabelState, lapse: float | None = None) -> None:
         at = ago(days)
-        await store.add(LabelRow(uri, "cid", "altered-quote", "viral", "match", states[0], None), at)
+        row = LabelRow(uri, "cid", "altered-quote", "viral", "match", states[0], None)
+        await store.add(row, at)
         await store.event(uri, "altered-quote", "label", "factbot", "viral", at)
         for before, after in itertools.pairwise(states):
             expires = None if lapse is None or after != "applied" else ago(lapse)
