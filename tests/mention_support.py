@@ -22,6 +22,28 @@ from bot.config import BlueskyConfig
 from bot.pipeline import Checker
 
 
+@dataclasses.dataclass(frozen=True)
+class StreamCase:
+    """A fresh bot account (`me`: did, handle) and four users on the local network, the real
+    pipeline and a folder: what each test of mentions from the stream starts from (conftest's
+    `stream_case`)."""
+
+    network: AtpNetwork
+    me: tuple[str, str]
+    users: list[AsyncClient]
+    checker: Checker
+    tmp_path: Path
+
+    def config(self, **kwargs: Any) -> BlueskyConfig:
+        return stream_config(self.network, self.tmp_path, **kwargs)
+
+    def bot(
+        self, config: BlueskyConfig, **kwargs: Any
+    ) -> contextlib.AbstractAsyncContextManager[BlueskyBot]:
+        """The bot started with `config` (`kwargs`: BlueskyBot's), closed at the end."""
+        return started_bot(config, self.checker, self.tmp_path, self.me[1], **kwargs)
+
+
 def stream_config(atp_network: AtpNetwork, tmp_path: Path, **kwargs: Any) -> BlueskyConfig:
     """Mentions read from the event stream (`stream_mentions`; the firehose's watching stays
     off), answered at once (no per-account limit), quick to retry; `kwargs` override any."""

@@ -15,21 +15,19 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from atp_network import AtpNetwork, wait_for
+from atp_network import wait_for
 from atproto import AsyncClient, models
 from jetstream_relay import JetstreamRelay
 from mention_support import (
+    StreamCase,
     mention,
     mention_under,
     running_stream,
     serving,
-    started_bot,
-    stream_config,
 )
 from runtime_support import MATCHING, UNRELATED
 
@@ -96,27 +94,21 @@ async def gated_mention(
 
 @pytest.mark.parametrize("source", ["firehose", "jetstream"])
 async def test_a_mention_is_answered_from_the_event_before_the_appview_has_it(
-    source: str,
-    atp_network: AtpNetwork,
-    bot_and_users: tuple[tuple[str, str], list[AsyncClient]],
-    checker: Checker,
-    tmp_path: Path,
+    source: str, stream_case: StreamCase
 ) -> None:
-    (bot_did, bot_handle), users = bot_and_users
-    me = (bot_did, bot_handle)
+    me, users = stream_case.me, stream_case.users
     blocker = users[1]
     # The blocker blocks the bot (long before it mentions it: the AppView knows).
     await blocker.app.bsky.graph.block.create(
         blocker.me.did,
-        models.AppBskyGraphBlock.Record(subject=bot_did, created_at=blocker.get_current_time_iso()),
+        models.AppBskyGraphBlock.Record(subject=me[0], created_at=blocker.get_current_time_iso()),
     )
     lagging = LaggingAppView()
-    relay = JetstreamRelay(atp_network.firehose_url) if source == "jetstream" else None
+    relay = JetstreamRelay(stream_case.network.firehose_url) if source == "jetstream" else None
     async with serving(relay):
-        jetstream = relay.url if relay is not None else ""
-        config = stream_config(atp_network, tmp_path, jetstream_url=jetstream)
-        async with started_bot(config, checker, tmp_path, bot_handle, transport=lagging) as bot:
-            await _ask_and_check(bot, lagging, users, me, checker, config)
+        config = stream_case.config(jetstream_url=relay.url if relay is not None else "")
+        async with stream_case.bot(config, transport=lagging) as bot:
+            await _ask_and_check(bot, lagging, users, me, stream_case.checker, config)
 
 
 async def _ask_and_check(

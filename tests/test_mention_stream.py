@@ -8,15 +8,14 @@ missed commits from its cursor, and none of them is answered twice. The same thr
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
 import pytest
-from atp_network import PORTS, AtpNetwork, wait_for
+from atp_network import PORTS, wait_for
 from atproto import AsyncClient
 from faults import StreamProxy
 from jetstream_relay import JetstreamRelay
-from mention_support import running_stream, serving, started_bot, stream_config
+from mention_support import StreamCase, running_stream, serving
 from reply_audit import audit, bot_posts
 from runtime_support import expected_replies, mention_texts, post_mentions
 
@@ -47,22 +46,16 @@ async def final_audit(client: AsyncClient, checker: Checker, uris: list[str], bo
 
 
 async def test_a_dropped_stream_loses_no_mention_and_answers_none_twice(
-    atp_network: AtpNetwork,
-    bot_and_users: tuple[tuple[str, str], list[AsyncClient]],
-    checker: Checker,
-    tmp_path: Path,
+    stream_case: StreamCase,
 ) -> None:
-    (bot_did, bot_handle), users = bot_and_users
+    me, users, checker = stream_case.me, stream_case.users, stream_case.checker
     proxy = StreamProxy(PORTS["pds"])
     texts = mention_texts(9)
-    me = (bot_did, bot_handle)
     async with serving(proxy):
         # The firehose (watching) stays off: the stream is read for mentions only.
-        config = stream_config(
-            atp_network, tmp_path, firehose_url=proxy.url, notifications_limit=100
-        )
+        config = stream_case.config(firehose_url=proxy.url, notifications_limit=100)
         async with (
-            started_bot(config, checker, tmp_path, bot_handle) as bot,
+            stream_case.bot(config) as bot,
             running_stream(bot, users[0]) as stream,
         ):
             # 1. The stream alone answers: no poll has run.
@@ -100,7 +93,7 @@ async def test_a_dropped_stream_loses_no_mention_and_answers_none_twice(
             uris = first + second + third
             assert {"replied"} == set((await statuses(bot, uris)).values())
 
-    final = await final_audit(users[0], checker, uris, bot_did)
+    final = await final_audit(users[0], checker, uris, me[0])
     assert (9, 9, 0, 0) == (final.mentions, final.answered, final.duplicates, final.misses)
 
 
@@ -109,23 +102,20 @@ async def _true(value: bool) -> bool:
 
 
 async def test_jetstream_mentions_resume_from_the_time_cursor_after_a_drop(
-    atp_network: AtpNetwork,
-    bot_and_users: tuple[tuple[str, str], list[AsyncClient]],
-    checker: Checker,
-    tmp_path: Path,
+    stream_case: StreamCase,
 ) -> None:
     """The stream read from Jetstream (a loopback Jetstream fed by the network's firehose):
     only posts are asked for; a mention is answered from it; after a drop the bot comes back
     from its time cursor (5 s before the last event), so the mentions made while it was away
     are answered from the replay with no poll, and the replayed ones answered before are not
     answered again."""
-    (bot_did, bot_handle), users = bot_and_users
-    relay = JetstreamRelay(atp_network.firehose_url)
-    me, texts = (bot_did, bot_handle), mention_texts(4)
+    me, users, checker = stream_case.me, stream_case.users, stream_case.checker
+    relay = JetstreamRelay(stream_case.network.firehose_url)
+    texts = mention_texts(4)
     async with serving(relay):
-        config = stream_config(atp_network, tmp_path, jetstream_url=relay.url)
+        config = stream_case.config(jetstream_url=relay.url)
         async with (
-            started_bot(config, checker, tmp_path, bot_handle) as bot,
+            stream_case.bot(config) as bot,
             running_stream(bot, users[0]) as stream,  # the relay and the bot at the live tail
         ):
             assert isinstance(stream, JetstreamWatcher)
@@ -146,5 +136,5 @@ async def test_jetstream_mentions_resume_from_the_time_cursor_after_a_drop(
             assert 4 == bot.mention_stream.answered  # the stream answered all four; no poll ran
             assert [] == [o for o in await bot.mentions.poll() if o.status != "duplicate"]
             uris = first + second
-    final = await final_audit(users[0], checker, uris, bot_did)
+    final = await final_audit(users[0], checker, uris, me[0])
     assert (4, 4, 0, 0) == (final.mentions, final.answered, final.duplicates, final.misses)
