@@ -10,24 +10,20 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from atp_network import AtpNetwork
+from atp_network import AtpNetwork, wait_for
 from atproto import AsyncClient
 from factories import make_post
 from test_bluesky import VIRAL, post
 from test_labeler import (
-    LABELER_HANDLE,
-    LABELER_PASSWORD,
     appview_labels,
     created_label_events,
+    indexed,
     label_gone,
     label_shown,
-    labeler,  # noqa: F401 - the fixture
-    labeler_config,
     now,
+    start_labeler,
 )
 
-from bot.bluesky.labeler import Labeler
-from bot.config import BlueskyConfig
 from bot.pipeline import Checker
 from bot.retention import prune
 from bot.status import read_status
@@ -48,7 +44,6 @@ def figures(db: Path) -> tuple[int, int, int]:
 async def test_pruning_drops_withdrawn_labels_and_never_lets_a_post_be_labelled_twice(
     atp_network: AtpNetwork,
     bot_and_users: tuple[tuple[str, str], list[AsyncClient]],
-    labeler: Labeler,  # noqa: F811 - the fixture
     checker: Checker,
     tmp_path: Path,
 ) -> None:
@@ -61,13 +56,19 @@ async def test_pruning_drops_withdrawn_labels_and_never_lets_a_post_be_labelled_
     live = await post(users[0], VIRAL)
     gone = await post(users[1], f"{VIRAL} Share this.")
     results = {p.uri: checker.check(make_post(VIRAL, id=p.uri)) for p in (live, gone)}
-    for p in (live, gone):
-        assert "applied" == await labeler.consider(results[p.uri], p.uri, p.cid, "viral", None)
-    await label_shown(atp_network, gone.uri, labeler.did)
-    assert await labeler.withdraw(gone.uri, "corpus correction", "corpus v2 changed: date")
-    await label_gone(atp_network, gone.uri, labeler.did)
-    assert (1, 0, 0) == figures(db)
-    await labeler.close()
+    for p in (live, gone):  # the AppView shows them (and then their labels)
+        await wait_for(lambda u=p.uri: indexed(users[0], u), timeout=30)
+    labeler = await start_labeler(atp_network, checker, tmp_path)
+    try:
+        for p in (live, gone):
+            state = await labeler.consider(results[p.uri], p.uri, p.cid, "viral", None)
+            assert "applied" == state
+        await label_shown(atp_network, gone.uri, labeler.did)
+        assert await labeler.withdraw(gone.uri, "corpus correction", "corpus v2 changed: date")
+        await label_gone(atp_network, gone.uri, labeler.did)
+        assert (1, 0, 0) == figures(db)
+    finally:
+        await labeler.close()  # the bot stops
 
     conn = sqlite3.connect(db)
     try:
@@ -79,13 +80,7 @@ async def test_pruning_drops_withdrawn_labels_and_never_lets_a_post_be_labelled_
         conn.close()
     assert (1, 0, 0) == figures(db)  # the label in force is still counted
 
-    again = Labeler(
-        labeler_config(atp_network, tmp_path),
-        BlueskyConfig(backoff_seconds=0.05),
-        db,
-        corpus=lambda: checker.corpus,
-    )
-    await again.start(LABELER_HANDLE, LABELER_PASSWORD)
+    again = await start_labeler(atp_network, checker, tmp_path)  # the bot started again
     try:
         assert 0 == await again.reconcile()
         state = await again.consider(results[live.uri], live.uri, live.cid, "viral", None)
