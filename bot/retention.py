@@ -65,15 +65,16 @@ _LABELS = (
         "labels",
         "((state = 'negated' AND negated_at < ?) OR "
         "(state = 'applied' AND expires_at IS NOT NULL AND expires_at < ?)) "
-        "AND uri NOT IN (SELECT uri FROM label_events WHERE action = 'retract')",
+        "AND uri NOT IN (SELECT uri FROM label_events WHERE action = 'retract' "
+        "AND uri IS NOT NULL)",
     ),
-    ("label_events", "at < ? AND uri NOT IN (SELECT uri FROM labels)"),
+    ("label_events", "at < ? AND uri NOT IN (SELECT uri FROM labels WHERE uri IS NOT NULL)"),
     (
         "label_reports",
         "status != 'claimed' AND at < ? AND event_id < coalesce("
         "(SELECT MIN(event_id) FROM label_reports WHERE status = 'claimed'), "
         "(SELECT MAX(event_id) FROM label_reports)) "
-        "AND NOT (kind = 'appeal' AND subject IN (SELECT uri FROM labels))",
+        "AND NOT (kind = 'appeal' AND subject IN (SELECT uri FROM labels WHERE uri IS NOT NULL))",
     ),
 )
 _LABEL_TABLES = {"labels", "label_events", "label_reports"}
