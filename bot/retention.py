@@ -15,7 +15,16 @@ pending work or anything a restart needs to stay idempotent:
   decisions);
 - the limits' bookkeeping (`limit_answers`, `limit_notices`) older than a day;
 - `image_seen` (the images already read, by perceptual hash: bot/images/seen.py), by `seen_at`,
-  and `image_reads` (how each image was read, for `factbot status`), by `at`.
+  and `image_reads` (how each image was read, for `factbot status`), by `at`;
+- the labeler's tables (bot/bluesky/label_store.py), `_LABELS` below. A post's `labels` row is
+  what keeps it from being labelled twice, so only a settled label goes: withdrawn (`negated`,
+  by `negated_at`) or lapsed in Ozone (`applied` past its `expires_at`) before the cutoff. A
+  label in force, pending, awaiting an operator or being withdrawn is never pruned, nor an
+  operator's decision (a rejected review, `dropped`; a label retracted on appeal: few, and a
+  post checked again later must not undo a person's choice). Then the `label_events` of the
+  labels gone (the audit trail of a label stays as long as its row), and the `label_reports`
+  handled below the reports watermark (a report at or above it may be listed by Ozone again:
+  its row keeps it from being handled twice), but an appeal of a label still kept.
 
 A table that does not exist (an adapter never ran against this file) is skipped. Deleting rows
 frees pages inside the file for reuse; it does not shrink the file (README: VACUUM). Every store
@@ -50,6 +59,25 @@ _DELETES = (
     ("image_seen", "seen_at < ?"),
     ("image_reads", "at < ?"),
 )
+# The labeler's tables, in this order (label_events and label_reports read what labels keeps).
+_LABELS = (
+    (
+        "labels",
+        "((state = 'negated' AND negated_at < ?) OR "
+        "(state = 'applied' AND expires_at IS NOT NULL AND expires_at < ?)) "
+        "AND uri NOT IN (SELECT uri FROM label_events WHERE action = 'retract' "
+        "AND uri IS NOT NULL)",
+    ),
+    ("label_events", "at < ? AND uri NOT IN (SELECT uri FROM labels WHERE uri IS NOT NULL)"),
+    (
+        "label_reports",
+        "status != 'claimed' AND at < ? AND event_id < coalesce("
+        "(SELECT MIN(event_id) FROM label_reports WHERE status = 'claimed'), "
+        "(SELECT MAX(event_id) FROM label_reports)) "
+        "AND NOT (kind = 'appeal' AND subject IN (SELECT uri FROM labels WHERE uri IS NOT NULL))",
+    ),
+)
+_LABEL_TABLES = {"labels", "label_events", "label_reports"}
 
 
 def prune(
@@ -82,6 +110,12 @@ def prune(
                 [cutoff],
             )
             done["telegram_published"] = cur.rowcount
+        labels = {str(r[1]) for r in conn.execute("PRAGMA table_info(labels)")}
+        if tables >= _LABEL_TABLES and "expires_at" in labels:  # the labeler's m002 ran
+            for table, where in _LABELS:
+                params = [cutoff] * where.count("?")
+                cur = conn.execute(f"DELETE FROM {table} WHERE {where}", params)  # noqa: S608 - fixed text
+                done[table] = cur.rowcount
     return done
 
 

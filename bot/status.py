@@ -20,8 +20,11 @@ What each figure counts, over the window [since, until):
 - Telegram channel cards published (by `sent_at`), reviews opened (`created_at`) and decided
   (`decided_at`);
 - Bluesky labels applied and negated (withdrawn) in the window (`applied_at`, `negated_at`), and
-  now, whatever their age: labels not yet accepted by Ozone (pending or being withdrawn: a
-  failed call is retried) and labels awaiting an operator's approval;
+  now, whatever their age: labels in force (applied, not lapsed: `expires_at`), labels not yet
+  accepted by Ozone (pending or being withdrawn: a failed call is retried) and labels awaiting
+  an operator's approval. Retention never prunes any of these three (only settled labels: a
+  withdrawn or lapsed one), so they do not drop when history is pruned; the window's applied
+  and negated do only for a window reaching past `[store] keep_days`;
 - images read in the window, by where their text came from (alt text, OCR, `seen`: a copy of an
   image already read) and images refused (`image_reads`);
 - the most matched events (matches by `event_id`, most first);
@@ -61,6 +64,7 @@ class Status:
     mentions_answered: int = 0
     labels_applied: int = 0
     labels_negated: int = 0
+    labels_in_force: int = 0  # now: applied and not lapsed (`expires_at`)
     labels_unsent: int = 0  # now: pending or negating (not yet accepted by Ozone)
     labels_awaiting: int = 0  # now: waiting for an operator's approval
     images: dict[str, int] = field(default_factory=dict)  # source -> images read
@@ -149,6 +153,13 @@ def read_window(conn: sqlite3.Connection, since: datetime, until: datetime) -> S
             )
         )
 
+    # In force now: applied and not lapsed (a file the labeler's m002 never reached has no
+    # `expires_at`: none lapse).
+    lapses = "expires_at" in {str(r[1]) for r in conn.execute("PRAGMA table_info(labels)")}
+    in_force = "state = 'applied'" + (
+        " AND (expires_at IS NULL OR expires_at > ?)" if lapses else ""
+    )
+
     return Status(
         since=since,
         until=until,
@@ -174,6 +185,7 @@ def read_window(conn: sqlite3.Connection, since: datetime, until: datetime) -> S
         else 0,
         labels_applied=count("labels", between("applied_at"), window),
         labels_negated=count("labels", between("negated_at"), window),
+        labels_in_force=count("labels", in_force, [window[1]] if lapses else []),
         labels_unsent=count("labels", "state IN ('pending', 'negating')", []),
         labels_awaiting=count("labels", "state = 'awaiting'", []),
         images=dict(images),
@@ -202,6 +214,7 @@ def to_json(status: Status) -> dict[str, Any]:
         "labels": {
             "applied": status.labels_applied,
             "negated": status.labels_negated,
+            "in_force": status.labels_in_force,
             "unsent": status.labels_unsent,
             "awaiting_approval": status.labels_awaiting,
         },
@@ -228,8 +241,8 @@ def describe(status: Status) -> str:
             f"telegram:  cards published {status.cards_published}, reviews opened "
             f"{status.reviews_opened}, decided {status.reviews_decided}",
             f"labels:    applied {status.labels_applied}, negated {status.labels_negated}; "
-            f"not yet accepted by Ozone {status.labels_unsent}, awaiting an operator "
-            f"{status.labels_awaiting} (any age)",
+            f"in force {status.labels_in_force}, not yet accepted by Ozone "
+            f"{status.labels_unsent}, awaiting an operator {status.labels_awaiting} (any age)",
             f"images:    {images}",
             f"store:     {_mb(status.file_bytes)}, of which free {_mb(status.free_bytes)} "
             "(VACUUM gives free pages back)",

@@ -167,6 +167,22 @@ async def bot_and_users(
 
 
 @pytest.fixture
+def stream_case(
+    atp_network: AtpNetwork,
+    bot_and_users: tuple[tuple[str, str], list[AsyncClient]],
+    checker: Checker,
+    tmp_path: Path,
+) -> Any:
+    """The bot and its users, the pipeline and a folder, for the tests of mentions read from
+    the event stream (tests/mention_support.py `StreamCase`, imported here when asked for:
+    that module uses this one's `bluesky_config`)."""
+    from mention_support import StreamCase
+
+    me, users = bot_and_users
+    return StreamCase(atp_network, me, users, checker, tmp_path)
+
+
+@pytest.fixture
 async def accounts(atp_account_factory: AccountFactory) -> dict[str, tuple[str, str]]:
     """Fresh accounts (did, handle) by role: the bot, the author of a viral post, a user and
     a fan, for the Bluesky adapter's tests."""

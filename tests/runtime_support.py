@@ -11,13 +11,15 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from atp_network import wait_for
+from atp_network import DEFAULT_PASSWORD, AtpNetwork, wait_for
 from atproto import AsyncClient, client_utils
 
 from bot.bluesky.records import to_post
 from bot.bluesky.replies import cap_thread
 from bot.config import BlueskyConfig, Config, OpsConfig, ScheduleConfig, StoreConfig
+from bot.models.vectors import Embedder
 from bot.pipeline import Checker
+from bot.runtime.credentials import Credentials
 from bot.runtime.service import Runtime
 
 # Posts that match the corpus (short enough for one Bluesky post with a mention in front) and
@@ -43,11 +45,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+async def start(runtime: Runtime) -> asyncio.Task[int]:
+    """`factbot run` in-process, started and ready; its task (the exit code)."""
+    task = asyncio.create_task(runtime.run())
+    await asyncio.wait_for(runtime.ready.wait(), 60)
+    return task
+
+
 @contextlib.asynccontextmanager
 async def running(runtime: Runtime) -> AsyncIterator[Runtime]:
     """`factbot run` in-process: started, ready, and at the end stopped, exiting 0."""
-    task = asyncio.create_task(runtime.run())
-    await asyncio.wait_for(runtime.ready.wait(), 60)
+    task = await start(runtime)
     try:
         yield runtime
     finally:
@@ -139,3 +147,37 @@ async def await_mentions(
         lambda: expected_replies(users[0], checker, uris), timeout=60
     )
     return expected
+
+
+@dataclasses.dataclass(frozen=True)
+class LiveBot:
+    """A fresh bot account on the local network, the users who mention it, and what a runtime
+    answering them is made of: the session's config, checker and models, and a folder."""
+
+    network: AtpNetwork
+    account: tuple[str, str]  # (did, handle)
+    users: list[AsyncClient]
+    config: Config
+    checker: Checker
+    embedders: dict[str, Embedder]
+    tmp_path: Path
+
+    @property
+    def did(self) -> str:
+        return self.account[0]
+
+    def runtime_config(self, firehose: bool = False) -> Config:
+        net = self.network
+        return runtime_config(
+            self.config, net.pds_url, net.firehose_url, self.tmp_path, firehose=firehose
+        )
+
+    async def mentions(self, n: int) -> dict[str, int]:
+        """`n` mentions of the bot, shown by the AppView; {uri: posts its reply should have}."""
+        return await await_mentions(self.users, self.account, self.checker, n)
+
+    async def start(self, cfg: Config, **kwargs: Any) -> tuple[Runtime, asyncio.Task[int]]:
+        """`factbot run` in-process as this bot (`kwargs`: the Runtime's), started and ready."""
+        creds = Credentials((self.account[1], DEFAULT_PASSWORD))
+        runtime = Runtime(cfg, creds, embedders=self.embedders, **kwargs)
+        return runtime, await start(runtime)

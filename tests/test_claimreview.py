@@ -5,14 +5,23 @@ from __future__ import annotations
 
 import json
 import subprocess
+from html import escape
 from pathlib import Path
 
 from jsonld_support import S, assert_claim_review, value
-from pages_support import SEED_ID, SEED_URL, seeded_store
+from pages_support import (
+    APPROVED_AT,
+    REVIEW_ID,
+    SEED_ID,
+    SEED_URL,
+    approved_review,
+    seeded_store,
+)
 
 from bot.config import PagesConfig
 from bot.pages.claimreview import claim_review
 from bot.pages.record import page_id
+from bot.pages.render import render_atom, render_check, render_index
 from bot.pipeline import Checker
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +53,42 @@ def test_seed_claim_review_expands_to_schema_org(checker: Checker, tmp_path: Pat
     assert [SEED_URL, copy] == [value(a, "url") for a in claim[S + "appearance"]]
     assert SEED_URL == value(value(claim, "firstAppearance"), "url")
     assert "2026-05-12" == value(claim, "datePublished")
+
+
+async def test_an_approved_review_says_an_operator_approved_it_and_when(
+    checker: Checker, tmp_path: Path
+) -> None:
+    """A `review` recorded by the real store is published once an operator approves it (the
+    Telegram store's decision): its ClaimReview's rating explains that an operator of the
+    organisation reviewed and approved it, and when, and it is dated the day of the approval
+    (when its page became public); the page says the same under the verdict, and the index and
+    the feed mark it. The seed's match, published by factbot alone, explains nothing of that."""
+    checks = await approved_review(checker, tmp_path / "factbot.db")
+    approved = next(c for c in checks if c.post.id == REVIEW_ID)
+    assert ("review", APPROVED_AT) == (approved.verdict, approved.approved_at)
+    url = f"{CFG.base_url}/checks/{approved.page_id}.html"
+    node = assert_claim_review(claim_review(approved, checks, url, CFG.organisation), 1)
+    note = (
+        "The automatic check found a borderline match; an operator of Example Checks reviewed "
+        "it and approved it on 2026-05-15 08:30 UTC, before it was published."
+    )
+    assert note == value(value(node, "reviewRating"), "ratingExplanation")
+    assert "2026-05-15" == value(node, "datePublished")  # checked on the 13th, public on the 15th
+    assert "Example Checks" == value(value(node, "author"), "name")  # no operator's name
+
+    seed = next(c for c in checks if c.post.id == SEED_ID)
+    seed_node = assert_claim_review(claim_review(seed, checks, url, CFG.organisation), 2)
+    assert S + "ratingExplanation" not in value(seed_node, "reviewRating")
+    assert "2026-05-13" == value(seed_node, "datePublished")
+
+    page = render_check(approved, checks, checker.corpus, CFG)
+    assert f'<p class="reviewed" id="reviewed">{escape(note)}</p>' in page
+    assert 'id="reviewed"' not in render_check(seed, checks, checker.corpus, CFG)
+    index = render_index(checks, 1, CFG)
+    assert 1 == index.count("approved by an operator")
+    assert f'href="{approved.page_id}.html"' in index.split("approved by an operator")[0]
+    assert 1 == render_atom(checks, CFG).count("(Approved by an operator before publication.)")
+    assert "Ana" not in page + index  # the operator is not named in public
 
 
 def test_export_claimreview_writes_one_review_per_page(checker: Checker, tmp_path: Path) -> None:

@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from atp_network import DEFAULT_PASSWORD, AtpNetwork, login, wait_for
+from atp_network import DEFAULT_PASSWORD, AtpNetwork, wait_for
 from atproto import AsyncClient
-from conftest import DATA
+from conftest import DATA, bluesky_config
 from images_support import CountingOcr
 
 from bot.bluesky.app import BlueskyBot
 from bot.bluesky.calls import utc_now
-from bot.config import BlueskyConfig, ImagesConfig
+from bot.config import ImagesConfig
 from bot.domain import CheckResult, Post
 from bot.images.reader import ImageReader
 from bot.images.seen import SeenImages
@@ -48,23 +48,6 @@ class Recorder:
 
 
 @pytest.fixture
-async def accounts(atp_account_factory: Any) -> dict[str, tuple[str, str]]:
-    names = ("bot", "viral", "user", "fan")
-    made = await asyncio.gather(*(atp_account_factory() for _ in names))
-    return dict(zip(names, made, strict=True))
-
-
-@pytest.fixture
-async def clients(
-    atp_network: AtpNetwork, accounts: dict[str, tuple[str, str]]
-) -> AsyncIterator[dict[str, AsyncClient]]:
-    out = {n: await login(atp_network.pds_url, h) for n, (_, h) in accounts.items() if n != "bot"}
-    yield out
-    for c in out.values():
-        await c.request.close()
-
-
-@pytest.fixture
 async def recorder() -> Recorder:
     return Recorder()
 
@@ -77,14 +60,8 @@ async def bot(
     recorder: Recorder,
     tmp_path: Path,
 ) -> AsyncIterator[BlueskyBot]:
-    config = BlueskyConfig(
-        service_url=atp_network.pds_url,
-        session_file=tmp_path / "bluesky.session",
-        firehose_url=atp_network.firehose_url,
-        backoff_seconds=0.05,
-        viral_likes=2,
-        firehose=True,
-        search_queries=("overheard",),
+    config = bluesky_config(
+        atp_network, tmp_path, viral_likes=2, firehose=True, search_queries=("overheard",)
     )
     db = tmp_path / "factbot.db"
     # The local AppView names a CDN that does not exist: the blobs from the PDS.

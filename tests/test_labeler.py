@@ -75,10 +75,8 @@ def labeler_config(atp_network: AtpNetwork, tmp_path: Path, **kwargs: Any) -> La
     )
 
 
-@pytest.fixture
-async def labeler(
-    atp_network: AtpNetwork, checker: Checker, tmp_path: Path
-) -> AsyncIterator[Labeler]:
+async def start_labeler(atp_network: AtpNetwork, checker: Checker, tmp_path: Path) -> Labeler:
+    """The labeler (Ozone's account) logged in, its tables in `tmp_path`'s factbot.db."""
     made = Labeler(
         labeler_config(atp_network, tmp_path),
         BlueskyConfig(backoff_seconds=0.05),
@@ -86,6 +84,14 @@ async def labeler(
         corpus=lambda: checker.corpus,
     )
     await made.start(LABELER_HANDLE, LABELER_PASSWORD)
+    return made
+
+
+@pytest.fixture
+async def labeler(
+    atp_network: AtpNetwork, checker: Checker, tmp_path: Path
+) -> AsyncIterator[Labeler]:
+    made = await start_labeler(atp_network, checker, tmp_path)
     yield made
     await made.close()
 
@@ -277,7 +283,7 @@ async def test_a_reply_with_a_match_labels_the_post_once_and_a_correction_withdr
     capsys.readouterr()
     assert 0 == await asyncio.to_thread(main, ["--config", str(cfg), "status", "--json"])
     shown = json.loads(capsys.readouterr().out)["labels"]
-    assert {"applied": 1, "negated": 1, "unsent": 0, "awaiting_approval": 0} == shown
+    assert {"applied": 1, "negated": 1, "in_force": 0, "unsent": 0, "awaiting_approval": 0} == shown
 
 
 async def test_a_label_ozone_refuses_is_counted_failed_and_stays_pending(
@@ -318,7 +324,7 @@ async def test_a_report_is_checked_and_an_appeal_is_decided_by_the_operators(
     _, users = bot_and_users
     author, reporter = users[0], users[1]
     misquote = await post(author, VIRAL)
-    await wait_for(lambda: _indexed(author, misquote.uri), timeout=15)
+    await wait_for(lambda: indexed(author, misquote.uri), timeout=15)
     proxied = {"atproto-proxy": f"{labeler.did}#atproto_labeler"}
     subject = models.ComAtprotoRepoStrongRef.Main(uri=misquote.uri, cid=misquote.cid)
     await reporter.com.atproto.moderation.create_report(
@@ -381,7 +387,8 @@ async def test_a_report_is_checked_and_an_appeal_is_decided_by_the_operators(
         deps.store.close()
 
 
-async def _indexed(client: AsyncClient, uri: str) -> bool:
+async def indexed(client: AsyncClient, uri: str) -> bool:
+    """Whether the AppView shows the post `uri` yet."""
     got = await client.app.bsky.feed.get_posts({"uris": [uri]})
     return bool(got.posts)
 

@@ -12,18 +12,23 @@ for that post's text."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from atp_network import DEFAULT_PASSWORD, AtpNetwork, wait_for
-from atproto import AsyncClient, client_utils, models
+from atp_network import wait_for
+from atproto import AsyncClient, models
 from jetstream_relay import JetstreamRelay
+from mention_support import (
+    StreamCase,
+    mention,
+    mention_under,
+    running_stream,
+    serving,
+)
 from runtime_support import MATCHING, UNRELATED
 
 from bot.bluesky.app import BlueskyBot
@@ -61,10 +66,6 @@ class LaggingAppView(httpx.AsyncBaseTransport):
         return httpx.Response(response.status_code, json=body, request=request)
 
 
-def mention(bot: tuple[str, str], text: str) -> client_utils.TextBuilder:
-    return client_utils.TextBuilder().mention(f"@{bot[1]}", bot[0]).text(" " + text)
-
-
 async def gated_mention(
     client: AsyncClient, bot: tuple[str, str], text: str, allow: list[Any]
 ) -> str:
@@ -93,35 +94,33 @@ async def gated_mention(
 
 @pytest.mark.parametrize("source", ["firehose", "jetstream"])
 async def test_a_mention_is_answered_from_the_event_before_the_appview_has_it(
-    source: str,
-    atp_network: AtpNetwork,
-    bot_and_users: tuple[tuple[str, str], list[AsyncClient]],
-    checker: Checker,
-    tmp_path: Path,
+    source: str, stream_case: StreamCase
 ) -> None:
-    (bot_did, bot_handle), users = bot_and_users
-    me = (bot_did, bot_handle)
-    fan, blocker, asker, closer = users
+    me, users = stream_case.me, stream_case.users
+    blocker = users[1]
     # The blocker blocks the bot (long before it mentions it: the AppView knows).
     await blocker.app.bsky.graph.block.create(
         blocker.me.did,
-        models.AppBskyGraphBlock.Record(subject=bot_did, created_at=blocker.get_current_time_iso()),
+        models.AppBskyGraphBlock.Record(subject=me[0], created_at=blocker.get_current_time_iso()),
     )
     lagging = LaggingAppView()
-    relay = JetstreamRelay(atp_network.firehose_url) if source == "jetstream" else None
-    if relay is not None:
-        await relay.start()
-    config = BlueskyConfig(
-        service_url=atp_network.pds_url,
-        session_file=tmp_path / "bluesky.session",
-        firehose_url=atp_network.firehose_url,
-        jetstream_url=relay.url if relay is not None else "",
-        stream_mentions=True,
-        backoff_seconds=0.05,
-        checks_per_hour=0,
-    )
-    bot = BlueskyBot(config, checker, tmp_path / "factbot.db", transport=lagging)
-    await bot.start(bot_handle, DEFAULT_PASSWORD)
+    relay = JetstreamRelay(stream_case.network.firehose_url) if source == "jetstream" else None
+    async with serving(relay):
+        config = stream_case.config(jetstream_url=relay.url if relay is not None else "")
+        async with stream_case.bot(config, transport=lagging) as bot:
+            await _ask_and_check(bot, lagging, users, me, stream_case.checker, config)
+
+
+async def _ask_and_check(
+    bot: BlueskyBot,
+    lagging: LaggingAppView,
+    users: list[AsyncClient],
+    me: tuple[str, str],
+    checker: Checker,
+    config: BlueskyConfig,
+) -> None:
+    """The mentions of the test above, asked and their outcomes checked, with the bot started."""
+    fan, blocker, asker, closer = users
 
     async def blocked_seen() -> bool:
         got = await bot.client.app.bsky.actor.get_profile({"actor": blocker.me.did})
@@ -147,15 +146,7 @@ async def test_a_mention_is_answered_from_the_event_before_the_appview_has_it(
             lambda u=uri: _shown(asker, u), timeout=30, interval=0.2
         )  # the AppView has them
 
-    stream = bot.stream()
-    task = asyncio.create_task(stream.run())
-    try:
-
-        async def flowing() -> bool:  # no saved cursor: the stream starts at the live tail
-            await fan.send_post("warming up")
-            return stream.seq is not None
-
-        await wait_for(flowing, timeout=30, interval=0.5)
+    async with running_stream(bot, fan):
         unindexed = (await fan.send_post(mention(me, f"{MATCHING[2]} ({HIDDEN})"))).uri
         nobody = await gated_mention(fan, me, f"{MATCHING[0]} (closed)", allow=[])
         mentioned = await gated_mention(
@@ -165,20 +156,8 @@ async def test_a_mention_is_answered_from_the_event_before_the_appview_has_it(
             allow=[models.AppBskyFeedThreadgate.MentionRule()],
         )
         blocked = (await blocker.send_post(mention(me, MATCHING[1]))).uri
-        ref = models.create_strong_ref(root)
-        in_closed = (
-            await asker.send_post(
-                mention(me, "is this real?"),
-                reply_to=models.AppBskyFeedPost.ReplyRef(root=ref, parent=ref),
-            )
-        ).uri
-        cref = models.create_strong_ref(claim)
-        under = (
-            await fan.send_post(
-                mention(me, "is this true?"),
-                reply_to=models.AppBskyFeedPost.ReplyRef(root=cref, parent=cref),
-            )
-        ).uri
+        in_closed = await mention_under(asker, me, "is this real?", root)
+        under = await mention_under(fan, me, "is this true?", claim)
         uris = [unindexed, nobody, mentioned, blocked, in_closed, under]
 
         async def settled() -> bool:
@@ -229,12 +208,6 @@ async def test_a_mention_is_answered_from_the_event_before_the_appview_has_it(
             assert got[uri] == cap_thread(result.reply.bluesky, config.max_thread_posts)[0].text
         # The poll, run now, finds everything answered.
         assert [] == [o for o in await bot.mentions.poll() if o.status != "duplicate"]
-    finally:
-        await stream.stop()
-        await asyncio.gather(task, return_exceptions=True)
-        if relay is not None:
-            await relay.stop()
-        await bot.close()
 
 
 async def _shown(client: AsyncClient, uri: str) -> bool:

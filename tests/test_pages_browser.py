@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 from chromium import dump_dom, screenshot
 from jsonld_support import assert_claim_review
-from pages_support import SEED_ID, SEED_URL, seeded_store
+from pages_support import REVIEW_ID, SEED_ID, SEED_URL, approved_review, seeded_store
 from runtime_support import free_port
 from test_pages import _check, parse
 
@@ -118,6 +118,24 @@ async def test_served_pages_in_chromium(checker: Checker, tmp_path: Path) -> Non
                 assert "default-src 'none'" in r.headers["Content-Security-Policy"]
     finally:
         await ops.stop()
+
+
+async def test_approved_review_page_in_chromium(checker: Checker, tmp_path: Path) -> None:
+    """A review an operator approved, exported and opened in Chromium: under the verdict the
+    reader sees that an operator approved it and when, and the ClaimReview read from the DOM
+    carries the same sentence as its rating's explanation."""
+    checks = await approved_review(checker, tmp_path / "factbot.db")
+    export(Site(checks, checker.corpus, CFG), tmp_path / "site")
+    page = tmp_path / "site" / f"checks/{page_id(REVIEW_ID)}.html"
+    dom = await asyncio.to_thread(dump_dom, page.as_uri(), *PHONE)
+    note = dom.split('<p class="reviewed" id="reviewed">')[1].split("</p>")[0]
+    assert note.startswith("The automatic check found a borderline match; an operator of")
+    assert note.endswith("approved it on 2026-05-15 08:30 UTC, before it was published.")
+    (raw,) = parse(dom).jsonld
+    review = json.loads(raw)
+    assert_claim_review(review, appearances=1)
+    assert note == review["reviewRating"]["ratingExplanation"]
+    assert "2026-05-15" == review["datePublished"]
 
 
 def test_hostile_post_reads_as_text_in_chromium(checker: Checker, tmp_path: Path) -> None:

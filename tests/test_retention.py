@@ -4,15 +4,18 @@ finished rows go; pending work and what keeps a restart idempotent stay."""
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from factories import make_post
 
+from bot.bluesky.label_store import LabelRow, LabelStore
 from bot.bluesky.store import BlueskyStore
 from bot.config import LimitsConfig
 from bot.domain import CheckResult, Reply
+from bot.labels import LabelState
 from bot.limits import Limits
 from bot.retention import prune, prune_store
 from bot.status import read_status
@@ -182,3 +185,106 @@ async def test_pruned_pages_show_in_status_and_vacuum_gives_them_back(tmp_path: 
     assert 0 == after.free_bytes and after.file_bytes < before.file_bytes / 2
     assert 91 * 20 == conn.execute("SELECT count(*) FROM checks").fetchone()[0]
     conn.close()
+
+
+async def fill_labels(path: Path) -> None:
+    """The labeler's rows through its store: every state of a label, old and recent, their audit
+    lines, and the reports and appeals handled."""
+    store = LabelStore(path)
+
+    async def label(uri: str, days: float, *states: LabelState, lapse: float | None = None) -> None:
+        at = ago(days)
+        row = LabelRow(uri, "cid", "altered-quote", "viral", "match", states[0], None)
+        await store.add(row, at)
+        await store.event(uri, "altered-quote", "label", "factbot", "viral", at)
+        for before, after in itertools.pairwise(states):
+            expires = None if lapse is None or after != "applied" else ago(lapse)
+            await store.move(uri, (before,), after, at, expires)
+            await store.event(uri, "altered-quote", after, "factbot", "", at)
+
+    await label("at://live-old", 200, "pending", "applied")  # in force: never pruned
+    await label("at://lapsing", 200, "pending", "applied", lapse=-10)  # lapses in 10 days
+    await label("at://lapsed-old", 200, "pending", "applied", lapse=100)
+    await label("at://lapsed-new", 200, "pending", "applied", lapse=30)
+    await label("at://negated-old", 200, "pending", "applied", "negating", "negated")
+    await label("at://negated-new", 10, "pending", "applied", "negating", "negated")
+    await label("at://negating-old", 200, "pending", "applied", "negating")  # a crash: kept
+    await label("at://pending-old", 200, "pending")  # a crash: reconcile finishes it
+    await label("at://awaiting-old", 200, "awaiting")  # the operators may still approve it
+    await label("at://dropped-old", 200, "awaiting", "dropped")  # an operator's reject
+    await label("at://retracted-old", 200, "pending", "applied")  # an operator's Retract
+    await store.event("at://retracted-old", "altered-quote", "retract", "op (42)", "", ago(200))
+    await store.move("at://retracted-old", ("applied",), "negating", ago(200))
+    await store.move("at://retracted-old", ("negating",), "negated", ago(200))
+    for eid, kind, subject, days in (
+        (1, "report", "at://negated-old", 200),
+        (2, "appeal", "at://live-old", 200),  # its label is in force: Keep / Retract work
+        (3, "appeal", "at://negated-old", 200),
+        (4, "report", "at://x", 200),  # a claim a crash left: kept, and what is above it
+        (5, "report", "at://y", 200),
+        (6, "report", "at://z", 10),
+    ):
+        await store.claim_report(eid, kind, subject, ago(days))
+        if eid != 4:
+            await store.finish_report(eid, "checked:match")
+    store.close()
+
+
+async def test_labels_in_force_pending_or_decided_are_kept_and_settled_ones_pruned(
+    tmp_path: Path,
+) -> None:
+    """keep_days 90 on the labeler's tables: withdrawn and lapsed labels older than that go with
+    their audit lines; a label in force (even 200 days old), pending, awaiting, being withdrawn,
+    rejected or retracted by an operator stays with all its lines. Reports handled below the
+    watermark go (the claim a crash left, and everything above it, stay), but an appeal of a
+    label still kept. `factbot status`'s labels in force, unsent and awaiting do not move."""
+    path = tmp_path / "factbot.db"
+    await fill_labels(path)
+    conn = sqlite3.connect(path)
+    before = read_status(conn, NOW, 60)
+    assert (2, 2, 1) == (before.labels_in_force, before.labels_unsent, before.labels_awaiting)
+    assert 26 == conn.execute("SELECT count(*) FROM label_events").fetchone()[0]
+    done = prune(conn, NOW, 90)
+    assert {"labels": 2, "label_events": 6, "label_reports": 2} == {
+        k: v for k, v in done.items() if k.startswith("label")
+    }
+    kept = [r[0] for r in conn.execute("SELECT uri FROM labels ORDER BY uri")]
+    assert [
+        "at://awaiting-old",
+        "at://dropped-old",
+        "at://lapsed-new",
+        "at://lapsing",
+        "at://live-old",
+        "at://negated-new",
+        "at://negating-old",
+        "at://pending-old",
+        "at://retracted-old",
+    ] == kept
+    events = {r[0] for r in conn.execute("SELECT DISTINCT uri FROM label_events")}
+    assert set(kept) == events  # every kept label keeps its whole audit trail
+    assert [(2, "appeal"), (4, "report"), (5, "report"), (6, "report")] == list(
+        conn.execute("SELECT event_id, kind FROM label_reports ORDER BY event_id")
+    )
+    after = read_status(conn, NOW, 60)
+    assert (before.labels_in_force, before.labels_unsent, before.labels_awaiting) == (
+        after.labels_in_force,
+        after.labels_unsent,
+        after.labels_awaiting,
+    )
+    assert {"labels": 0, "label_events": 0, "label_reports": 0} == {
+        k: v for k, v in prune(conn, NOW, 90).items() if k.startswith("label")
+    }
+    conn.close()
+
+    # The claim finished: the watermark is the newest report, and only it stays of the old.
+    store = LabelStore(path)
+    await store.finish_report(4, "checked:match")
+    assert 6 == await store.reports_watermark()
+    store.close()
+    conn = sqlite3.connect(path)
+    assert 2 == prune(conn, NOW, 90)["label_reports"]
+    assert [(2,), (6,)] == list(conn.execute("SELECT event_id FROM label_reports ORDER BY 1"))
+    conn.close()
+    store = LabelStore(path)
+    assert 6 == await store.reports_watermark()  # nothing is listed again
+    store.close()

@@ -16,17 +16,15 @@ from typing import Any
 
 import httpx
 import pytest
-from atp_network import DEFAULT_PASSWORD, AtpNetwork, wait_for
+from atp_network import AtpNetwork, wait_for
 from atproto import AsyncClient
 from faults import RandomFaults
 from reply_audit import audit, bot_posts
-from runtime_support import MATCHING, await_mentions, runtime_config
+from runtime_support import MATCHING, LiveBot
 
 from bot.config import Config
 from bot.models.vectors import Embedder
 from bot.pipeline import Checker
-from bot.runtime.credentials import Credentials
-from bot.runtime.service import Runtime
 
 pytestmark = pytest.mark.atproto
 
@@ -50,23 +48,24 @@ async def until_answered(
     return await wait_for(done, timeout=within, interval=0.5)
 
 
-async def test_live_bot_answers_mentions_serves_health_and_stops_cleanly(
+@pytest.fixture
+def live(
     atp_network: AtpNetwork,
     bot_and_users: tuple[tuple[str, str], list[AsyncClient]],
     config: Config,
     checker: Checker,
     embedders: dict[str, Embedder],
     tmp_path: Path,
-) -> None:
-    cfg = runtime_config(
-        config, atp_network.pds_url, atp_network.firehose_url, tmp_path, firehose=True
-    )
+) -> LiveBot:
     bot, users = bot_and_users
-    bot_did, bot_handle = bot
-    expected = await await_mentions(users, bot, checker, 6)
-    runtime = Runtime(cfg, Credentials((bot_handle, DEFAULT_PASSWORD)), embedders=embedders)
-    task = asyncio.create_task(runtime.run())
-    await asyncio.wait_for(runtime.ready.wait(), 60)
+    return LiveBot(atp_network, bot, users, config, checker, embedders, tmp_path)
+
+
+async def test_live_bot_answers_mentions_serves_health_and_stops_cleanly(live: LiveBot) -> None:
+    cfg = live.runtime_config(firehose=True)
+    users, bot_did, tmp_path = live.users, live.did, live.tmp_path
+    expected = await live.mentions(6)
+    runtime, task = await live.start(cfg)
     answered = await until_answered(users[0], bot_did, expected, within=60)
     assert (answered.duplicates, answered.misses) == (0, 0)
 
@@ -113,24 +112,11 @@ async def test_live_bot_answers_mentions_serves_health_and_stops_cleanly(
             await http.get("/healthz")
 
 
-async def test_every_mention_answered_once_with_a_fifth_of_calls_failing(
-    atp_network: AtpNetwork,
-    bot_and_users: tuple[tuple[str, str], list[AsyncClient]],
-    config: Config,
-    checker: Checker,
-    embedders: dict[str, Embedder],
-    tmp_path: Path,
-) -> None:
-    cfg = runtime_config(config, atp_network.pds_url, atp_network.firehose_url, tmp_path)
-    bot, users = bot_and_users
-    bot_did, bot_handle = bot
-    expected = await await_mentions(users, bot, checker, 30)
+async def test_every_mention_answered_once_with_a_fifth_of_calls_failing(live: LiveBot) -> None:
+    users, bot_did = live.users, live.did
+    expected = await live.mentions(30)
     faults = RandomFaults(rate=0.2, seed=20261130)
-    runtime = Runtime(
-        cfg, Credentials((bot_handle, DEFAULT_PASSWORD)), transport=faults, embedders=embedders
-    )
-    task = asyncio.create_task(runtime.run())
-    await asyncio.wait_for(runtime.ready.wait(), 60)
+    runtime, task = await live.start(live.runtime_config(), transport=faults)
     answered = await until_answered(users[0], bot_did, expected, within=120)
     async with httpx.AsyncClient(base_url=runtime.url) as http:
         metrics = (await http.get("/metrics")).text
@@ -154,22 +140,11 @@ async def test_every_mention_answered_once_with_a_fifth_of_calls_failing(
 
 
 async def test_dry_run_prints_the_replies_and_writes_nothing(
-    atp_network: AtpNetwork,
-    bot_and_users: tuple[tuple[str, str], list[AsyncClient]],
-    config: Config,
-    checker: Checker,
-    embedders: dict[str, Embedder],
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    live: LiveBot, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cfg = runtime_config(config, atp_network.pds_url, atp_network.firehose_url, tmp_path)
-    bot, users = bot_and_users
-    bot_did, bot_handle = bot
-    expected = await await_mentions(users, bot, checker, 2)
-    runtime = Runtime(
-        cfg, Credentials((bot_handle, DEFAULT_PASSWORD)), dry_run=True, embedders=embedders
-    )
-    task = asyncio.create_task(runtime.run())
+    users, bot_did, tmp_path = live.users, live.did, live.tmp_path
+    expected = await live.mentions(2)
+    runtime, task = await live.start(live.runtime_config(), dry_run=True)
 
     out: list[str] = []
 

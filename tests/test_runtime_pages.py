@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -138,6 +139,13 @@ async def test_an_approved_review_gets_its_page(emulator: BotApiEmulator, runtim
         assert 200 == page.status_code
         assert "approved by an operator on" in page.text
         assert '"@type": "ClaimReview"' in page.text
+        # said at the top of the page and in the ClaimReview, not only in the check's facts
+        assert (
+            'id="reviewed">The automatic check found a borderline match; an operator' in page.text
+        )
+        script = page.text.split('<script type="application/ld+json">')[1].split("</script>")[0]
+        explained = json.loads(script)["reviewRating"]["ratingExplanation"]
+        assert "reviewed it and approved it on" in explained
         assert f'href="{page_id(approved_id)}.html"' in (await http.get("/checks/")).text
         assert url in (await http.get("/checks/feed.atom")).text
         # the rejected review: never a page, in no list

@@ -200,8 +200,8 @@ def test_status_text_is_readable(tmp_path: Path, capsys: pytest.CaptureFixture[s
         "replies:   sent 0, pending 0 (any age)",
         "watched:   seen 0, handed over 0",
         "telegram:  cards published 0, reviews opened 0, decided 0",
-        "labels:    applied 0, negated 0; not yet accepted by Ozone 0, awaiting an operator 0 "
-        "(any age)",
+        "labels:    applied 0, negated 0; in force 0, not yet accepted by Ozone 0, awaiting an "
+        "operator 0 (any age)",
         "images:    alt text 0, OCR 0, copies already read 0, refused 0",
     ] == out[1:-1]
     assert out[-1].startswith("store:     0.0 MB, of which free 0.0 MB")

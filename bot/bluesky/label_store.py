@@ -2,10 +2,15 @@
 "factbot-labels"), used through one worker thread like every store:
 - `labels`: one row per labelled post (by URI): its label, why, its state (`bot.labels.LabelState`)
   and what the check stated (for corrections). A label is written `pending` before it is emitted
-  and marked `applied` after, so a crash never labels a post twice;
+  and marked `applied` after, so a crash never labels a post twice; `expires_at` (m002) is when
+  Ozone lets an applied label lapse (`[labeler] expiry_days`; NULL: never);
 - `label_events`: the audit trail of every label decision (label, approve, reject, negate, keep,
   retract, appeal), who made it and why;
-- `label_reports`: each Ozone report or appeal handled, by Ozone's event id (once, ever)."""
+- `label_reports`: each Ozone report or appeal handled, by Ozone's event id (once, ever).
+
+`bot/retention.py` prunes their settled part (a label withdrawn or lapsed before the cutoff, its
+audit lines, reports handled below the watermark); never a label in force, pending or awaiting,
+nor an operator's decision."""
 
 from __future__ import annotations
 
@@ -55,6 +60,11 @@ def m001_labels(db: sqlite_utils.Database) -> None:
         {"event_id": int, "kind": str, "subject": str, "status": str, "at": str},
         pk="event_id",
     )
+
+
+@migrations()
+def m002_expires_at(db: sqlite_utils.Database) -> None:
+    db.table("labels").add_column("expires_at", str)
 
 
 @dataclass(frozen=True)
@@ -115,18 +125,30 @@ class LabelStore(Tables):
         return await self._run(lambda: self._get(uri))
 
     async def move(
-        self, uri: str, before: tuple[LabelState, ...], after: LabelState, now: datetime
+        self,
+        uri: str,
+        before: tuple[LabelState, ...],
+        after: LabelState,
+        now: datetime,
+        expires_at: datetime | None = None,
     ) -> bool:
-        """Move the label to `after` if it is in one of `before`; whether it moved."""
+        """Move the label to `after` if it is in one of `before` (`expires_at`: when an applied
+        label lapses in Ozone); whether it moved."""
+        sets, values = ["state = ?"], [str(after)]
         stamp = {"applied": "applied_at", "negated": "negated_at"}.get(after)
+        if stamp:
+            sets.append(f"{stamp} = ?")
+            values.append(now.isoformat())
+        if expires_at is not None:
+            sets.append("expires_at = ?")
+            values.append(expires_at.isoformat())
 
         def move() -> bool:
             marks = ", ".join("?" for _ in before)
-            extra = f", {stamp} = ?" if stamp else ""
             with self.db.conn:
                 cur = self.db.execute(
-                    f"UPDATE labels SET state = ?{extra} WHERE uri = ? AND state IN ({marks})",  # noqa: S608 - fixed names
-                    [after, *([now.isoformat()] if stamp else []), uri, *before],
+                    f"UPDATE labels SET {', '.join(sets)} WHERE uri = ? AND state IN ({marks})",  # noqa: S608 - fixed names
+                    [*values, uri, *before],
                 )
             return cur.rowcount > 0
 

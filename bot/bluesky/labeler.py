@@ -15,6 +15,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -250,8 +251,14 @@ class Labeler:
             log.info("labeler: withdrew %s from %s", row.value, row.uri)
             return
         self.counts["applied"] += 1
-        await self.store.move(row.uri, ("pending",), "applied", now)
+        await self.store.move(row.uri, ("pending",), "applied", now, self._expires(now))
         log.info("labeler: labelled %s %s (%s)", row.uri, row.value, row.why)
+
+    def _expires(self, applied: datetime) -> datetime | None:
+        """When a label applied at `applied` lapses in Ozone (`expiry_days`; None: never).
+        Retention prunes a lapsed label's row, never one in force."""
+        days = self.config.expiry_days
+        return applied + timedelta(days=days) if days > 0 else None
 
     async def reconcile(self) -> int:
         """Finish what a crash or a failed call left half done. Ozone is asked first: a label
@@ -267,7 +274,9 @@ class Labeler:
                     held = (await self._ozone().labels(row.uri)).get(row.value, False)
                     now = self.clock()
                     if row.state == "pending" and held:
-                        await self.store.move(row.uri, ("pending",), "applied", now)
+                        await self.store.move(
+                            row.uri, ("pending",), "applied", now, self._expires(now)
+                        )
                     elif row.state == "negating" and not held:
                         await self.store.move(row.uri, ("negating",), "negated", now)
                     else:

@@ -4,13 +4,20 @@ The claim reviewed is the wording the post attributes to the speaker; the review
 operator's organisation (`[pages] organisation`, `organisation_url`). `itemReviewed` is a `Claim`
 whose `appearance` lists every post seen carrying the same claim (the checks of the store that
 matched the same verified quote and got the same rating: an accurate post and a misquote of
-one quote make two claims), the earliest as `firstAppearance`. The rating's
-`alternateName` is the verdict in words. Pure: no I/O."""
+one quote make two claims), the earliest as `firstAppearance`. The rating's `alternateName` is
+the verdict in words.
+
+A `review` (a borderline match) is published only once an operator approved it: its review says
+so in the rating's `ratingExplanation` (schema.org's "background context ... that led to the
+conclusion expressed in the rating", meant for ClaimReview; the page shows the same sentence),
+and its `datePublished` is the day of the approval, when the page became public. A `match`,
+published by factbot alone, has no such explanation. Pure: no I/O."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 import regex
@@ -43,6 +50,19 @@ def rating(found: Sequence[Discrepancy]) -> Rating:
     if fields & {"omitted", "reworded"}:
         return Rating(3, "Real quote, altered wording")
     return Rating(5, "Accurate quote")
+
+
+def approval_note(check: PageCheck, organisation: str) -> str:
+    """The sentence that says a published review was approved by a person, and when; "" for a
+    check published without one (a `match`)."""
+    if check.approved_at is None:
+        return ""
+    who = f"an operator of {organisation}" if organisation.strip() else "an operator"
+    when = check.approved_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"The automatic check found a borderline match; {who} reviewed it and approved "
+        f"it on {when}, before it was published."
+    )
 
 
 _AT_POST = regex.compile(
@@ -115,11 +135,13 @@ def claim_review(
     }
     if first.post.created_at:
         claim["datePublished"] = first.post.created_at.date().isoformat()
+    # When the page became public: at the check, or at the operator's approval.
+    published = check.approved_at.astimezone(UTC) if check.approved_at else check.checked_at
     review: dict[str, Any] = {
         "@context": CONTEXT,
         "@type": "ClaimReview",
         "url": url,
-        "datePublished": check.checked_at.date().isoformat(),
+        "datePublished": published.date().isoformat(),
         "claimReviewed": shown_value(post_wording(check.post.text), CLAIM_CAP),
         "author": author,
         "reviewRating": {
@@ -131,4 +153,7 @@ def claim_review(
         },
         "itemReviewed": claim,
     }
+    note = approval_note(check, organisation)
+    if note:
+        review["reviewRating"]["ratingExplanation"] = note
     return review

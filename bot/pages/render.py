@@ -21,7 +21,7 @@ from markupsafe import Markup
 from bot.compose import human_date
 from bot.config import PagesConfig
 from bot.domain import Corpus, Discrepancy, MatchInfo
-from bot.pages.claimreview import claim_review, rating
+from bot.pages.claimreview import approval_note, claim_review, rating
 from bot.pages.diff import post_sentences, post_wording, runs, sentences, word_diff
 from bot.pages.later import later_changes
 from bot.pages.record import PageCheck
@@ -167,6 +167,7 @@ def render_check(
             date=human_date(check.match.date),
             checked=_utc(check.checked_at),
             approved=_utc(check.approved_at) if check.approved_at else "",
+            note=approval_note(check, cfg.organisation),
             later=later_changes(check.match, corpus),
             corpus_now=corpus.version[:12],
             review=review,
@@ -185,6 +186,7 @@ def _entry(check: PageCheck, cfg: PagesConfig) -> dict[str, Any]:
         "speaker": check.match.speaker,
         "place": check.match.event,
         "checked": check.checked_at.astimezone(UTC),
+        "reviewed": check.approved_at is not None,
         "summary": "; ".join(change_words(d, check.match).words for d in check.discrepancies)
         or "The post quotes the verified wording.",
     }
