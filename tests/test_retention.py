@@ -288,3 +288,22 @@ async def test_labels_in_force_pending_or_decided_are_kept_and_settled_ones_prun
     store = LabelStore(path)
     assert 6 == await store.reports_watermark()  # nothing is listed again
     store.close()
+
+
+async def test_a_lapsed_label_is_not_an_output_corrections_would_withdraw(tmp_path: Path) -> None:
+    """A label Ozone has let expire is no longer in force: a corpus correction does not send a
+    negation for it; one without an expiry, or expiring later, still is."""
+    from bot.bluesky.label_corrections import label_outputs
+    from bot.corrections import Stated
+
+    store = LabelStore(tmp_path / "factbot.db")
+    stated = Stated("v1", "E3", (("venue", "Paris"),), (("E3.2", "words"),)).to_json()
+    for uri, lapse in (("at://lapsed", 5.0), ("at://lapsing", -5.0), ("at://forever", None)):
+        row = LabelRow(uri, "cid", "altered-quote", "viral", "match", "pending", stated)
+        await store.add(row, ago(30))
+        expires = None if lapse is None else ago(lapse)
+        await store.move(uri, ("pending",), "applied", ago(30), expires)
+    found = {o.id for o in await label_outputs(store, NOW)}
+    assert {"at://lapsing", "at://forever"} == found
+    assert 3 == len(await store.in_states("applied"))
+    store.close()

@@ -5,7 +5,7 @@ when a corpus change contradicts it, `apply` negates the label in Ozone (once: t
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from bot.bluesky.label_store import LabelStore
 from bot.bluesky.labeler import Labeler
@@ -13,9 +13,10 @@ from bot.corrections import Found, Output, Stated
 from bot.domain import Corpus
 
 
-async def label_outputs(store: LabelStore) -> list[Output]:
-    """Every label in force that records what its check stated."""
-    rows = await store.in_states("applied")
+async def label_outputs(store: LabelStore, now: datetime) -> list[Output]:
+    """Every label in force at `now` that records what its check stated (a label Ozone has let
+    lapse is not withdrawn again)."""
+    rows = await store.in_force(now)
     return [Output("bluesky", "label", r.uri, Stated.from_json(r.stated)) for r in rows if r.stated]
 
 
@@ -26,10 +27,7 @@ class LabelCorrector:
         self.labeler = labeler
 
     async def outputs(self) -> list[Output]:
-        rows = await self.labeler.store.in_states("applied")
-        return [
-            Output("bluesky", "label", r.uri, Stated.from_json(r.stated)) for r in rows if r.stated
-        ]
+        return await label_outputs(self.labeler.store, self.labeler.clock())
 
     def key(self, found: Found, corpus: Corpus) -> str:
         return f"bluesky|{found.output.id}|label:withdrawn"

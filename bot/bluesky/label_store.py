@@ -165,6 +165,19 @@ class LabelStore(Tables):
 
         return await self._run(select)
 
+    async def in_force(self, now: datetime) -> list[LabelRow]:
+        """The labels applied and not lapsed at `now` (no `expires_at`, or one still ahead)."""
+
+        def select() -> list[LabelRow]:
+            rows = self.db.execute(
+                f"SELECT {_COLUMNS} FROM labels WHERE state = 'applied'"  # noqa: S608 - fixed names
+                " AND (expires_at IS NULL OR expires_at > ?) ORDER BY created_at",
+                [now.isoformat()],
+            ).fetchall()
+            return [LabelRow(*r) for r in rows]
+
+        return await self._run(select)
+
     async def event(
         self, uri: str, value: str, action: str, actor: str, detail: str, now: datetime
     ) -> None:

@@ -120,7 +120,7 @@ async def from_the_command_line(
         outputs = [
             *await StatedTables(bluesky).outputs(),
             *await tables.outputs(),
-            *await label_outputs(labels),
+            *await label_outputs(labels, utc_now()),
         ]
         found = pending(outputs, corpus)
         if not apply or not found:
