@@ -40,10 +40,10 @@ from bot.models.vectors import Matrix
 log = logging.getLogger(__name__)
 
 # Measured in benchmarks/scale.py (BENCHMARKS.md "Scale"): about a thousand vectors a list at
-# 1M, and half of the lists searched a query (0.989 of the top 10 found at 1M).
+# 1M, half of the lists searched a query (0.993 of the top 10 found at 1M); with fewer, larger
+# lists (below a million documents) three in four (0.965 at 10k and 0.975 at 100k with half,
+# 0.994 with three quarters, on the 583 sentences of every admitted post).
 MAX_LISTS = 1024
-PROBE_SHARE = 2  # lists searched: one in PROBE_SHARE, at least MIN_PROBES
-MIN_PROBES = 64
 _TRAIN_PER_LIST = 48  # k-means sample: FAISS asks for at least 39 points a centroid
 _SAMPLE = 16  # cached vectors that must find themselves when a file is opened
 
@@ -54,7 +54,8 @@ def lists_for(size: int) -> int:
 
 
 def probes_for(lists: int) -> int:
-    return min(lists, max(MIN_PROBES, lists // PROBE_SHARE))
+    """Lists searched a query: half of MAX_LISTS, three in four of fewer."""
+    return lists // 2 if lists >= MAX_LISTS else max(1, (lists * 3 + 3) // 4)
 
 
 def ann_file(npys: Sequence[Path]) -> Path:
@@ -80,22 +81,23 @@ class Joined:
 
 
 class AnnIndex:
-    def __init__(self, index: Any) -> None:
+    def __init__(self, index: Any, threads: int = 1) -> None:
         self._index = index
         self.size = int(index.ntotal)
+        self.threads = max(1, threads)  # a search's threads (its lists shared among them)
 
     @classmethod
     def open(
         cls, vectors: Joined, file: Path | None, threads: int = 2, source: str = ""
     ) -> AnnIndex:
         """The index of `vectors` from `file` (memory-mapped) when it is valid for them, else
-        built (with `threads`) and saved to `file` atomically. `file` None: in memory only.
-        `source` names the cached vectors (the seal records it)."""
+        built (with `threads`) and saved to `file` atomically; a search uses `threads` too.
+        `file` None: in memory only. `source` names the cached vectors (the seal records it)."""
         import faiss
 
-        faiss.omp_set_num_threads(1)  # search: one thread (see _build)
+        faiss.omp_set_num_threads(1)
         if file is not None and file.exists() and _sealed(file, vectors, source):
-            found = cls._mapped(file, vectors)
+            found = cls._mapped(file, vectors, threads)
             if found is not None:
                 return found
             log.warning("ann: %s does not hold the cached vectors: building it again", file)
@@ -103,19 +105,19 @@ class AnnIndex:
         index = _build(vectors, threads)
         log.info("ann: %d vectors indexed in %.1f s", len(vectors), time.perf_counter() - start)
         if file is None:
-            return cls(index)
+            return cls(index, threads)
         tmp = file.with_name(f"{file.name}.{os.getpid()}.tmp")
         faiss.write_index(index, str(tmp))
         tmp.replace(file)
         _seal(file, vectors, source)
         del index
-        found = cls._mapped(file, vectors)
+        found = cls._mapped(file, vectors, threads)
         if found is None:  # pragma: no cover - the file just written does not read back
             raise RuntimeError(f"ann: {file} does not read back")
         return found
 
     @classmethod
-    def _mapped(cls, file: Path, vectors: Joined) -> AnnIndex | None:
+    def _mapped(cls, file: Path, vectors: Joined, threads: int = 1) -> AnnIndex | None:
         import faiss
 
         index: Any
@@ -127,7 +129,7 @@ class AnnIndex:
         if index.ntotal != len(vectors) or index.d != vectors.shape[1]:
             return None
         _probe(index)
-        found = cls(index)
+        found = cls(index, threads)
         rows = np.unique(np.linspace(0, len(vectors) - 1, min(_SAMPLE, len(vectors))))
         rows = rows.astype(np.intp)
         sample = np.ascontiguousarray(vectors[rows], dtype=np.float32)
@@ -145,6 +147,9 @@ class AnnIndex:
         first; -1 pads a row when fewer are found."""
         if len(queries) == 0:
             return np.zeros((0, count), dtype=np.intp)
+        import faiss
+
+        faiss.omp_set_num_threads(self.threads)
         _, keys = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), count)
         out: npt.NDArray[np.intp] = keys.astype(np.intp)
         return out

@@ -147,7 +147,14 @@ class Index:
             parts.append(
                 q * np.float32(w) if q is not None and w else np.zeros((rows, matrix.shape[1]))
             )
-        return self.ann.search(np.hstack(parts).astype(np.float32), count)
+        joined = np.hstack(parts).astype(np.float32)
+        # A post asks the same text more than once (a sentence that is also its only clause,
+        # a quote repeated): each distinct query is searched once, in one call for them all.
+        distinct, again = np.unique(joined, axis=0, return_inverse=True)
+        if len(distinct) == len(joined):
+            return self.ann.search(joined, count)
+        found: npt.NDArray[np.intp] = self.ann.search(distinct, count)[again.reshape(-1)]
+        return found
 
 
 def _all(queries: Matrix, matrix: Any) -> Matrix:

@@ -142,13 +142,18 @@ class Matcher:
             query = {m: v[rows] for m, v in vectors.items()}
             found = [self.index.candidates(query, w, CANDIDATES) for w in self._weights(post.lang)]
             at = {r: i for i, r in enumerate(rows)}  # a variant's row in `query`
+            # Every candidate of the post read and scored once, for all of its rows.
+            every = np.concatenate([f.reshape(-1) for f in found] + [self.circulating_rows])
+            union = np.unique(every[every >= 0])
+            scored = self.index.cosines(query, union)
             matches = []
             for segment, variant_rows in zip(post.segments, mine, strict=True):
                 local = [at[r] for r in variant_rows]
                 picked = [f[i] for f in found for i in local] + [self.circulating_rows]
                 flat = np.concatenate(picked)
                 columns = np.unique(flat[flat >= 0])
-                cos = self.index.cosines({m: v[local] for m, v in query.items()}, columns)
+                where = np.searchsorted(union, columns)
+                cos = {m: c[local][:, where] for m, c in scored.items()}
                 emb = self._best_variant(cos, post.lang)
                 matches.append(self._best(segment, columns, emb))
             out.append(tuple(matches))
