@@ -40,10 +40,11 @@ from bot.models.vectors import Matrix
 log = logging.getLogger(__name__)
 
 # Measured in benchmarks/scale.py (BENCHMARKS.md "Scale"): about a thousand vectors a list at
-# 1M, half of the lists searched a query (0.993 of the top 10 found at 1M); with fewer, larger
-# lists (below a million documents) three in four (0.965 at 10k and 0.975 at 100k with half,
-# 0.994 with three quarters, on the 583 sentences of every admitted post).
+# 1M, half of the lists searched a query (0.993 of the top 10 found at 1M, 1,000 lists); with
+# fewer lists (100k: 316, 10k: 100) three in four (with half: 0.975 at 100k and 0.965 at 10k,
+# with three quarters 0.994 at both, on the 583 sentences of every admitted post).
 MAX_LISTS = 1024
+HALF_FROM = 500  # lists: from this many, half of them are searched; below, three in four
 _TRAIN_PER_LIST = 48  # k-means sample: FAISS asks for at least 39 points a centroid
 _SAMPLE = 16  # cached vectors that must find themselves when a file is opened
 
@@ -54,8 +55,8 @@ def lists_for(size: int) -> int:
 
 
 def probes_for(lists: int) -> int:
-    """Lists searched a query: half of MAX_LISTS, three in four of fewer."""
-    return lists // 2 if lists >= MAX_LISTS else max(1, (lists * 3 + 3) // 4)
+    """Lists searched a query: half of them from HALF_FROM lists, three in four below."""
+    return lists // 2 if lists >= HALF_FROM else max(1, (lists * 3 + 3) // 4)
 
 
 def ann_file(npys: Sequence[Path]) -> Path:
@@ -81,23 +82,23 @@ class Joined:
 
 
 class AnnIndex:
-    def __init__(self, index: Any, threads: int = 1) -> None:
+    def __init__(self, index: Any) -> None:
         self._index = index
         self.size = int(index.ntotal)
-        self.threads = max(1, threads)  # a search's threads (its lists shared among them)
 
     @classmethod
     def open(
         cls, vectors: Joined, file: Path | None, threads: int = 2, source: str = ""
     ) -> AnnIndex:
         """The index of `vectors` from `file` (memory-mapped) when it is valid for them, else
-        built (with `threads`) and saved to `file` atomically; a search uses `threads` too.
-        `file` None: in memory only. `source` names the cached vectors (the seal records it)."""
+        built (with `threads`) and saved to `file` atomically. `file` None: in memory only.
+        `source` names the cached vectors (the seal records it). A search uses one thread (two
+        were no faster, measured in the same run at load 3: BENCHMARKS.md "Scale")."""
         import faiss
 
         faiss.omp_set_num_threads(1)
         if file is not None and file.exists() and _sealed(file, vectors, source):
-            found = cls._mapped(file, vectors, threads)
+            found = cls._mapped(file, vectors)
             if found is not None:
                 return found
             log.warning("ann: %s does not hold the cached vectors: building it again", file)
@@ -105,19 +106,19 @@ class AnnIndex:
         index = _build(vectors, threads)
         log.info("ann: %d vectors indexed in %.1f s", len(vectors), time.perf_counter() - start)
         if file is None:
-            return cls(index, threads)
+            return cls(index)
         tmp = file.with_name(f"{file.name}.{os.getpid()}.tmp")
         faiss.write_index(index, str(tmp))
         tmp.replace(file)
         _seal(file, vectors, source)
         del index
-        found = cls._mapped(file, vectors, threads)
+        found = cls._mapped(file, vectors)
         if found is None:  # pragma: no cover - the file just written does not read back
             raise RuntimeError(f"ann: {file} does not read back")
         return found
 
     @classmethod
-    def _mapped(cls, file: Path, vectors: Joined, threads: int = 1) -> AnnIndex | None:
+    def _mapped(cls, file: Path, vectors: Joined) -> AnnIndex | None:
         import faiss
 
         index: Any
@@ -129,7 +130,7 @@ class AnnIndex:
         if index.ntotal != len(vectors) or index.d != vectors.shape[1]:
             return None
         _probe(index)
-        found = cls(index, threads)
+        found = cls(index)
         rows = np.unique(np.linspace(0, len(vectors) - 1, min(_SAMPLE, len(vectors))))
         rows = rows.astype(np.intp)
         sample = np.ascontiguousarray(vectors[rows], dtype=np.float32)
@@ -147,9 +148,6 @@ class AnnIndex:
         first; -1 pads a row when fewer are found."""
         if len(queries) == 0:
             return np.zeros((0, count), dtype=np.intp)
-        import faiss
-
-        faiss.omp_set_num_threads(self.threads)
         _, keys = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), count)
         out: npt.NDArray[np.intp] = keys.astype(np.intp)
         return out
