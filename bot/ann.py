@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 # with three quarters 0.994 at both, on the 583 sentences of every admitted post).
 MAX_LISTS = 1024
 HALF_FROM = 500  # lists: from this many, half of them are searched; below, three in four
+MIN_PROBES = 64  # and at least this many (every list of a small corpus)
 _TRAIN_PER_LIST = 48  # k-means sample: FAISS asks for at least 39 points a centroid
 _SAMPLE = 16  # cached vectors that must find themselves when a file is opened
 
@@ -55,8 +56,10 @@ def lists_for(size: int) -> int:
 
 
 def probes_for(lists: int) -> int:
-    """Lists searched a query: half of them from HALF_FROM lists, three in four below."""
-    return lists // 2 if lists >= HALF_FROM else max(1, (lists * 3 + 3) // 4)
+    """Lists searched a query: half of them from HALF_FROM lists, three in four below, at
+    least MIN_PROBES."""
+    share = lists // 2 if lists >= HALF_FROM else (lists * 3 + 3) // 4
+    return min(lists, max(MIN_PROBES, share))
 
 
 def ann_file(npys: Sequence[Path]) -> Path:
