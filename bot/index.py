@@ -150,10 +150,13 @@ class Index:
         joined = np.hstack(parts).astype(np.float32)
         # A post asks the same text more than once (a sentence that is also its only clause,
         # a quote repeated): each distinct query is searched once, in one call for them all.
-        distinct, again = np.unique(joined, axis=0, return_inverse=True)
-        if len(distinct) == len(joined):
+        # (By their bytes: numpy's unique over rows of 896 floats took 2.7 ms for ten rows.)
+        first: dict[bytes, int] = {}
+        again = np.array([first.setdefault(row.tobytes(), len(first)) for row in joined])
+        if len(first) == len(joined):
             return self.ann.search(joined, count)
-        found: npt.NDArray[np.intp] = self.ann.search(distinct, count)[again.reshape(-1)]
+        distinct = joined[np.unique(again, return_index=True)[1]]
+        found: npt.NDArray[np.intp] = self.ann.search(distinct, count)[again]
         return found
 
 
