@@ -11,8 +11,12 @@ candidates that the caller then scores with the cached float32 vectors, so a sco
 the exact cosine. BENCHMARKS.md "Scale" has the measurements behind the choice: at 1M
 sentences the neighbours of a post's sentence are spread over many lists (the IVF-SQ8 index
 this replaces, 64 of 1,024 lists searched, found 0.82 of the top 10), so this index searches half
-of the lists, and its codes are small enough (224 bytes a document) to scan that many
-in a few milliseconds; USearch's HNSW graph at 1M (8-bit) kept 97 of 174 best hits.
+of the lists (three in four below 500 lists: 100k and 10k sentences), and its codes are small
+enough (224 bytes a document) to scan that many in a few milliseconds; USearch's HNSW graph at
+1M (8-bit) kept 97 of 174 best hits. Measured and not kept (BENCHMARKS.md "Scale", session 4):
+FAISS's HNSW (0.94 of the top 10 at 100k, efSearch 512), a PCA to 256 dimensions before the
+codes (0.94 with 256 candidates), and 14,000 or 57,000 finer lists (as many top 10s found for a
+third of the vectors scanned, but no faster: FAISS's cost per list then dominates).
 
 The file is named by the same digest as the embedding cache (corpus key, ids, texts, model)
 plus the index parameters, so a changed corpus gets a new file. Beside it, a small JSON seal

@@ -9,8 +9,9 @@ The documents are held in columns (`bot/docs.py`), never as one Python object ea
 all of them. Above it, the models' vectors side by side also get an approximate
 nearest-neighbour index (`bot/ann.py`) that proposes candidates; their scores stay the exact
 cosines, from the candidates' rows read out of the cached vectors (`RowFile`), and the
-documents' columns are cached beside them and mapped. A document's words are tokenised when
-first needed."""
+documents' columns are cached beside them and mapped. A post's queries go to the approximate
+index in one call, each distinct query once. A document's words are tokenised when first
+needed."""
 
 from __future__ import annotations
 
