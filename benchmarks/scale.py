@@ -208,8 +208,9 @@ def memory() -> dict[str, float]:
 
 def _before(index: Any, matcher: Any, candidates: int) -> Any:
     """The search as main had it at 43eeb97, for a baseline in the same run: one thread, half
-    the lists (at least 64), every query row searched (no repeats dropped), and each segment's
-    candidates read and scored apart. Returns align(post, vectors, rows_of)."""
+    the lists (at least 64), every query row searched (no repeats dropped) through
+    IndexIVFFastScan.search, and each segment's candidates read and scored apart. Returns
+    align(post, vectors, rows_of)."""
     import faiss
 
     from bot.match import SegmentMatch
@@ -228,7 +229,7 @@ def _before(index: Any, matcher: Any, candidates: int) -> Any:
         ivf.nprobe = min(ivf.nlist, max(64, ivf.nlist // 2))
         faiss.omp_set_num_threads(1)
         try:
-            _, keys = ivf.search(np.hstack(parts).astype(np.float32), candidates)
+            _, keys = index.ann._index.search(np.hstack(parts).astype(np.float32), candidates)
         finally:
             ivf.nprobe = probes
         return keys.astype(np.intp)

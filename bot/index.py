@@ -132,6 +132,10 @@ class Index:
         at = np.asarray(columns, dtype=np.intp)
         return {name: q @ self.vectors[name][at].T for name, q in queries.items()}
 
+    def rows(self, columns: npt.NDArray[np.intp]) -> dict[str, Matrix]:
+        """Each model's vectors of the documents at `columns`: (len(columns), dim)."""
+        return {name: np.asarray(v[columns], dtype=np.float32) for name, v in self.vectors.items()}
+
     def candidates(
         self, queries: Mapping[str, Matrix], weights: Mapping[str, float], count: int
     ) -> npt.NDArray[np.intp]:

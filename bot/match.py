@@ -142,10 +142,12 @@ class Matcher:
             query = {m: v[rows] for m, v in vectors.items()}
             found = [self.index.candidates(query, w, CANDIDATES) for w in self._weights(post.lang)]
             at = {r: i for i, r in enumerate(rows)}  # a variant's row in `query`
-            # Every candidate of the post read and scored once, for all of its rows.
+            # Every candidate of the post read once (a segment's variants, a repeated sentence
+            # share theirs); each segment scored against its own, as one matrix product each
+            # (a single product over them all was slower: BENCHMARKS.md "Scale").
             every = np.concatenate([f.reshape(-1) for f in found] + [self.circulating_rows])
             union = np.unique(every[every >= 0])
-            scored = self.index.cosines(query, union)
+            read = self.index.rows(union)
             matches = []
             for segment, variant_rows in zip(post.segments, mine, strict=True):
                 local = [at[r] for r in variant_rows]
@@ -153,7 +155,7 @@ class Matcher:
                 flat = np.concatenate(picked)
                 columns = np.unique(flat[flat >= 0])
                 where = np.searchsorted(union, columns)
-                cos = {m: c[local][:, where] for m, c in scored.items()}
+                cos = {m: v[local] @ read[m][where].T for m, v in query.items()}
                 emb = self._best_variant(cos, post.lang)
                 matches.append(self._best(segment, columns, emb))
             out.append(tuple(matches))
