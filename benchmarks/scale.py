@@ -309,7 +309,8 @@ def serve(args: argparse.Namespace) -> None:
     for post, n in posts[:3]:  # warm-up: first-use costs (language model, emoji table)
         check(matcher, post, n)
     index_s = [0.0]
-    for method in ("candidates", "cosines"):  # the index's own time: search and exact scores
+    # The index's own time: the search, the candidates' rows read, and the exact scores.
+    for method in ("candidates", "cosines", "rows"):
         setattr(index, method, _timer(getattr(index, method), index_s))
     latencies, searches, cpu, verdicts, embeds, own = [], [], [], [], [], []
     # The baseline in the same run, post by post right after the post itself: the search as it
@@ -358,7 +359,7 @@ def serve(args: argparse.Namespace) -> None:
     loads.append(os.getloadavg()[0])
     matcher._align_approximate = current  # type: ignore[method-assign]
     mem = memory()
-    del index.candidates, index.cosines
+    del index.candidates, index.cosines, index.rows
 
     # Recall@10 of the candidates, scored exactly, against the exact top 10. Exact search reads
     # the cached vectors through a mapping of its own (after the memory was measured).

@@ -90,13 +90,7 @@ class Joined:
 
 class AnnIndex:
     def __init__(self, index: Any) -> None:
-        import faiss
-
         self._index = index
-        # Searched through its IndexIVF interface: the quantizer, then the fast-scan lists; the
-        # same results, at half the time of IndexIVFFastScan.search here (its kernel choice
-        # for a few queries; measured on the 1M index, BENCHMARKS.md "Scale" session 4).
-        self._ivf = faiss.extract_index_ivf(index)
         self.size = int(index.ntotal)
 
     @classmethod
@@ -106,7 +100,7 @@ class AnnIndex:
         """The index of `vectors` from `file` (memory-mapped) when it is valid for them, else
         built (with `threads`) and saved to `file` atomically. `file` None: in memory only.
         `source` names the cached vectors (the seal records it). A search uses one thread (two
-        were no faster, measured in the same run at load 3: BENCHMARKS.md "Scale")."""
+        were no faster at load 3, post by post in the same run: BENCHMARKS.md "Scale")."""
         import faiss
 
         faiss.omp_set_num_threads(1)
@@ -161,7 +155,7 @@ class AnnIndex:
         first; -1 pads a row when fewer are found."""
         if len(queries) == 0:
             return np.zeros((0, count), dtype=np.intp)
-        _, keys = self._ivf.search(np.ascontiguousarray(queries, dtype=np.float32), count)
+        _, keys = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), count)
         out: npt.NDArray[np.intp] = keys.astype(np.intp)
         return out
 
