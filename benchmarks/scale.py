@@ -683,9 +683,10 @@ def main() -> None:
     print(
         "| sentences | index build s | load s | RSS MB peak (mapped files) | disk MB vectors + "
         "index (index) | p50/p99 ms a post | embed p50/p99 ms | index p50/p99 ms | CPU p50/p99 "
-        "ms | recall@10 | old def. | ≥ 0.5 | best | exact p50/p99 ms | same verdicts | load avg |"
+        "ms | recall@10 | old def. | ≥ 0.5 | best | exact p50/p99 ms | same verdicts | load avg "
+        "| align warm p50/p99 ms: now / 43eeb97 | recall@10 43eeb97 |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
             f"| {r['sentences']:,} | {r['build_s']} | {r['load_s']} | {r['rss_mb']} "
@@ -694,7 +695,10 @@ def main() -> None:
             f"{r['index_p50_ms']}/{r['index_p99_ms']} | {r['cpu_p50_ms']}/{r['cpu_p99_ms']} | "
             f"{r['recall_at_10']} | {r['recall_at_10_ids']} | {r['recall_at_10_above_0_5']} | "
             f"{r['best_found']} | {r['exact_p50_ms']}/{r['exact_p99_ms']} | "
-            f"{r['same_verdicts']} | {r['load_average'][0]}–{r['load_average'][1]} |"
+            f"{r['same_verdicts']} | {r['load_average'][0]}–{r['load_average'][1]} | "
+            f"{r['align_warm_p50_ms']}/{r['align_warm_p99_ms']} / "
+            f"{r['before_align_p50_ms']}/{r['before_align_p99_ms']} | "
+            f"{r['before_recall_at_10']} |"
         )
     if compared:
         print()
