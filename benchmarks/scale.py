@@ -22,7 +22,10 @@ search, the lexical evidence of the candidates and the verdict (the comparison w
 verified event and the reply do not depend on the corpus size; BENCHMARKS.md "Throughput").
 Per post, the models' embedding (`embed`: their `encode` calls) is reported apart from the
 index's own time (`index`: `Index.candidates` and `Index.cosines`, the search and the exact
-scores of the candidates), with the load average at the start and the end.
+scores of the candidates), with the load average at the start and the end. Beside it, in the
+same run and post by post, the baseline: the search as it was at 43eeb97 (`_before`), timed
+from the same vectors as the current `Matcher._align_approximate` run again right after it (both
+reading the candidates' rows warm), and its recall@10.
 Recall@10 (standard, as ann-benchmarks counts it): for each sentence of those posts, the share
 of the top 10 of the approximate index's candidates, scored exactly, whose exact combined score
 reaches the exact 10th best over every document (ties are not misses); `recall_at_10_ids` is
