@@ -15,8 +15,8 @@ of the lists (three in four below 500 lists: 100k and 10k sentences), and its co
 enough (224 bytes a document) to scan that many in a few milliseconds; USearch's HNSW graph at
 1M (8-bit) kept 97 of 174 best hits. Measured and not kept (BENCHMARKS.md "Scale", session 4):
 FAISS's HNSW (0.94 of the top 10 at 100k, efSearch 512), a PCA to 256 dimensions before the
-codes (0.94 with 256 candidates), and 14,000 or 57,000 finer lists (as many top 10s found for a
-third of the vectors scanned, but no faster: FAISS's cost per list then dominates).
+codes (0.94 with 256 candidates), and 14,000 or 57,000 finer lists (as many top 10s found for
+a half to an eighth of the vectors scanned, but no faster: FAISS's cost per list dominates).
 
 The file is named by the same digest as the embedding cache (corpus key, ids, texts, model)
 plus the index parameters, so a changed corpus gets a new file. Beside it, a small JSON seal
