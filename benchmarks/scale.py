@@ -22,7 +22,10 @@ search, the lexical evidence of the candidates and the verdict (the comparison w
 verified event and the reply do not depend on the corpus size; BENCHMARKS.md "Throughput").
 Per post, the models' embedding (`embed`: their `encode` calls) is reported apart from the
 index's own time (`index`: `Index.candidates` and `Index.cosines`, the search and the exact
-scores of the candidates), with the load average at the start and the end.
+scores of the candidates), with the load average at the start and the end. Beside it, in the
+same run and post by post, the baseline: the search as it was at 43eeb97 (`_before`), timed
+from the same vectors as the current `Matcher._align_approximate` run again right after it (both
+reading the candidates' rows warm), and its recall@10.
 Recall@10 (standard, as ann-benchmarks counts it): for each sentence of those posts, the share
 of the top 10 of the approximate index's candidates, scored exactly, whose exact combined score
 reaches the exact 10th best over every document (ties are not misses); `recall_at_10_ids` is
@@ -206,6 +209,54 @@ def memory() -> dict[str, float]:
     return out
 
 
+def _before(index: Any, matcher: Any, candidates: int) -> Any:
+    """The search as main had it at 43eeb97, for a baseline in the same run: one thread, half
+    the lists (at least 64), every query row searched (no repeats dropped) through
+    IndexIVFFastScan.search, and each segment's candidates read and scored apart. Returns
+    align(post, vectors, rows_of)."""
+    import faiss
+
+    from bot.match import SegmentMatch
+
+    ivf = faiss.extract_index_ivf(index.ann._index)
+
+    def search(query: dict[str, Any], weights: dict[str, float]) -> Any:
+        rows = len(next(iter(query.values())))
+        parts = []
+        for name, matrix in index.vectors.items():
+            w, q = weights.get(name, 0.0), query.get(name)
+            parts.append(
+                q * np.float32(w) if q is not None and w else np.zeros((rows, matrix.shape[1]))
+            )
+        probes = ivf.nprobe
+        ivf.nprobe = min(ivf.nlist, max(64, ivf.nlist // 2))
+        faiss.omp_set_num_threads(1)
+        try:
+            _, keys = index.ann._index.search(np.hstack(parts).astype(np.float32), candidates)
+        finally:
+            ivf.nprobe = probes
+        return keys.astype(np.intp)
+
+    def align(post: Any, vectors: dict[str, Any], rows_of: list[list[int]]) -> list[Any]:
+        rows = [r for variant_rows in rows_of for r in variant_rows]
+        query = {m: v[rows] for m, v in vectors.items()}
+        found = [search(query, w) for w in matcher._weights(post.lang)]
+        at = {r: i for i, r in enumerate(rows)}
+        matches: list[SegmentMatch] = []
+        for segment, variant_rows in zip(post.segments, rows_of, strict=True):
+            local = [at[r] for r in variant_rows]
+            picked = [f[i] for f in found for i in local] + [matcher.circulating_rows]
+            flat = np.concatenate(picked)
+            columns = np.unique(flat[flat >= 0])
+            cos = index.cosines({m: v[local] for m, v in query.items()}, columns)
+            emb = matcher._best_variant(cos, post.lang)
+            matches.append(matcher._best(segment, columns, emb))
+        return matches
+
+    align.search = search  # type: ignore[attr-defined]
+    return align
+
+
 def serve(args: argparse.Namespace) -> None:
     """The child: load one size from the cache, serve the posts, measure."""
     from bot.config import Config
@@ -261,12 +312,31 @@ def serve(args: argparse.Namespace) -> None:
     for post, n in posts[:3]:  # warm-up: first-use costs (language model, emoji table)
         check(matcher, post, n)
     index_s = [0.0]
-    for method in ("candidates", "cosines"):  # the index's own time: search and exact scores
+    # The index's own time: the search, the candidates' rows read, and the exact scores.
+    for method in ("candidates", "cosines", "rows"):
         setattr(index, method, _timer(getattr(index, method), index_s))
     latencies, searches, cpu, verdicts, embeds, own = [], [], [], [], [], []
+    # The baseline in the same run, post by post right after the post itself: the search as it
+    # was at 43eeb97 (`_before`), timed from the same embedded vectors as the current code's
+    # `_align_approximate` (both: the search, the exact scores, the best alignments).
+    aligned, before, warm, same_before = [0.0], [], [], 0
+    current = matcher._align_approximate
+    before_align = _before(index, matcher, CANDIDATES)
+    last: dict[str, Any] = {}
+
+    def timed_align(posts_: Any, vectors: Any, rows_of: Any) -> Any:
+        t = time.perf_counter()
+        out = current(posts_, vectors, rows_of)
+        aligned[0] += time.perf_counter() - t
+        last.update(post=posts_[0], vectors=vectors, rows_of=rows_of, out=out)
+        return out
+
+    matcher._align_approximate = timed_align  # type: ignore[method-assign]
+    aligns = []
     loads = [os.getloadavg()[0]]
     for post, _ in posts:
         t, c, spent, ix = time.perf_counter(), time.process_time(), _Timed.spent, index_s[0]
+        al = aligned[0]
         n = normalise(post.text, post.lang, detect=False)
         if gate.admits(n).admitted:
             verdicts.append(check(matcher, post, n))
@@ -275,15 +345,31 @@ def serve(args: argparse.Namespace) -> None:
         embeds.append((_Timed.spent - spent) * 1000)
         searches.append(latencies[-1] - embeds[-1])
         own.append((index_s[0] - ix) * 1000)
+        aligns.append((aligned[0] - al) * 1000)
+        if last:
+            # The post's candidates' rows are now in the page cache: the baseline, then the
+            # current code again, both read them warm (`align_warm` against `before_align`).
+            t = time.perf_counter()
+            old = before_align(last["post"], last["vectors"], last["rows_of"])
+            before.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            current([last["post"]], last["vectors"], last["rows_of"])
+            warm.append((time.perf_counter() - t) * 1000)
+            same_before += [(m.verified.sentence_id, round(m.verified.score, 5)) for m in old] == [
+                (m.verified.sentence_id, round(m.verified.score, 5)) for m in last["out"][0]
+            ]
+            last.clear()
     loads.append(os.getloadavg()[0])
+    matcher._align_approximate = current  # type: ignore[method-assign]
     mem = memory()
-    del index.candidates, index.cosines
+    del index.candidates, index.cosines, index.rows
 
     # Recall@10 of the candidates, scored exactly, against the exact top 10. Exact search reads
     # the cached vectors through a mapping of its own (after the memory was measured).
     mapped = {m: np.load(f.file, mmap_mode="r") for m, f in index.vectors.items()}
     exact_index = Index(index.docs, mapped)
     hits, total, close_hits, close_total, firsts, segments, standard = 0, 0, 0, 0, 0, 0, 0
+    standard_before = 0
     for post, n in posts[: args.recall_posts]:
         tagged = with_language(n, post.lang)
         texts = [s.text for s in tagged.segments]
@@ -300,6 +386,7 @@ def serve(args: argparse.Namespace) -> None:
                 ]
             )
         found = [index.candidates(q, w, CANDIDATES) for w in matcher._weights(tagged.lang)]
+        found_before = [before_align.search(q, w) for w in matcher._weights(tagged.lang)]
         for r in range(len(texts)):
             exact_top = set(np.argpartition(-full[r], 10)[:10].tolist())
             cols = np.concatenate([f[r] for f in found] + [matcher.circulating_rows])
@@ -314,6 +401,11 @@ def serve(args: argparse.Namespace) -> None:
             # exact score reaches the exact 10th best (ties are not misses).
             tenth = float(np.partition(-full[r], 9)[9]) * -1
             standard += int(np.sum(emb[order[:10]] >= tenth - 1e-6))
+            was = np.concatenate([f[r] for f in found_before] + [matcher.circulating_rows])
+            was = np.unique(was[was >= 0])
+            was_part = index.cosines({m: q[m][r : r + 1] for m in q}, was)
+            was_emb = matcher._combined({m: c[0] for m, c in was_part.items()}, tagged.lang)
+            standard_before += int(np.sum(np.sort(was_emb)[::-1][:10] >= tenth - 1e-6))
             close = {i for i in exact_top if full[r][i] >= 0.5}  # those that can count
             close_hits += len(close & approx_top)
             close_total += len(close)
@@ -346,6 +438,13 @@ def serve(args: argparse.Namespace) -> None:
                 "embed_p99_ms": round(percentile(embeds, 99), 1),
                 "index_p50_ms": round(percentile(own, 50), 1),
                 "index_p99_ms": round(percentile(own, 99), 1),
+                "align_p50_ms": round(percentile(aligns, 50), 1),
+                "align_p99_ms": round(percentile(aligns, 99), 1),
+                "align_warm_p50_ms": round(percentile(warm, 50), 1),
+                "align_warm_p99_ms": round(percentile(warm, 99), 1),
+                "before_align_p50_ms": round(percentile(before, 50), 1),
+                "before_align_p99_ms": round(percentile(before, 99), 1),
+                "same_as_before": f"{same_before}/{len(before)}",
                 "load_average": [round(x, 1) for x in loads],
                 "cpu_p50_ms": round(percentile(cpu, 50), 1),
                 "cpu_p99_ms": round(percentile(cpu, 99), 1),
@@ -357,6 +456,7 @@ def serve(args: argparse.Namespace) -> None:
                 "rss_models_mb": round(base),
                 "recall_at_10": round(standard / max(1, total), 4),
                 "recall_at_10_ids": round(hits / max(1, total), 4),
+                "before_recall_at_10": round(standard_before / max(1, total), 4),
                 "recall_at_10_above_0_5": round(close_hits / max(1, close_total), 4),
                 "neighbours_above_0_5": close_total,
                 "best_found": f"{firsts}/{segments}",
@@ -586,9 +686,10 @@ def main() -> None:
     print(
         "| sentences | index build s | load s | RSS MB peak (mapped files) | disk MB vectors + "
         "index (index) | p50/p99 ms a post | embed p50/p99 ms | index p50/p99 ms | CPU p50/p99 "
-        "ms | recall@10 | old def. | ≥ 0.5 | best | exact p50/p99 ms | same verdicts | load avg |"
+        "ms | recall@10 | old def. | ≥ 0.5 | best | exact p50/p99 ms | same verdicts | load avg "
+        "| align warm p50/p99 ms: now / 43eeb97 | recall@10 43eeb97 |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
             f"| {r['sentences']:,} | {r['build_s']} | {r['load_s']} | {r['rss_mb']} "
@@ -597,7 +698,10 @@ def main() -> None:
             f"{r['index_p50_ms']}/{r['index_p99_ms']} | {r['cpu_p50_ms']}/{r['cpu_p99_ms']} | "
             f"{r['recall_at_10']} | {r['recall_at_10_ids']} | {r['recall_at_10_above_0_5']} | "
             f"{r['best_found']} | {r['exact_p50_ms']}/{r['exact_p99_ms']} | "
-            f"{r['same_verdicts']} | {r['load_average'][0]}–{r['load_average'][1]} |"
+            f"{r['same_verdicts']} | {r['load_average'][0]}–{r['load_average'][1]} | "
+            f"{r['align_warm_p50_ms']}/{r['align_warm_p99_ms']} / "
+            f"{r['before_align_p50_ms']}/{r['before_align_p99_ms']} | "
+            f"{r['before_recall_at_10']} |"
         )
     if compared:
         print()

@@ -11,8 +11,12 @@ candidates that the caller then scores with the cached float32 vectors, so a sco
 the exact cosine. BENCHMARKS.md "Scale" has the measurements behind the choice: at 1M
 sentences the neighbours of a post's sentence are spread over many lists (the IVF-SQ8 index
 this replaces, 64 of 1,024 lists searched, found 0.82 of the top 10), so this index searches half
-of the lists, and its codes are small enough (224 bytes a document) to scan that many
-in a few milliseconds; USearch's HNSW graph at 1M (8-bit) kept 97 of 174 best hits.
+of the lists (three in four below 500 lists: 100k and 10k sentences), and its codes are small
+enough (224 bytes a document) to scan that many in a few milliseconds; USearch's HNSW graph at
+1M (8-bit) kept 97 of 174 best hits. Measured and not kept (BENCHMARKS.md "Scale", session 4):
+FAISS's HNSW (0.94 of the top 10 at 100k, efSearch 512), a PCA to 256 dimensions before the
+codes (0.94 with 256 candidates), and 14,000 or 57,000 finer lists (as many top 10s found for
+a half to an eighth of the vectors scanned, but no faster: FAISS's cost per list dominates).
 
 The file is named by the same digest as the embedding cache (corpus key, ids, texts, model)
 plus the index parameters, so a changed corpus gets a new file. Beside it, a small JSON seal
@@ -40,10 +44,12 @@ from bot.models.vectors import Matrix
 log = logging.getLogger(__name__)
 
 # Measured in benchmarks/scale.py (BENCHMARKS.md "Scale"): about a thousand vectors a list at
-# 1M, and half of the lists searched a query (0.989 of the top 10 found at 1M).
+# 1M, half of the lists searched a query (0.993 of the top 10 found at 1M, 1,000 lists); with
+# fewer lists (100k: 316, 10k: 100) three in four (with half: 0.975 at 100k and 0.965 at 10k,
+# with three quarters 0.994 at both, on the 583 sentences of every admitted post).
 MAX_LISTS = 1024
-PROBE_SHARE = 2  # lists searched: one in PROBE_SHARE, at least MIN_PROBES
-MIN_PROBES = 64
+HALF_FROM = 500  # lists: from this many, half of them are searched; below, three in four
+MIN_PROBES = 64  # and at least this many (every list of a small corpus)
 _TRAIN_PER_LIST = 48  # k-means sample: FAISS asks for at least 39 points a centroid
 _SAMPLE = 16  # cached vectors that must find themselves when a file is opened
 
@@ -54,7 +60,10 @@ def lists_for(size: int) -> int:
 
 
 def probes_for(lists: int) -> int:
-    return min(lists, max(MIN_PROBES, lists // PROBE_SHARE))
+    """Lists searched a query: half of them from HALF_FROM lists, three in four below, at
+    least MIN_PROBES."""
+    share = lists // 2 if lists >= HALF_FROM else (lists * 3 + 3) // 4
+    return min(lists, max(MIN_PROBES, share))
 
 
 def ann_file(npys: Sequence[Path]) -> Path:
@@ -90,10 +99,11 @@ class AnnIndex:
     ) -> AnnIndex:
         """The index of `vectors` from `file` (memory-mapped) when it is valid for them, else
         built (with `threads`) and saved to `file` atomically. `file` None: in memory only.
-        `source` names the cached vectors (the seal records it)."""
+        `source` names the cached vectors (the seal records it). A search uses one thread (two
+        were no faster at load 3, post by post in the same run: BENCHMARKS.md "Scale")."""
         import faiss
 
-        faiss.omp_set_num_threads(1)  # search: one thread (see _build)
+        faiss.omp_set_num_threads(1)
         if file is not None and file.exists() and _sealed(file, vectors, source):
             found = cls._mapped(file, vectors)
             if found is not None:

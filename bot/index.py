@@ -9,8 +9,9 @@ The documents are held in columns (`bot/docs.py`), never as one Python object ea
 all of them. Above it, the models' vectors side by side also get an approximate
 nearest-neighbour index (`bot/ann.py`) that proposes candidates; their scores stay the exact
 cosines, from the candidates' rows read out of the cached vectors (`RowFile`), and the
-documents' columns are cached beside them and mapped. A document's words are tokenised when
-first needed."""
+documents' columns are cached beside them and mapped. A post's queries go to the approximate
+index in one call, each distinct query once. A document's words are tokenised when first
+needed."""
 
 from __future__ import annotations
 
@@ -131,6 +132,10 @@ class Index:
         at = np.asarray(columns, dtype=np.intp)
         return {name: q @ self.vectors[name][at].T for name, q in queries.items()}
 
+    def rows(self, columns: npt.NDArray[np.intp]) -> dict[str, Matrix]:
+        """Each model's vectors of the documents at `columns`: (len(columns), dim)."""
+        return {name: np.asarray(v[columns], dtype=np.float32) for name, v in self.vectors.items()}
+
     def candidates(
         self, queries: Mapping[str, Matrix], weights: Mapping[str, float], count: int
     ) -> npt.NDArray[np.intp]:
@@ -147,7 +152,17 @@ class Index:
             parts.append(
                 q * np.float32(w) if q is not None and w else np.zeros((rows, matrix.shape[1]))
             )
-        return self.ann.search(np.hstack(parts).astype(np.float32), count)
+        joined = np.hstack(parts).astype(np.float32)
+        # A post asks the same text more than once (a sentence that is also its only clause,
+        # a quote repeated): each distinct query is searched once, in one call for them all.
+        # (By their bytes: numpy's unique over rows of 896 floats took 2.7 ms for ten rows.)
+        first: dict[bytes, int] = {}
+        again = np.array([first.setdefault(row.tobytes(), len(first)) for row in joined])
+        if len(first) == len(joined):
+            return self.ann.search(joined, count)
+        distinct = joined[np.unique(again, return_index=True)[1]]
+        found: npt.NDArray[np.intp] = self.ann.search(distinct, count)[again]
+        return found
 
 
 def _all(queries: Matrix, matrix: Any) -> Matrix:

@@ -246,3 +246,26 @@ def test_a_reloaded_large_index_serves_its_documents_from_columns_on_disk(
     assert all(isinstance(v, RowFile) for v in again.vectors.values())
     for name, rows in again.vectors.items():
         assert np.array_equal(np.load(rows.file)[[5, 3]], rows[[5, 3]]), name
+
+
+def test_a_post_that_repeats_a_sentence_gets_the_candidates_each_asks_alone(
+    approximate: Index, embedders: dict[str, Embedder]
+) -> None:
+    """A post's repeated query (a quote said twice, a sentence that is its own clause) is
+    searched once; every row still gets the candidates it would get asked alone."""
+    texts = [
+        "Yann LeCun says large language models are a dead end.",
+        "Snopes says McDonald's sells fries of any size for one dollar this month.",
+        "Yann LeCun says large language models are a dead end.",
+    ]
+    queries = {n: e.encode(texts) for n, e in embedders.items()}
+    weights = dict.fromkeys(queries, 0.5)
+    together = approximate.candidates(queries, weights, 64)
+    assert together.shape == (3, 64)
+    assert together[0].tolist() == together[2].tolist()
+    for row in range(3):
+        alone = approximate.candidates(
+            {n: q[row : row + 1] for n, q in queries.items()}, weights, 64
+        )
+        assert together[row].tolist() == alone[0].tolist()
+    assert together[0].tolist() != together[1].tolist()
