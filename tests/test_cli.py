@@ -107,7 +107,11 @@ def test_check_text_prints_a_readable_verdict(tmp_path: Path) -> None:
     proc = run(["check", SEED_TEXT, "--created-at", "2026-05-12T09:00:00Z"], tmp_path)
     assert 0 == proc.returncode, proc.stderr
     assert proc.stdout.startswith("verdict: match")
-    assert "- venue: post says “Davos”" in proc.stdout
+    assert "- venue: post says “Davos” on record “ai-PULSE 2025, Station F, Paris”" in proc.stdout
+    # The quote rests on a reporter's transcription: never labelled "verified" words.
+    assert "on record (reported): “So the best open source models" in proc.stdout
+    described = proc.stdout.split("reply on Bluesky")[0]  # the reply has its own wording
+    assert "verified" not in described
     assert "  basis: reported; resting on OfficeChai (secondary)" in proc.stdout
     assert "As reported by OfficeChai (one secondary source)." in proc.stdout
 

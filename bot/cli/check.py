@@ -36,7 +36,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 def describe(result: CheckResult) -> str:
-    """A readable verdict for a person at a terminal."""
+    """A readable verdict for a person at a terminal. The corpus's wording is "on record", with
+    its basis: a reporter's transcription is not shown as the speaker's verified words."""
     lines = [f"verdict: {result.verdict} (score {result.score:.2f})"]
     if result.post.image is not None:
         image = result.post.image
@@ -46,7 +47,7 @@ def describe(result: CheckResult) -> str:
     m = result.match
     if m is not None:
         lines += [
-            f"verified: \u201c{m.quote}\u201d",
+            f"on record ({m.basis}): \u201c{m.quote}\u201d",
             f"  {m.speaker} ({m.speaker_role}), {m.event}, {m.venue}, {m.city}, "
             f"{m.date.isoformat()}",
             f"  source: {m.source_url} ({m.source_kind})",
@@ -67,7 +68,7 @@ def describe(result: CheckResult) -> str:
             if d.claimed is not None:
                 parts.append(f"post says \u201c{d.claimed}\u201d")
             if d.verified is not None:
-                parts.append(f"verified \u201c{d.verified}\u201d")
+                parts.append(f"on record \u201c{d.verified}\u201d")
             lines.append(" ".join(parts))
     n = len(result.reply.bluesky)
     lines.append(f"reply on Bluesky ({n} post{'s' if n != 1 else ''}):")
