@@ -34,6 +34,8 @@ ALTERING = frozenset({"venue", "date", "speaker", "speaker_role", "omitted", "re
 # applied: Ozone has it; negating: its withdrawal is being emitted; negated: withdrawn;
 # dropped: an operator rejected the review (never emitted).
 LabelState = Literal["awaiting", "pending", "applied", "negating", "negated", "dropped"]
+# A label in force at a moment (the one parameter, ISO 8601): applied, and not lapsed.
+IN_FORCE_SQL = "state = 'applied' AND (expires_at IS NULL OR expires_at > ?)"
 Why = Literal["reply", "viral", "report"]
 
 

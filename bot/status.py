@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.labels import IN_FORCE_SQL
+
 VERDICTS = ("match", "review", "no_match")
 IMAGE_SOURCES = ("alt", "ocr", "seen", "refused")  # as bot.images.reader.SOURCES
 
@@ -156,9 +158,7 @@ def read_window(conn: sqlite3.Connection, since: datetime, until: datetime) -> S
     # In force now: applied and not lapsed (a file the labeler's m002 never reached has no
     # `expires_at`: none lapse).
     lapses = "expires_at" in {str(r[1]) for r in conn.execute("PRAGMA table_info(labels)")}
-    in_force = "state = 'applied'" + (
-        " AND (expires_at IS NULL OR expires_at > ?)" if lapses else ""
-    )
+    in_force = IN_FORCE_SQL if lapses else "state = 'applied'"
 
     return Status(
         since=since,

@@ -1,6 +1,10 @@
-"""What the image tests share: an OCR that counts its calls (real Tesseract inside)."""
+"""What the image tests share: an OCR that counts its calls (real Tesseract inside), a card
+re-uploaded, the CDN's renditions."""
 
 from __future__ import annotations
+
+import io
+from pathlib import Path
 
 from PIL import Image
 
@@ -25,4 +29,13 @@ def cdn_rendition(img: Image.Image, side: int, quality: int) -> bytes:
     small.thumbnail((side, side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     small.save(out, "JPEG", quality=quality)
+    return out.getvalue()
+
+
+def reupload(path: Path) -> bytes:
+    """The card as someone re-uploads it: cropped a little and re-encoded as a poor JPEG."""
+    img = Image.open(path).convert("RGB")
+    w, h = img.size
+    out = io.BytesIO()
+    img.crop((w // 30, h // 30, w - w // 30, h - h // 30)).save(out, "JPEG", quality=35)
     return out.getvalue()

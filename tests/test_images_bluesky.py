@@ -16,7 +16,7 @@ import pytest
 from atp_network import DEFAULT_PASSWORD, AtpNetwork, wait_for
 from atproto import AsyncClient, client_utils, models
 from conftest import DATA, bluesky_config
-from images_support import CountingOcr
+from images_support import CountingOcr, reupload
 from PIL import Image
 
 from bot.bluesky.app import BlueskyBot
@@ -81,15 +81,6 @@ async def reply_text(client: AsyncClient, bot_did: str, under: str) -> str:
         return "\n".join(texts) or None
 
     return await wait_for(found, timeout=15)
-
-
-def reupload(path: Path) -> bytes:
-    """The card as someone re-uploads it: cropped a little and re-encoded as a poor JPEG."""
-    img = Image.open(path).convert("RGB")
-    w, h = img.size
-    out = io.BytesIO()
-    img.crop((w // 30, h // 30, w - w // 30, h - h // 30)).save(out, "JPEG", quality=35)
-    return out.getvalue()
 
 
 async def test_a_quote_card_without_alt_text_gets_the_right_reply_and_a_reupload_is_known(

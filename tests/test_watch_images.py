@@ -19,7 +19,7 @@ from aiohttp import web
 from atproto import models
 from atproto_client.models.blob_ref import BlobRef, IpldLink
 from conftest import DATA
-from images_support import CountingOcr, cdn_rendition
+from images_support import CountingOcr, cdn_rendition, reupload
 from PIL import Image
 
 from bot.bluesky.firehose import FirehoseWatcher
@@ -41,14 +41,6 @@ CAPTION = "Yann LeCun at Davos this week, on open source:"
 
 def now() -> datetime:
     return datetime(2026, 5, 12, 9, tzinfo=UTC)
-
-
-def reupload(path: Path) -> bytes:
-    img = Image.open(path).convert("RGB")
-    w, h = img.size
-    out = io.BytesIO()
-    img.crop((w // 30, h // 30, w - w // 30, h - h // 30)).save(out, "JPEG", quality=35)
-    return out.getvalue()
 
 
 def bomb() -> bytes:

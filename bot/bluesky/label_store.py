@@ -22,7 +22,7 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 from bot.database import Database, Tables
-from bot.labels import LabelState
+from bot.labels import IN_FORCE_SQL, LabelState
 
 migrations = Migrations("factbot-labels")
 
@@ -170,8 +170,7 @@ class LabelStore(Tables):
 
         def select() -> list[LabelRow]:
             rows = self.db.execute(
-                f"SELECT {_COLUMNS} FROM labels WHERE state = 'applied'"  # noqa: S608 - fixed names
-                " AND (expires_at IS NULL OR expires_at > ?) ORDER BY created_at",
+                f"SELECT {_COLUMNS} FROM labels WHERE {IN_FORCE_SQL} ORDER BY created_at",  # noqa: S608 - fixed names
                 [now.isoformat()],
             ).fetchall()
             return [LabelRow(*r) for r in rows]
