@@ -209,6 +209,31 @@ def memory() -> dict[str, float]:
     return out
 
 
+def evict(folder: Path) -> int:
+    """Drop every file under `folder` from the page cache (a cold start, as after a reboot;
+    `posix_fadvise(DONTNEED)` needs no privilege for clean pages). Returns the bytes named."""
+    total = 0
+    for file in folder.rglob("*"):
+        if file.is_file():
+            fd = os.open(file, os.O_RDONLY)
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                total += os.fstat(fd).st_size
+            finally:
+                os.close(fd)
+    return total
+
+
+class _NoPrefetch:
+    """Session 4's loading for the baseline: nothing read ahead."""
+
+    def __init__(self) -> None:
+        self.seconds, self.bytes = 0.0, 0
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return True
+
+
 def _before(index: Any, matcher: Any, candidates: int) -> Any:
     """The search as main had it at 43eeb97, for a baseline in the same run: one thread, half
     the lists (at least 64), every query row searched (no repeats dropped) through
@@ -268,6 +293,7 @@ def serve(args: argparse.Namespace) -> None:
     from bot.models.embed import build_embedders
     from bot.normalise import normalise, with_language
     from bot.pipeline import prose_words
+    from bot.prefetch import Prefetch
 
     config = Config()
     real = real_docs(args.real)
@@ -286,11 +312,15 @@ def serve(args: argparse.Namespace) -> None:
     models_s = time.perf_counter() - start
     base = memory()["VmRSS"]
 
+    evicted = evict(CACHE) if args.cold else 0
     start = time.perf_counter()
     assert docs is not None
     index = Index.build(docs, embedders, CACHE, f"scale-{args.size}", ann_above=0)
     matcher = Matcher(index, embedders, circulating, config.match, config.model)
     load_s = time.perf_counter() - start
+    # As the live process does (`bot/runtime/checks.py`); session 4 read nothing ahead.
+    prefetch = _NoPrefetch() if args.session4 else Prefetch(index.files)
+    loaded = time.perf_counter()
     size = len(index.docs)
     docs = None
     assert index.ann is not None, "the approximate index was not used"
@@ -332,10 +362,11 @@ def serve(args: argparse.Namespace) -> None:
         return out
 
     matcher._align_approximate = timed_align  # type: ignore[method-assign]
-    aligns = []
+    aligns, starts = [], []
     loads = [os.getloadavg()[0]]
     for post, _ in posts:
         t, c, spent, ix = time.perf_counter(), time.process_time(), _Timed.spent, index_s[0]
+        starts.append(t - loaded)
         al = aligned[0]
         n = normalise(post.text, post.lang, detect=False)
         if gate.admits(n).admitted:
@@ -361,6 +392,11 @@ def serve(args: argparse.Namespace) -> None:
             last.clear()
     loads.append(os.getloadavg()[0])
     matcher._align_approximate = current  # type: ignore[method-assign]
+    prefetch.wait()
+    prefetch_s = prefetch.seconds
+    # The posts that began once the files were read (a bot that has been up a few seconds).
+    after = [lat for lat, began in zip(latencies, starts, strict=True) if began >= prefetch_s]
+    after_index = [o for o, began in zip(own, starts, strict=True) if began >= prefetch_s]
     mem = memory()
     del index.candidates, index.cosines, index.rows
 
@@ -445,6 +481,16 @@ def serve(args: argparse.Namespace) -> None:
                 "before_align_p50_ms": round(percentile(before, 50), 1),
                 "before_align_p99_ms": round(percentile(before, 99), 1),
                 "same_as_before": f"{same_before}/{len(before)}",
+                "cold_mb": round(evicted / 2**20),
+                "session4": bool(args.session4),
+                "prefetch_s": round(prefetch_s, 2),
+                "prefetch_mb": round(prefetch.bytes / 2**20),
+                "posts_after_prefetch": len(after),
+                "after_prefetch_p50_ms": round(percentile(after, 50), 1) if after else None,
+                "after_prefetch_p99_ms": round(percentile(after, 99), 1) if after else None,
+                "after_prefetch_index_p99_ms": (
+                    round(percentile(after_index, 99), 1) if after_index else None
+                ),
                 "load_average": [round(x, 1) for x in loads],
                 "cpu_p50_ms": round(percentile(cpu, 50), 1),
                 "cpu_p99_ms": round(percentile(cpu, 99), 1),
@@ -573,8 +619,10 @@ def candidate(args: argparse.Namespace) -> None:
 def child(mode: str, args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
     argv = [sys.executable, __file__, "--child", mode, "--real", str(args.real)]
     argv += ["--exact-posts", str(args.exact_posts), "--recall-posts", str(args.recall_posts)]
+    argv += [] if args.cold else ["--warm"]
     for key, value in extra.items():
-        argv += [f"--{key.replace('_', '-')}", str(value)]
+        flag = f"--{key.replace('_', '-')}"
+        argv += [flag] if value is True else [flag, str(value)]
     done = subprocess.run(argv, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         sys.stderr.write(done.stderr[-3000:])
@@ -594,6 +642,20 @@ def main() -> None:
     parser.add_argument(
         "--reuse-index", action="store_true", help="keep an approximate index already built"
     )
+    parser.add_argument(
+        "--warm",
+        dest="cold",
+        action="store_false",
+        help="keep the page cache (default: each size starts cold, its files evicted)",
+    )
+    parser.add_argument(
+        "--session4-at",
+        type=int,
+        default=-1,
+        help="also serve this size as session 4 did (nothing read ahead; "
+        "default: the largest size, 0: never)",
+    )
+    parser.add_argument("--session4", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child", default="")
     parser.add_argument("--size", type=int, default=0)
     parser.add_argument("--lecun", type=int, default=0)
@@ -644,8 +706,10 @@ def main() -> None:
     )
     del embedders, index
 
-    rows = []
-    for size in (int(s) for s in args.sizes.split(",")):
+    rows, session4 = [], []
+    sizes = [int(s) for s in args.sizes.split(",")]
+    session4_at = max(sizes) if args.session4_at < 0 else args.session4_at
+    for size in sizes:
         t = time.perf_counter()
         files = write_variants(size, real, lecun, vectors, names)
         written_s = time.perf_counter() - t
@@ -664,6 +728,12 @@ def main() -> None:
         row["variants_s"] = round(written_s, 1)
         rows.append(row)
         print(f"size {size}: {json.dumps(row)}", flush=True)
+        if size == session4_at:
+            # The baseline for this session's loading and search, in the same run, as cold.
+            old = child("serve", args, size=size, lecun=lecun, session4=True)
+            old.update(build_s=row["build_s"], disk_mb=row["disk_mb"], ann_mb=row["ann_mb"])
+            session4.append(old)
+            print(f"size {size} as session 4: {json.dumps(old)}", flush=True)
 
     compared = []
     if args.compare_at:
@@ -702,6 +772,27 @@ def main() -> None:
             f"{r['align_warm_p50_ms']}/{r['align_warm_p99_ms']} / "
             f"{r['before_align_p50_ms']}/{r['before_align_p99_ms']} | "
             f"{r['before_recall_at_10']} |"
+        )
+    print()
+    print(
+        "Cold start (files evicted from the page cache first: "
+        f"{'yes' if args.cold else 'no'}), this code beside session 4's (nothing read "
+        "ahead) in the same run:"
+    )
+    print(
+        "| sentences | code | load s | prefetch s (MB) | p50/p99 ms a post | embed p50/p99 ms "
+        "| index p50/p99 ms | after the prefetch: posts, p50/p99 ms (index p99) | load avg |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows + session4:
+        code = "session 4" if r["session4"] else "now"
+        print(
+            f"| {r['sentences']:,} | {code} | {r['load_s']} | {r['prefetch_s']} "
+            f"({r['prefetch_mb']:,}) | {r['p50_ms']}/{r['p99_ms']} | "
+            f"{r['embed_p50_ms']}/{r['embed_p99_ms']} | {r['index_p50_ms']}/{r['index_p99_ms']} | "
+            f"{r['posts_after_prefetch']}, {r['after_prefetch_p50_ms']}/"
+            f"{r['after_prefetch_p99_ms']} ({r['after_prefetch_index_p99_ms']}) | "
+            f"{r['load_average'][0]}–{r['load_average'][1]} |"
         )
     if compared:
         print()

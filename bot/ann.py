@@ -99,8 +99,10 @@ class AnnIndex:
     ) -> AnnIndex:
         """The index of `vectors` from `file` (memory-mapped) when it is valid for them, else
         built (with `threads`) and saved to `file` atomically. `file` None: in memory only.
-        `source` names the cached vectors (the seal records it). A search uses one thread (two
-        were no faster at load 3, post by post in the same run: BENCHMARKS.md "Scale")."""
+        `source` names the cached vectors (the seal records it). A search uses one thread: two
+        were no faster at load 3 (BENCHMARKS.md "Scale", session 4), and in the bot's pipeline
+        on two idle cores they made a post slower, p50 35-38 ms against 28-29 ms, though FAISS
+        alone ran twice as fast with them: the models' thread pools want the same cores."""
         import faiss
 
         faiss.omp_set_num_threads(1)

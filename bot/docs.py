@@ -36,7 +36,8 @@ def _key(doc_id: bytes) -> int:
 class DocTable(Sequence[Doc]):
     """The documents in columns; `table[i]` is a `Doc` made when asked for."""
 
-    def __init__(self, columns: dict[str, npt.NDArray[Any]]) -> None:
+    def __init__(self, columns: dict[str, npt.NDArray[Any]], files: Sequence[Path] = ()) -> None:
+        self.files = list(files)  # the columns' files when they are mapped from a cache
         self._ids = columns["ids"]
         self._id_ends = columns["id_ends"]
         self._texts = columns["texts"]
@@ -61,7 +62,10 @@ class DocTable(Sequence[Doc]):
                 np.save(tmp / f"{name}.npy", column)
             shutil.rmtree(folder, ignore_errors=True)
             tmp.replace(folder)
-        return cls({c: np.load(folder / f"{c}.npy", mmap_mode="r") for c in _COLUMNS})
+        files = [folder / f"{c}.npy" for c in _COLUMNS]
+        return cls(
+            {c: np.load(f, mmap_mode="r") for c, f in zip(_COLUMNS, files, strict=True)}, files
+        )
 
     def __len__(self) -> int:
         return len(self._id_ends)

@@ -68,6 +68,9 @@ class Index:
         self.vectors: dict[str, Any] = dict(vectors)  # numpy matrices, or `RowFile`s with `ann`
         self.tokens = Tokens(self.docs)
         self.ann = ann  # None: exact search; else over the models in `vectors`' order
+        # The cache files a search reads a few rows at a time (with `ann`): what the live
+        # process reads into the page cache at start (`bot/prefetch.py`).
+        self.files: list[Path] = []
 
     @classmethod
     def build(
@@ -110,7 +113,7 @@ class Index:
                 log.info("index %s: %d vectors embedded, cached at %s", short, len(table), file)
                 if approximate:
                     vectors[short] = RowFile(file)
-        ann = None
+        ann, where = None, None
         if approximate:
             for matrix in vectors.values():
                 _random_access(matrix)
@@ -118,7 +121,10 @@ class Index:
             where = ann_file(list(files.values())) if files else None
             source = "+".join(f.name for f in files.values())
             ann = AnnIndex.open(joined, where, threads, source)
-        return cls(table, vectors, ann)
+        index = cls(table, vectors, ann)
+        if approximate and where is not None:
+            index.files = [*files.values(), where, *table.files]
+        return index
 
     def cosines(
         self,

@@ -5,8 +5,10 @@ as exact search, survive a reload from its file, and never serve a stale file.""
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import json
+import mmap
 import os
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from bot.match import CANDIDATES, Matcher, decide
 from bot.models.vectors import Embedder
 from bot.normalise import normalise, with_language
 from bot.pipeline import build_checker, corpus_docs, prose_words
+from bot.prefetch import Prefetch
 
 CLAIMS = Path(__file__).resolve().parents[2] / "shared/data/checkthat-2022-task2a-en"
 CLAIMS = CLAIMS if CLAIMS.exists() else Path("/work/shared/data/checkthat-2022-task2a-en")
@@ -269,3 +272,65 @@ def test_a_post_that_repeats_a_sentence_gets_the_candidates_each_asks_alone(
         )
         assert together[row].tolist() == alone[0].tolist()
     assert together[0].tolist() != together[1].tolist()
+
+
+def _evict(file: Path) -> None:
+    fd = os.open(file, os.O_RDONLY)
+    try:
+        os.fsync(fd)  # a page not yet written back is not dropped
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
+def _resident(file: Path) -> float:
+    """The share of `file`'s pages in the page cache (mincore(2) on a mapping of it)."""
+    size = file.stat().st_size
+    pages = -(-size // mmap.PAGESIZE)
+    libc = ctypes.CDLL(None, use_errno=True)
+    with open(file, "rb") as f:
+        mapped = mmap.mmap(f.fileno(), size, access=mmap.ACCESS_COPY)
+    try:
+        at = ctypes.c_char.from_buffer(mapped)
+        state = (ctypes.c_ubyte * pages)()
+        rc = libc.mincore(ctypes.c_void_p(ctypes.addressof(at)), ctypes.c_size_t(size), state)
+        del at
+        assert rc == 0, os.strerror(ctypes.get_errno())
+        return sum(b & 1 for b in state) / pages
+    finally:
+        mapped.close()
+
+
+def test_a_large_index_names_its_cache_files_and_a_prefetch_makes_them_resident(
+    docs: list[Doc], approximate: Index, embedders: dict[str, Embedder], cache: Path
+) -> None:
+    """Above ann_above every candidate row is a random read: the index names the files it reads
+    so (the vectors, the approximate index, the documents' columns), and a `Prefetch` of them
+    (the live process starts one, `bot/runtime/checks.py`) reads them into the page cache.
+    Evicted first (the vectors, read with pread; the kernel keeps pages this process has
+    mapped), they are all resident once it is done; an exact index names none."""
+    vectors = [*cache_files(docs, embedders, cache, "ann-test").values()]
+    files = [*vectors, ann_file(vectors), *approximate.docs.files]
+    assert len(approximate.docs.files) == 6
+    assert sorted(approximate.files) == sorted(files)
+    for file in files:
+        _evict(file)
+    assert max(_resident(f) for f in vectors) < 0.5  # the eviction took
+    done = Prefetch(approximate.files)
+    assert done.wait(60)
+    assert done.bytes == sum(f.stat().st_size for f in files)
+    assert {f.name: _resident(f) for f in files} == {f.name: 1.0 for f in files}
+    exact = Index.build(docs[:50], embedders, cache, "ann-test-small", ann_above=100)
+    assert exact.files == []
+
+
+def test_a_file_the_prefetch_cannot_read_is_logged_and_the_rest_is_read(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    real = tmp_path / "rows.npy"
+    np.save(real, np.ones((3000, 8), dtype=np.float32))
+    with caplog.at_level("WARNING", logger="bot.prefetch"):
+        done = Prefetch([tmp_path / "gone.npy", real])
+        assert done.wait(30)
+    assert done.bytes == real.stat().st_size
+    assert "cannot read" in caplog.text and "gone.npy" in caplog.text

@@ -45,6 +45,8 @@ INFRASTRUCTURE = (
     "bot.config_load",
     "bot.config_check",
     "bot.config_probe",
+    # Reading a large corpus's cache files into the page cache on a thread, at start.
+    "bot.prefetch",
     # Images (bot/images): fetching (httpx), the hashes of images already read (sqlite3), OCR
     # (the tesseract binary), the reader that composes them, and reading an image file.
     "bot.images.fetch",

@@ -137,6 +137,27 @@ async def live_corpus(
     return cfg, LiveChecks(checker, Metrics(), audit, asyncio.get_running_loop()), audit
 
 
+async def test_the_live_process_reads_a_large_corpus_cache_into_the_page_cache(
+    tmp_path: Path, config: Config, embedders: dict[str, Embedder]
+) -> None:
+    """Above ann_above a candidate's row is a random read of the cache files: the live checks
+    start reading them all into the page cache (a thread), again when the checker is swapped;
+    a corpus searched exactly, held in memory, needs none."""
+    model = dataclasses.replace(config.model, ann_above=10, cache_dir=tmp_path / "cache")
+    cfg = dataclasses.replace(config, model=model, store=StoreConfig(tmp_path / "factbot.db"))
+    audit = AuditLog(cfg.store.path)
+    live = LiveChecks(build_checker(cfg, embedders), Metrics(), audit, asyncio.get_running_loop())
+    files = live.checker.matcher.index.files
+    assert len(files) == len(model.embedders) + 1 + 6  # vectors, the index, the columns
+    assert all(f.is_relative_to(tmp_path / "cache") for f in files)
+    assert live.prefetch is not None and live.prefetch.wait(60)
+    assert live.prefetch.bytes == sum(f.stat().st_size for f in files)
+    live.swap(build_checker(config, embedders))  # the bundled corpus: exact search
+    assert live.prefetch is None
+    await live.drain()
+    audit.close()
+
+
 async def test_corpus_edits_are_reloaded_and_a_bad_corpus_is_refused_with_an_alert(
     live_corpus: tuple[Config, LiveChecks, AuditLog],
 ) -> None:

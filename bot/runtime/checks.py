@@ -25,6 +25,7 @@ from collections.abc import Sequence
 
 from bot.domain import CheckResult, Corpus, Post
 from bot.pipeline import Checker
+from bot.prefetch import Prefetch
 from bot.runtime.metrics import Metrics
 from bot.store import AuditLog
 
@@ -49,6 +50,7 @@ class LiveChecks:
         audit_all: bool = False,
     ) -> None:
         self.checker, self.metrics, self.audit, self.loop = checker, metrics, audit, loop
+        self.prefetch = _prefetch(checker)
         self.audit_all = audit_all
         self._writes: set[concurrent.futures.Future[None]] = set()
         self.audit_errors = 0  # failed audit writes (each attempt)
@@ -66,6 +68,7 @@ class LiveChecks:
 
     def swap(self, checker: Checker) -> None:
         self.checker = checker
+        self.prefetch = _prefetch(checker)
 
     def check(self, post: Post) -> CheckResult:
         return self.check_many([post])[0]
@@ -132,3 +135,11 @@ class LiveChecks:
         pending = [asyncio.wrap_future(f) for f in list(self._writes)]
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
+
+
+def _prefetch(checker: Checker) -> Prefetch | None:
+    """A large corpus's cache files read into the page cache in the background (its first
+    posts would otherwise wait on the disk, a random read a candidate row); None for a corpus
+    searched exactly, which is held in memory."""
+    files = checker.matcher.index.files
+    return Prefetch(files) if files else None
