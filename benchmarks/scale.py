@@ -13,7 +13,9 @@ thousand is measured and extrapolated instead). The variants' vectors are writte
 cache files `Index.build` reads, so the bot's own loading path serves every size.
 
 Per size: the approximate index's build time (from the cached vectors), then in a fresh child
-process: load time from the cache (vectors memory-mapped, approximate index mapped), RSS after
+process, from a cold page cache (every cache file dropped from it first; `--warm` keeps them),
+the read-ahead the live process starts (`bot/prefetch.py`) running while it serves: load time
+from the cache (vectors memory-mapped, approximate index mapped), RSS after
 serving (peak, and the part that is mapped files), per-post latency past the gate, recall@10
 against exact search, and the same posts through exact search. The posts are the labelled and
 held-out posts (tests/data/), those the gate admits, one at a time; "past the gate" is what a
@@ -25,7 +27,9 @@ index's own time (`index`: `Index.candidates` and `Index.cosines`, the search an
 scores of the candidates), with the load average at the start and the end. Beside it, in the
 same run and post by post, the baseline: the search as it was at 43eeb97 (`_before`), timed
 from the same vectors as the current `Matcher._align_approximate` run again right after it (both
-reading the candidates' rows warm), and its recall@10.
+reading the candidates' rows warm), and its recall@10. The largest size (`--session4-at`) is
+also served as session 4 loaded it, nothing read ahead, in its own cold child: the two rows are
+printed side by side, with the read-ahead's time and the posts served after it.
 Recall@10 (standard, as ann-benchmarks counts it): for each sentence of those posts, the share
 of the top 10 of the approximate index's candidates, scored exactly, whose exact combined score
 reaches the exact 10th best over every document (ties are not misses); `recall_at_10_ids` is
