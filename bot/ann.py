@@ -89,9 +89,10 @@ class Joined:
 
 
 class AnnIndex:
-    def __init__(self, index: Any) -> None:
+    def __init__(self, index: Any, threads: int = 1) -> None:
         self._index = index
         self.size = int(index.ntotal)
+        self.threads = max(1, threads)
 
     @classmethod
     def open(
@@ -99,15 +100,16 @@ class AnnIndex:
     ) -> AnnIndex:
         """The index of `vectors` from `file` (memory-mapped) when it is valid for them, else
         built (with `threads`) and saved to `file` atomically. `file` None: in memory only.
-        `source` names the cached vectors (the seal records it). A search uses one thread: two
-        were no faster at load 3 (BENCHMARKS.md "Scale", session 4), and in the bot's pipeline
-        on two idle cores they made a post slower, p50 35-38 ms against 28-29 ms, though FAISS
-        alone ran twice as fast with them: the models' thread pools want the same cores."""
+        `source` names the cached vectors (the seal records it). A search uses `threads` too:
+        FAISS splits a post's query rows between them. At 1M sentences on two idle cores a
+        post's index time was 23-30 ms at p99 with two against 40-41 ms with one, once OpenBLAS
+        no longer spins after the USE model's products (`bot/__init__.py`; while it spun, two
+        threads were slower: BENCHMARKS.md "Scale", session 5)."""
         import faiss
 
         faiss.omp_set_num_threads(1)
         if file is not None and file.exists() and _sealed(file, vectors, source):
-            found = cls._mapped(file, vectors)
+            found = cls._mapped(file, vectors, threads)
             if found is not None:
                 return found
             log.warning("ann: %s does not hold the cached vectors: building it again", file)
@@ -115,19 +117,19 @@ class AnnIndex:
         index = _build(vectors, threads)
         log.info("ann: %d vectors indexed in %.1f s", len(vectors), time.perf_counter() - start)
         if file is None:
-            return cls(index)
+            return cls(index, threads)
         tmp = file.with_name(f"{file.name}.{os.getpid()}.tmp")
         faiss.write_index(index, str(tmp))
         tmp.replace(file)
         _seal(file, vectors, source)
         del index
-        found = cls._mapped(file, vectors)
+        found = cls._mapped(file, vectors, threads)
         if found is None:  # pragma: no cover - the file just written does not read back
             raise RuntimeError(f"ann: {file} does not read back")
         return found
 
     @classmethod
-    def _mapped(cls, file: Path, vectors: Joined) -> AnnIndex | None:
+    def _mapped(cls, file: Path, vectors: Joined, threads: int) -> AnnIndex | None:
         import faiss
 
         index: Any
@@ -139,7 +141,7 @@ class AnnIndex:
         if index.ntotal != len(vectors) or index.d != vectors.shape[1]:
             return None
         _probe(index)
-        found = cls(index)
+        found = cls(index, threads)
         rows = np.unique(np.linspace(0, len(vectors) - 1, min(_SAMPLE, len(vectors))))
         rows = rows.astype(np.intp)
         sample = np.ascontiguousarray(vectors[rows], dtype=np.float32)
@@ -155,8 +157,11 @@ class AnnIndex:
     def search(self, queries: Matrix, count: int) -> npt.NDArray[np.intp]:
         """The `count` document rows of each query with the highest inner product, highest
         first; -1 pads a row when fewer are found."""
+        import faiss
+
         if len(queries) == 0:
             return np.zeros((0, count), dtype=np.intp)
+        faiss.omp_set_num_threads(self.threads)  # (FAISS's setting is the process's)
         _, keys = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), count)
         out: npt.NDArray[np.intp] = keys.astype(np.intp)
         return out

@@ -186,7 +186,9 @@ def test_the_bot_uses_exact_search_up_to_ann_above(config: Config, embedders: di
     the checker is built with an approximate index per model."""
     assert build_checker(config, embedders).matcher.index.ann is None
     forced = dataclasses.replace(config, model=dataclasses.replace(config.model, ann_above=10))
-    assert build_checker(forced, embedders).matcher.index.ann is not None
+    ann = build_checker(forced, embedders).matcher.index.ann
+    assert ann is not None
+    assert ann.threads == config.model.threads == 2  # a search uses `[model] threads`
 
 
 def test_recall_at_10_against_exact_search_on_the_bots_own_path(
