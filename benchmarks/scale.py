@@ -28,7 +28,8 @@ scores of the candidates), with the load average at the start and the end. Besid
 same run and post by post, the baseline: the search as it was at 43eeb97 (`_before`), timed
 from the same vectors as the current `Matcher._align_approximate` run again right after it (both
 reading the candidates' rows warm), and its recall@10. The largest size (`--session4-at`) is
-also served as session 4 loaded it, nothing read ahead, in its own cold child: the two rows are
+also served as session 4 did, in its own cold child (nothing read ahead, one search thread,
+OpenBLAS's threads spinning after a product, `OPENBLAS_THREAD_TIMEOUT=28`): the two rows are
 printed side by side, with the read-ahead's time and the posts served after it.
 Recall@10 (standard, as ann-benchmarks counts it): for each sentence of those posts, the share
 of the top 10 of the approximate index's candidates, scored exactly, whose exact combined score
@@ -321,7 +322,8 @@ def serve(args: argparse.Namespace) -> None:
     evicted = evict(CACHE) if args.cold else 0
     start = time.perf_counter()
     assert docs is not None
-    index = Index.build(docs, embedders, CACHE, f"scale-{args.size}", ann_above=0)
+    threads = 1 if args.session4 else config.model.threads  # session 4 searched with one
+    index = Index.build(docs, embedders, CACHE, f"scale-{args.size}", ann_above=0, threads=threads)
     matcher = Matcher(index, embedders, circulating, config.match, config.model)
     load_s = time.perf_counter() - start
     # As the live process does (`bot/runtime/checks.py`); session 4 read nothing ahead.
@@ -629,7 +631,10 @@ def child(mode: str, args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
     for key, value in extra.items():
         flag = f"--{key.replace('_', '-')}"
         argv += [flag] if value is True else [flag, str(value)]
-    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    env = dict(os.environ)
+    if extra.get("session4"):
+        env["OPENBLAS_THREAD_TIMEOUT"] = "28"  # OpenBLAS's own default, as in session 4
+    done = subprocess.run(argv, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         sys.stderr.write(done.stderr[-3000:])
         raise SystemExit(f"scale: child {mode} {extra} failed")
@@ -658,7 +663,8 @@ def main() -> None:
         "--session4-at",
         type=int,
         default=-1,
-        help="also serve this size as session 4 did (nothing read ahead; "
+        help="also serve this size as session 4 did (nothing read ahead, one search thread, "
+        "OpenBLAS spinning; "
         "default: the largest size, 0: never)",
     )
     parser.add_argument("--session4", action="store_true", help=argparse.SUPPRESS)
@@ -783,7 +789,7 @@ def main() -> None:
     print(
         "Cold start (files evicted from the page cache first: "
         f"{'yes' if args.cold else 'no'}), this code beside session 4's (nothing read "
-        "ahead) in the same run:"
+        "ahead, one search thread, OpenBLAS's threads spinning) in the same run:"
     )
     print(
         "| sentences | code | load s | prefetch s (MB) | p50/p99 ms a post | embed p50/p99 ms "
