@@ -20,8 +20,11 @@ serving (peak, and the part that is mapped files), per-post latency past the gat
 against exact search, and the same posts through exact search. The posts are the labelled and
 held-out posts (tests/data/), those the gate admits, one at a time; "past the gate" is what a
 post costs once admitted and language-tagged: embedding its sentences with both models, the
-search, the lexical evidence of the candidates and the verdict (the comparison with the
-verified event and the reply do not depend on the corpus size; BENCHMARKS.md "Throughput").
+search, the lexical evidence of the candidates and the verdict, then, for a post whose best
+sentence has neighbours in its quote, the same for its clauses (the passage, as the pipeline
+does; `--sentences-only` leaves them out, as this benchmark did before session 5). The
+comparison with the verified event and the reply do not depend on the corpus size
+(BENCHMARKS.md "Throughput"), and the filler sentences are in no event.
 Per post, the models' embedding (`embed`: their `encode` calls) is reported apart from the
 index's own time (`index`: `Index.candidates` and `Index.cosines`, the search and the exact
 scores of the candidates), with the load average at the start and the end. Beside it, in the
@@ -299,7 +302,7 @@ def serve(args: argparse.Namespace) -> None:
     from bot.match import CANDIDATES, Matcher, decide
     from bot.models.embed import build_embedders
     from bot.normalise import normalise, with_language
-    from bot.pipeline import prose_words
+    from bot.pipeline import Checker, prose_words
     from bot.prefetch import Prefetch
 
     config = Config()
@@ -345,6 +348,12 @@ def serve(args: argparse.Namespace) -> None:
         tagged = with_language(n, post.lang)
         matches = m.align_many([tagged])[0]
         d = decide(matches, prose_words(tagged), True, config.match)
+        if args.clauses:
+            # As the pipeline goes on for a post whose best sentence has neighbours in its
+            # quote: its clauses aligned too, through the same index (the passage).
+            checker = Checker(bot_corpus, m, gate, config, "scale")
+            if checker._in_a_quote(d):
+                checker._clause_matches_many({0: (tagged, matches)})
         return d.verdict, round(d.score, 6)
 
     for post, n in posts[:3]:  # warm-up: first-use costs (language model, emoji table)
@@ -628,6 +637,7 @@ def child(mode: str, args: argparse.Namespace, **extra: Any) -> dict[str, Any]:
     argv = [sys.executable, __file__, "--child", mode, "--real", str(args.real)]
     argv += ["--exact-posts", str(args.exact_posts), "--recall-posts", str(args.recall_posts)]
     argv += [] if args.cold else ["--warm"]
+    argv += [] if args.clauses else ["--sentences-only"]
     for key, value in extra.items():
         flag = f"--{key.replace('_', '-')}"
         argv += [flag] if value is True else [flag, str(value)]
@@ -668,6 +678,13 @@ def main() -> None:
         "default: the largest size, 0: never)",
     )
     parser.add_argument("--session4", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--sentences-only",
+        dest="clauses",
+        action="store_false",
+        help="time a post's sentences only, as before session 5 (default: the clauses of a "
+        "post in a quote aligned too, as the pipeline does)",
+    )
     parser.add_argument("--child", default="")
     parser.add_argument("--size", type=int, default=0)
     parser.add_argument("--lecun", type=int, default=0)
