@@ -344,6 +344,8 @@ def serve(args: argparse.Namespace) -> None:
         if gate.admits(n).admitted:
             posts.append((item.post, n))
 
+    checkers: dict[int, Checker] = {}  # one per matcher, made once (its tables are cached)
+
     def check(m: Matcher, post: Any, n: Any) -> tuple[str, float]:
         tagged = with_language(n, post.lang)
         matches = m.align_many([tagged])[0]
@@ -351,7 +353,9 @@ def serve(args: argparse.Namespace) -> None:
         if args.clauses:
             # As the pipeline goes on for a post whose best sentence has neighbours in its
             # quote: its clauses aligned too, through the same index (the passage).
-            checker = Checker(bot_corpus, m, gate, config, "scale")
+            if id(m) not in checkers:
+                checkers[id(m)] = Checker(bot_corpus, m, gate, config, "scale")
+            checker = checkers[id(m)]
             if checker._in_a_quote(d):
                 checker._clause_matches_many({0: (tagged, matches)})
         return d.verdict, round(d.score, 6)

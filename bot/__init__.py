@@ -3,7 +3,7 @@ and what the post changed.
 
 A regular package (not a namespace one, which would merge with any other `bot` on the path).
 The layers and their modules are described in the README; the contract of `factbot check` is
-docs/SPEC.md. Nothing is imported here: `import bot.x` loads only what `x` needs.
+docs/SPEC.md. No module of `bot` is imported here: `import bot.x` loads only what `x` needs.
 
 One process setting is made here, before anything loads numpy: OpenBLAS (numpy's, which runs
 the USE model) keeps its worker threads spinning for 2**28 cycles (about 0.1 s) after each
